@@ -1,0 +1,21 @@
+"""host[:port] parsing shared by the probers (IPv6 literals in brackets)."""
+
+from __future__ import annotations
+
+
+def split_host_port(target: str, default_port: int) -> tuple[str, int]:
+    """'h', 'h:5201', '[2001:db8::1]:5201', '2001:db8::1' -> (host, port)."""
+    if target.startswith("["):
+        host, _, rest = target[1:].partition("]")
+        port = rest.removeprefix(":")
+    elif target.count(":") == 1:
+        host, _, port = target.partition(":")
+    else:
+        host, port = target, ""
+    if not host:
+        raise ValueError(f"target {target!r} has no host")
+    if not port:
+        return host, default_port
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"target {target!r} has port {port!r}; a port is a number from 1 to 65535")
+    return host, int(port)

@@ -1,0 +1,133 @@
+"""`netq probe …` and `netq reflector …` commands.
+
+`measure KIND` gets its options from the prober's Params model, so a new test kind needs
+no CLI code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import sys
+from typing import Any, Literal, get_args, get_origin
+
+import click
+import structlog
+from netq.probe.probers import PROBERS
+from pydantic import BaseModel, ValidationError
+
+from netq.record import Identity
+
+
+def validation_message(exc: ValidationError, prefix: str = "--") -> str:
+    """One line per problem, naming the option or key a person has to fix."""
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        name = f"{prefix}{where.replace('_', '-')}" if prefix else where
+        lines.append(f"{name}: {error['msg']}")
+    return "; ".join(lines)
+
+
+def _click_type(annotation: Any) -> tuple[Any, bool]:
+    """(click type, multiple) for a Params field annotation."""
+    multiple = get_origin(annotation) is list
+    base = get_args(annotation)[0] if multiple else annotation
+    if get_origin(base) is Literal:
+        return click.Choice([str(v) for v in get_args(base)]), multiple
+    return base, multiple
+
+
+def options_from(model: type[BaseModel]) -> list[click.Option]:
+    options = []
+    for name, field in model.model_fields.items():
+        click_type, multiple = _click_type(field.annotation)
+        options.append(click.Option(
+            [f"--{name.replace('_', '-')}", name], type=click_type, multiple=multiple,
+            required=field.is_required(), default=None if field.is_required() else field.default,
+            show_default=not field.is_required(), help=field.description))
+    return options
+
+
+def measure_command(kind: str) -> click.Command:
+    prober = PROBERS[kind]
+
+    def callback(probe_id: str, connection_id: str, as_json: bool, **values: Any) -> None:
+        from netq.probe.runner import measure
+
+        try:
+            params = prober.params(**{k: v for k, v in values.items() if v not in (None, ())})
+        except ValidationError as exc:
+            raise click.UsageError(validation_message(exc)) from None
+        identity = Identity(probe_id, connection_id)
+        record = asyncio.run(measure(kind, params, identity, structlog.get_logger("netq.probe")))
+        document = record.to_json()
+        if as_json:
+            click.echo(json.dumps(document, ensure_ascii=False))
+        else:
+            click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        if not record.outcome.ok:
+            click.echo(f"error: {record.outcome.error}", err=True)
+            sys.exit(1)
+
+    identity_options = [
+        click.Option(["--probe-id"], default=socket.gethostname(), show_default=True,
+                     envvar="NETQ_PROBE_ID", help="probe identity stamped on the record"),
+        click.Option(["--connection-id"], default="adhoc", show_default=True,
+                     envvar="NETQ_CONNECTION_ID", help="subscriber connection measured"),
+        click.Option(["--json", "as_json"], is_flag=True, help="print exactly one JSON document"),
+    ]
+    doc = (sys.modules[prober.probe.__module__].__doc__ or kind).strip().splitlines()[0]
+    return click.Command(kind, callback=callback, params=options_from(prober.params)
+                         + identity_options, help=doc)
+
+
+@click.group()
+def probe() -> None:
+    """The probe: measure a line, or run as a daemon."""
+
+
+@probe.group()
+def measure() -> None:
+    """Run one test now and print its result record."""
+
+
+for _kind in PROBERS:
+    measure.add_command(measure_command(_kind))
+
+
+@probe.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="probe configuration (YAML)")
+def run(config_path: str) -> None:
+    """Run the probe daemon: schedule tests, spool every record, export metrics."""
+    from netq.probe.config import ConfigError, load
+    from netq.probe.daemon import run_forever
+
+    try:
+        config = load(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    asyncio.run(run_forever(config))
+
+
+@click.group()
+def reflector() -> None:
+    """The STAMP session-reflector that runs at a node."""
+
+
+@reflector.command()
+@click.option("--listen", default="0.0.0.0:862", show_default=True, help="HOST:PORT to serve on")
+def serve(listen: str) -> None:
+    """Answer STAMP (RFC 8762) test packets, stateless mode."""
+    from netq.probe.address import split_host_port
+    from netq.probe.reflector import serve as serve_reflector
+
+    try:
+        host, port = split_host_port(listen, 862)
+        asyncio.run(serve_reflector(host, port))
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(f"cannot serve on {listen}: {exc}") from None
+
+

@@ -1,0 +1,48 @@
+"""Latency and loss: a session of ICMP echo or STAMP (RFC 8762) packets."""
+
+from __future__ import annotations
+
+import socket
+from typing import Literal
+
+from netq.probe import icmp_echo, stamp, stamp_sender
+from netq.probe.address import split_host_port
+from netq.probe.probers import ProberParams
+from netq.probe.session import EchoSession
+from pydantic import Field
+from structlog.typing import FilteringBoundLogger
+
+from netq.record import Outcome
+
+
+class Params(ProberParams):
+    target: str = Field(description="host, or host:port of a STAMP reflector for --method udp")
+    method: Literal["icmp", "udp"] = Field("icmp", description="ICMP echo or UDP STAMP")
+    count: int = Field(100, ge=1, le=65535, description="packets in the session")
+    interval: float = Field(0.1, ge=0.001, le=60, description="seconds between packets")
+    timeout: float = Field(3.0, gt=0, le=60, description="seconds after which a packet is lost")
+
+
+async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
+    session = EchoSession(params.count, params.interval, params.timeout)
+    exclusion = None
+    try:
+        if params.method == "udp":
+            host, port = split_host_port(params.target, stamp.DEFAULT_PORT)
+            if await stamp_sender.measure(host, port, session) and not session.rtt_s:
+                exclusion = "server_down"
+        else:
+            await icmp_echo.measure(params.target, session)
+    except socket.gaierror as exc:
+        return Outcome(params.target, False, session.metrics(params.method),
+                       error=f"cannot resolve {params.target}: {exc.strerror}")
+    metrics = session.metrics(params.method)
+    log.debug("latency_session", **{k: metrics[k] for k in ("sent", "received", "loss_ratio")})
+    if exclusion:
+        return Outcome(params.target, False, metrics, exclusion="server_down",
+                       error=f"no STAMP reflector answers at {params.target} (port unreachable)")
+    error = None
+    if session.send_errors:
+        error = (f"{len(session.send_errors)} of {session.sent} packets could not be sent: "
+                 f"{session.send_errors[0]}")
+    return Outcome(params.target, True, metrics, error=error)

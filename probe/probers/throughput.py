@@ -1,0 +1,165 @@
+"""TCP throughput with the iperf3 program (RFC 6349 style: parallel streams, warm-up omitted).
+
+iperf3 runs as a subprocess under a hard timeout, never through the ctypes wrapper: that one
+fails or hangs on repeated runs in one process. Its JSON outcome maps onto `ended`:
+complete; premature (started, then lost the connection); not_started. A busy or absent
+server is the measurement infrastructure's fault, retried with jittered backoff and
+recorded with an exclusion, never counted against the subscriber's line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import socket
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from netq.probe.address import split_host_port
+from netq.probe.probers import ProberParams
+from pydantic import Field
+from structlog.typing import FilteringBoundLogger
+from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_random_exponential
+
+from netq.record import Exclusion, Outcome
+
+DEFAULT_PORT = 5201
+BUSY = "the server is busy"
+
+
+class Params(ProberParams):
+    target: str = Field(description="host[:port] of an iperf3 server")
+    direction: Literal["down", "up"] = Field(description="down: towards the subscriber (-R)")
+    duration: float = Field(10, ge=1, le=600, description="seconds measured, after the warm-up")
+    streams: int = Field(4, ge=1, le=128, description="parallel TCP streams")
+    omit: float = Field(2, ge=0, le=60, description="warm-up seconds excluded (iperf3 --omit)")
+    connect_timeout: float = Field(5, gt=0, le=60, description="seconds to set up the test")
+    busy_attempts: int = Field(5, ge=1, le=50, description="tries while the server is busy")
+    busy_backoff: float = Field(2, ge=0, le=300, description="base of the jittered backoff, s")
+    iperf3: str = Field("iperf3", description="the iperf3 program")
+
+
+@dataclass
+class Run:
+    """One iperf3 invocation's parsed result."""
+
+    report: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    timed_out: bool = False
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.error and BUSY in self.error)
+
+
+def command(params: Params, host: str, port: int) -> list[str]:
+    argv = [
+        params.iperf3, "--client", host, "--port", str(port), "--json",
+        "--time", f"{params.duration:g}", "--omit", f"{params.omit:g}",
+        "--parallel", str(params.streams),
+        "--connect-timeout", str(int(params.connect_timeout * 1000)),
+    ]
+    return [*argv, "--reverse"] if params.direction == "down" else argv
+
+
+async def run_iperf3(argv: list[str], hard_timeout: float) -> Run:
+    process = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), hard_timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        stdout, stderr = await process.communicate()
+        run = parse(stdout, stderr)
+        run.timed_out = True
+        run.error = f"iperf3 did not finish within {hard_timeout:g} s and was killed"
+        return run
+    return parse(stdout, stderr)
+
+
+def parse(stdout: bytes, stderr: bytes) -> Run:
+    try:
+        report = json.loads(stdout)
+    except ValueError:
+        text = (stderr or stdout).decode(errors="replace").strip()
+        return Run(error=text or "iperf3 printed no result")
+    return Run(report=report, error=report.get("error"))
+
+
+def measured_intervals(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i["sum"] for i in report.get("intervals", []) if not i["sum"].get("omitted")]
+
+
+def metrics(params: Params, run: Run, ended: str, busy_retries: int) -> dict[str, Any]:
+    received = run.report.get("end", {}).get("sum_received")
+    if ended == "complete" and received:
+        n_bytes, seconds = int(received["bytes"]), float(received["seconds"])
+    else:  # what arrived before the test broke off, warm-up excluded
+        intervals = measured_intervals(run.report)
+        n_bytes = sum(int(i["bytes"]) for i in intervals)
+        seconds = sum(float(i["seconds"]) for i in intervals)
+    sent = run.report.get("end", {}).get("sum_sent") or {}
+    return {
+        "direction": params.direction,
+        "streams": params.streams,
+        "duration_s": round(seconds, 3),
+        "omit_s": params.omit,
+        "bytes": n_bytes,
+        "bits_per_second": round(n_bytes * 8 / seconds, 1) if seconds > 0 else 0.0,
+        "ended": ended,
+        "retransmits": sent.get("retransmits"),
+        "busy_retries": busy_retries,
+    }
+
+
+def classify(run: Run) -> tuple[str, Exclusion | None]:
+    """(ended, exclusion) for a finished iperf3 run."""
+    if run.error is None:
+        return "complete", None
+    # iperf3 --json prints only at the end, so a run killed by the hard timeout shows nothing;
+    # it had passed --connect-timeout, so the test had started.
+    if run.report.get("intervals") or run.timed_out:
+        return "premature", None
+    if run.busy:
+        return "not_started", "server_busy"
+    if "Connection refused" in run.error:
+        return "not_started", "server_down"
+    return "not_started", None  # no route, timeout: an unsuccessful attempt on the line
+
+
+async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
+    def failed(error: str, exclusion: Exclusion | None) -> Outcome:
+        return Outcome(params.target, False, metrics(params, Run(), "not_started", 0),
+                       error=error, exclusion=exclusion)
+
+    if shutil.which(params.iperf3) is None:
+        return failed(f"the iperf3 program ({params.iperf3}) is not installed: "
+                      "apt-get install iperf3", "probe_error")
+    host, port = split_host_port(params.target, DEFAULT_PORT)
+    try:
+        await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return failed(f"cannot resolve {host}: {exc.strerror}", None)
+
+    argv = command(params, host, port)
+    hard_timeout = params.omit + params.duration + params.connect_timeout + 15
+    retrying = AsyncRetrying(
+        retry=retry_if_result(lambda r: r.busy),
+        wait=wait_random_exponential(multiplier=params.busy_backoff, max=60),
+        stop=stop_after_attempt(params.busy_attempts),
+        before_sleep=lambda state: log.info(
+            "iperf3_server_busy", target=params.target, attempt=state.attempt_number),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else Run(),
+    )
+    run: Run = await retrying(run_iperf3, argv, hard_timeout)
+    attempts = int(retrying.statistics.get("attempt_number", 1))
+
+    ended, exclusion = classify(run)
+    outcome_metrics = metrics(params, run, ended, attempts - 1)
+    error = None if run.error is None else f"iperf3: {run.error}"
+    return Outcome(params.target, ended == "complete", outcome_metrics, error=error,
+                   exclusion=exclusion)
