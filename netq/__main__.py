@@ -1,0 +1,3 @@
+from netq.cli import main
+
+main()

@@ -1,0 +1,155 @@
+"""`netq probe run`: schedule the configured tests, spool every record, export metrics.
+
+Each test runs once per period of `every` seconds at a random moment of the period, so a
+fleet of probes does not hit a measurement server in step, and the samples do not lock onto
+a daily pattern. Speed tests never overlap on one probe: they would measure each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import signal
+
+import structlog
+from netq.probe import crosstraffic
+from netq.probe.address import split_host_port
+from netq.probe.config import Config, Test
+from netq.probe.intervals import IntervalTracker
+from netq.probe.metrics import ProbeMetrics
+from netq.probe.probers import PROBERS
+from netq.probe.runner import measure
+from netq.probe.spool import Spool
+from prometheus_client import start_http_server
+from structlog.typing import FilteringBoundLogger
+
+from netq.logging import configure
+from netq.record import Identity, Outcome, Record, now
+
+
+class Daemon:
+    def __init__(self, config: Config, log: FilteringBoundLogger) -> None:
+        self.config = config
+        self.log = log
+        self.identity = Identity(config.probe_id, config.connection_id)
+        self.spool = Spool(config.spool, config.spool_max_records)
+        self.metrics = ProbeMetrics(config.probe_id, config.connection_id, config.technology)
+        self.speed_test = asyncio.Lock()
+
+    def keep(self, record: Record) -> None:
+        """Spool first: a record exists once it is committed here."""
+        self.spool.append(record.to_json())
+        self.metrics.spooled.set(len(self.spool))
+        self.metrics.dropped.set(self.spool.dropped_total)
+        self.log.info("record", kind=record.kind, id=record.id, ok=record.outcome.ok,
+                      exclusion=record.outcome.exclusion, error=record.outcome.error)
+
+    async def periods(self, test: Test) -> None:
+        """Run the test at a random moment of each successive period of `every` seconds."""
+        loop = asyncio.get_running_loop()
+        period_start = loop.time()
+        while True:
+            moment = period_start + random.uniform(0, test.every)
+            await asyncio.sleep(max(0.0, moment - loop.time()))
+            await self.run_test(test)
+            # the next period follows this one, or starts now if the test overran it
+            period_start = max(period_start + test.every, loop.time())
+
+    async def run_test(self, test: Test) -> None:
+        if test.kind != "throughput":
+            self.finished(await measure(test.kind, test.params, self.identity, self.log))
+            return
+        async with self.speed_test:
+            checks = self.config.cross_traffic.max_deferrals + 1 if self.config.cross_traffic else 1
+            for check in range(checks):
+                deferral = await self.deferral(test)
+                if deferral is None:
+                    self.finished(await measure(test.kind, test.params, self.identity, self.log))
+                    return
+                self.metrics.deferrals.inc()
+                self.finished(deferral)
+                if check + 1 < checks:
+                    await asyncio.sleep(self.config.cross_traffic.retry_after)  # type: ignore[union-attr]
+            # deferred as often as allowed: this period has no speed test, and says so
+
+    def finished(self, record: Record) -> None:
+        self.metrics.observe(record)
+        self.keep(record)
+
+    async def deferral(self, test: Test) -> Record | None:
+        """A deferral record when the subscriber is using the line, else None."""
+        cross = self.config.cross_traffic
+        if cross is None:
+            return None
+        started = now()
+        snmp = PROBERS["snmp"].params(**cross.snmp)
+        reading = await crosstraffic.subscriber_traffic(snmp, cross.sample)  # type: ignore[arg-type]
+        if reading.bytes_per_second is None:
+            self.log.warning("cross_traffic_unknown", error=reading.error)
+            return None  # cannot tell: measure rather than never measure
+        if reading.bytes_per_second <= cross.threshold_bytes_per_second:
+            return None
+        error = (f"deferred: the subscriber's own traffic, {reading.bytes_per_second:,.0f} B/s, "
+                 f"is above the {cross.threshold_bytes_per_second:,.0f} B/s threshold")
+        metrics = {"direction": getattr(test.params, "direction", "down"),
+                   "streams": getattr(test.params, "streams", 1), "duration_s": 0, "bytes": 0,
+                   "bits_per_second": 0.0, "ended": "not_started",
+                   "cross_traffic_bytes_per_second": round(reading.bytes_per_second, 1)}
+        outcome = Outcome(test.params.target_text(), False, metrics, error=error,
+                          exclusion="cross_traffic")
+        return Record(self.identity, "throughput", started, now(), outcome)
+
+    async def availability(self, test: Test) -> None:
+        """Check every `every` seconds, on the clock; fold checks into interval records."""
+        targets = list(getattr(test.params, "target", []))
+        tracker = IntervalTracker(self.spool, self.identity, test.params.target_text(), targets,
+                                  test.every, self.config.availability_report_every)
+        recovered = tracker.recover()
+        if recovered:
+            self.keep(recovered)
+        loop = asyncio.get_running_loop()
+        next_check = loop.time()
+        try:
+            while True:
+                check = await measure("availability", test.params, self.identity, self.log)
+                self.metrics.observe(check)  # the check feeds the gauge; intervals are spooled
+                for record in tracker.observe(check.started_at, check.ended_at,
+                                              bool(check.outcome.metrics.get("up"))):
+                    self.keep(record)
+                next_check += test.every
+                await asyncio.sleep(max(0.0, next_check - loop.time()))
+        finally:
+            closing = tracker.recover()  # an orderly stop closes the interval at the last check
+            if closing:
+                self.keep(closing)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        host, port = split_host_port(self.config.metrics_listen, 9108)
+        start_http_server(port, host, registry=self.metrics.registry)
+        self.metrics.spooled.set(len(self.spool))
+        self.log.info("probe_started", probe_id=self.config.probe_id, spool=str(self.config.spool),
+                      metrics=self.config.metrics_listen, tests=len(self.config.tests))
+        tasks = [asyncio.create_task(self.availability(t) if t.kind == "availability"
+                                     else self.periods(t), name=f"{t.kind}-{i}")
+                 for i, t in enumerate(self.config.tests)]
+        await stop.wait()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.spool.close()
+        self.log.info("probe_stopped")
+
+
+async def run_forever(config: Config) -> None:
+    configure(config.log_level)
+    log = structlog.get_logger("netq.probe")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await Daemon(config, log).run(stop)
+
+

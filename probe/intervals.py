@@ -1,0 +1,80 @@
+"""Availability checks folded into interval records: `up` (or not) over [start, end].
+
+A check stands for the time until the next check, so an interval ends where the check that
+changed the state began. An interval is reported when the state changes and at least every
+`report_every` seconds. The open interval is saved in the spool's state after every check:
+after a crash or a kill it is closed at the last check actually made, never stretched over
+the time the probe was not running. That gap stays uncovered: "unknown", not "down".
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from netq.probe.spool import Spool
+
+from netq.record import Identity, Outcome, Record
+
+STATE_KEY = "availability_open_interval"
+
+
+@dataclass
+class OpenInterval:
+    start: str  # RFC 3339
+    last_check_end: str
+    up: bool
+    checks: int
+
+
+class IntervalTracker:
+    def __init__(self, spool: Spool, identity: Identity, target: str, targets: list[str],
+                 every_s: float, report_every_s: float) -> None:
+        self.spool = spool
+        self.identity = identity
+        self.target = target
+        self.targets = targets
+        self.every_s = every_s
+        self.report_every_s = report_every_s
+        saved = spool.get_state(STATE_KEY)
+        self.open: OpenInterval | None = OpenInterval(**saved) if saved else None
+
+    def recover(self) -> Record | None:
+        """Close an interval left open by a previous run, at its last check."""
+        if self.open is None:
+            return None
+        record = self._close(datetime.fromisoformat(self.open.last_check_end))
+        self.spool.set_state(STATE_KEY, None)
+        return record
+
+    def observe(self, started: datetime, ended: datetime, up: bool) -> list[Record]:
+        """Fold one check in; returns the interval records it completes (spool them)."""
+        closed: list[Record] = []
+        if self.open is not None:
+            last = datetime.fromisoformat(self.open.last_check_end)
+            opened = datetime.fromisoformat(self.open.start)
+            if (started - last).total_seconds() > 2 * self.every_s:
+                closed.append(self._close(last))  # the probe was not looking in between
+            elif up != self.open.up or (started - opened).total_seconds() >= self.report_every_s:
+                closed.append(self._close(started))
+        if self.open is None:
+            self.open = OpenInterval(started.isoformat(), ended.isoformat(), up, 1)
+        else:
+            self.open.last_check_end = ended.isoformat()
+            self.open.checks += 1
+        self.spool.set_state(STATE_KEY, asdict(self.open))
+        return closed
+
+    def _close(self, end: datetime) -> Record:
+        assert self.open is not None
+        interval = self.open
+        self.open = None
+        outcome = Outcome(self.target, True, {"up": interval.up, "checks": interval.checks,
+                                              "targets": self.targets})
+        start = datetime.fromisoformat(interval.start)
+        # the id follows from the interval's start, so closing the same interval twice (a kill
+        # between spooling it and saving the state) is one record, not two
+        key = f"{self.identity.probe_id}/{self.identity.connection_id}/availability/{start}"
+        return Record(self.identity, "availability", start, max(end, start), outcome,
+                      id=str(uuid.uuid5(uuid.NAMESPACE_URL, key)))

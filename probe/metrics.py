@@ -1,0 +1,64 @@
+"""The probe daemon's own Prometheus metrics. Labels are bounded by the probe's config."""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    disable_created_metrics,
+)
+
+from netq import __version__
+from netq.record import Record
+
+# `_created` series double the count for no use on a dashboard
+disable_created_metrics()
+
+
+class ProbeMetrics:
+    def __init__(self, probe_id: str, connection_id: str, technology: str) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        Info("netq_probe", "Which probe this is.", registry=r).info({
+            "probe_id": probe_id, "connection_id": connection_id, "technology": technology,
+            "version": __version__})
+        self.tests = Counter("netq_probe_tests_total", "Tests finished, by kind and result "
+                             "(ok, failed, excluded).", ["kind", "result"], registry=r)
+        self.duration = Histogram("netq_probe_test_duration_seconds", "Wall time of a test.",
+                                  ["kind"], registry=r,
+                                  buckets=(0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300))
+        self.deferrals = Counter("netq_probe_deferrals_total", "Speed tests deferred because "
+                                 "the subscriber was using the line.", registry=r)
+        self.last_test = Gauge("netq_probe_last_test_timestamp_seconds", "When a test of this "
+                               "kind last finished.", ["kind"], registry=r)
+        self.rtt = Gauge("netq_probe_rtt_mean_seconds", "Mean round trip of the last latency "
+                         "session.", ["target", "method"], registry=r)
+        self.loss = Gauge("netq_probe_loss_ratio", "Packet loss of the last latency session.",
+                          ["target", "method"], registry=r)
+        self.throughput = Gauge("netq_probe_throughput_bytes_per_second", "Goodput of the last "
+                                "completed speed test.", ["direction"], registry=r)
+        self.up = Gauge("netq_probe_availability_up", "1 when the last reachability check "
+                        "reached a target.", registry=r)
+        self.spooled = Gauge("netq_probe_spool_records", "Records waiting in the spool.",
+                             registry=r)
+        self.dropped = Gauge("netq_probe_spool_dropped_records", "Records dropped because the "
+                             "spool was full (since the spool was created).", registry=r)
+
+    def observe(self, record: Record) -> None:
+        outcome, kind, metrics = record.outcome, record.kind, record.outcome.metrics
+        result = "excluded" if outcome.exclusion else "ok" if outcome.ok else "failed"
+        self.tests.labels(kind, result).inc()
+        self.duration.labels(kind).observe((record.ended_at - record.started_at).total_seconds())
+        self.last_test.labels(kind).set(record.ended_at.timestamp())
+        if kind == "latency" and outcome.ok:
+            labels = (outcome.target, metrics["method"])
+            if metrics["rtt_ms"]:
+                self.rtt.labels(*labels).set(metrics["rtt_ms"]["mean"] / 1000)
+            self.loss.labels(*labels).set(metrics["loss_ratio"])
+        elif kind == "throughput" and outcome.ok:
+            self.throughput.labels(metrics["direction"]).set(metrics["bits_per_second"] / 8)
+        elif kind == "availability":
+            self.up.set(1 if metrics["up"] else 0)
