@@ -18,10 +18,12 @@ def main(log_level: str) -> None:
 
 
 def _register() -> None:
+    from netq.demo import demo
     from netq.probe.cli import probe, reflector
 
     main.add_command(probe)
     main.add_command(reflector)
+    main.add_command(demo)
 
 
 _register()

@@ -14,7 +14,7 @@ import time
 from urllib.parse import urlsplit
 
 import httpx
-from netq.probe.address import split_host_port
+from netq.probe.address import HostPort, split_host_port
 from netq.probe.probers import ProberParams
 from pydantic import Field
 from structlog.typing import FilteringBoundLogger
@@ -23,7 +23,8 @@ from netq.record import Outcome
 
 
 class Params(ProberParams):
-    target: str = Field(description="http(s)://host[:port]/path, or host:port for DNS+TCP only")
+    target: HostPort = Field(
+        description="http(s)://host[:port]/path, or host:port for DNS and TCP only")
     timeout: float = Field(10, gt=0, le=120, description="seconds allowed for each phase")
 
 

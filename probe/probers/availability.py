@@ -10,8 +10,9 @@ import asyncio
 import contextlib
 import socket
 
+from icmplib.exceptions import ICMPLibError
 from netq.probe import icmp_echo
-from netq.probe.address import split_host_port
+from netq.probe.address import HostPort, split_host_port
 from netq.probe.probers import ProberParams
 from netq.probe.session import EchoSession
 from pydantic import Field
@@ -21,7 +22,8 @@ from netq.record import Outcome
 
 
 class Params(ProberParams):
-    target: list[str] = Field(min_length=1, description="host[:tcp-port]; repeat for each target")
+    target: list[HostPort] = Field(
+        min_length=1, description="host[:tcp-port]; repeat for each target")
     echoes: int = Field(3, ge=1, le=20, description="ICMP echo requests per target")
     timeout: float = Field(1.0, gt=0, le=30, description="seconds to wait for an answer")
     tcp_port: int = Field(443, ge=1, le=65535, description="TCP port tried when ICMP fails")
@@ -29,7 +31,8 @@ class Params(ProberParams):
 
 async def icmp_answers(host: str, params: Params) -> bool:
     session = EchoSession(params.echoes, 0.05, params.timeout)
-    with contextlib.suppress(OSError):
+    # no raw-socket privilege and no ping_group_range: ICMP is unusable, TCP decides
+    with contextlib.suppress(OSError, ICMPLibError):
         await icmp_echo.measure(host, session)
     return bool(session.rtt_s)
 

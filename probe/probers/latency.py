@@ -6,7 +6,7 @@ import socket
 from typing import Literal
 
 from netq.probe import icmp_echo, stamp, stamp_sender
-from netq.probe.address import split_host_port
+from netq.probe.address import HostPort, split_host_port
 from netq.probe.probers import ProberParams
 from netq.probe.session import EchoSession
 from pydantic import Field
@@ -16,7 +16,7 @@ from netq.record import Outcome
 
 
 class Params(ProberParams):
-    target: str = Field(description="host, or host:port of a STAMP reflector for --method udp")
+    target: HostPort = Field(description="host, or host:port of a STAMP reflector for --method udp")
     method: Literal["icmp", "udp"] = Field("icmp", description="ICMP echo or UDP STAMP")
     count: int = Field(100, ge=1, le=65535, description="packets in the session")
     interval: float = Field(0.1, ge=0.001, le=60, description="seconds between packets")

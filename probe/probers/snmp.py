@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netq.probe.address import split_host_port
+from netq.probe.address import HostPort, split_host_port
 from netq.probe.probers import ProberParams
 from pydantic import Field
 from structlog.typing import FilteringBoundLogger
@@ -19,7 +19,7 @@ OPER_STATUS = {1: "up", 2: "down", 3: "testing", 4: "unknown", 5: "dormant",
 
 
 class Params(ProberParams):
-    target: str = Field(description="agent host[:port]")
+    target: HostPort = Field(description="agent host[:port]")
     community: str = Field("public", description="SNMPv2c community")
     if_index: list[int] = Field(min_length=1, description="interface index; repeat for several")
     oper_status_oid: str = Field("1.3.6.1.2.1.2.2.1.8", description="IF-MIB::ifOperStatus")

@@ -17,7 +17,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from netq.probe.address import split_host_port
+from netq.probe.address import HostPort, split_host_port
 from netq.probe.probers import ProberParams
 from pydantic import Field
 from structlog.typing import FilteringBoundLogger
@@ -30,7 +30,7 @@ BUSY = "the server is busy"
 
 
 class Params(ProberParams):
-    target: str = Field(description="host[:port] of an iperf3 server")
+    target: HostPort = Field(description="host[:port] of an iperf3 server")
     direction: Literal["down", "up"] = Field(description="down: towards the subscriber (-R)")
     duration: float = Field(10, ge=1, le=600, description="seconds measured, after the warm-up")
     streams: int = Field(4, ge=1, le=128, description="parallel TCP streams")

@@ -1,0 +1,153 @@
+"""`netq demo`: everything on this one machine, no set-up.
+
+Today the demo is the probe measuring a small lab on loopback: a STAMP reflector and an
+iperf3 server started here, the probe daemon scheduling its tests against them, every record
+spooled, metrics served. Later stages of the project (collector, compliance, report) join it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import structlog
+
+from netq.probe.config import parse
+from netq.probe.daemon import Daemon
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_listening(port: int, kind: int = socket.SOCK_STREAM, timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return  # taken: the server is up
+        time.sleep(0.05)
+    raise click.ClickException(f"demo: nothing came up on 127.0.0.1:{port}")
+
+
+@contextlib.contextmanager
+def node_servers(iperf3_port: int, reflector_port: int) -> Iterator[None]:
+    """The node side on loopback: iperf3 and the STAMP reflector."""
+    if shutil.which("iperf3") is None:
+        raise click.ClickException("the demo needs the iperf3 program: apt-get install iperf3 "
+                                   "(scripts/setup does it)")
+    servers = [
+        subprocess.Popen(["iperf3", "--server", "--bind", "127.0.0.1", "--port",
+                          str(iperf3_port)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL),  # it complains of every TCP attempt
+        subprocess.Popen([sys.executable, "-m", "netq", "reflector", "serve", "--listen",
+                          f"127.0.0.1:{reflector_port}"]),
+    ]
+    try:
+        wait_listening(iperf3_port)
+        wait_listening(reflector_port, socket.SOCK_DGRAM)
+        yield
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
+
+
+def demo_config(workdir: Path, iperf3_port: int, reflector_port: int,
+                metrics_port: int) -> dict[str, Any]:
+    iperf3, reflector = f"127.0.0.1:{iperf3_port}", f"127.0.0.1:{reflector_port}"
+    return {
+        "probe_id": "demo-probe", "connection_id": "DEMO-0001", "technology": "pon",
+        "tariff_down_kbps": 100_000, "tariff_up_kbps": 50_000,
+        "spool": str(workdir / "spool.db"), "metrics_listen": f"127.0.0.1:{metrics_port}",
+        "log_level": "warning", "availability_report_every": "30s",
+        "tests": [
+            {"kind": "availability", "every": "5s",
+             "target": ["127.0.0.1", f"127.0.0.2:{iperf3_port}"]},
+            {"kind": "latency", "every": "10s", "target": reflector, "method": "udp",
+             "count": 100, "interval": 0.02},
+            {"kind": "latency", "every": "10s", "target": "127.0.0.1", "count": 100,
+             "interval": 0.02},
+            {"kind": "throughput", "every": "20s", "target": iperf3, "direction": "down",
+             "duration": 3, "omit": 1},
+            {"kind": "throughput", "every": "20s", "target": iperf3, "direction": "up",
+             "duration": 3, "omit": 1},
+            {"kind": "attempt", "every": "10s", "target": iperf3},
+        ],
+    }
+
+
+def summary_line(record: dict[str, Any]) -> str:
+    m = record["metrics"]
+    if record["kind"] == "latency" and m.get("rtt_ms"):
+        return (f"{m['method']} mean {m['rtt_ms']['mean']:.3f} ms, "
+                f"loss {m['loss_ratio']:.1%} of {m['sent']}")
+    if record["kind"] == "throughput":
+        return f"{m['direction']} {m['bits_per_second'] / 1e6:,.1f} Mbit/s ({m['ended']})"
+    if record["kind"] == "availability":
+        return f"{'up' if m['up'] else 'DOWN'} over {m['checks']} checks"
+    if record["kind"] == "attempt":
+        return f"{m['phase']} in {m['duration_ms']:.1f} ms"
+    return ""
+
+
+def run_demo(duration_s: float, workdir: Path) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "spool.db").unlink(missing_ok=True)
+    ports = {"iperf3_port": free_port(), "reflector_port": free_port(),
+             "metrics_port": free_port()}
+    config = parse(demo_config(workdir, **ports), "demo")
+    click.echo(f"netq demo: probe measuring a lab on loopback for {duration_s:g} s")
+    click.echo(f"  metrics   http://127.0.0.1:{ports['metrics_port']}/metrics")
+    click.echo(f"  spool     {config.spool}")
+    click.echo("  stop      Ctrl-C")
+    with node_servers(ports["iperf3_port"], ports["reflector_port"]):
+        daemon = Daemon(config, structlog.get_logger("netq.demo"))
+        kept = daemon.keep
+
+        def keep_and_show(record: Any) -> None:
+            kept(record)
+            doc = record.to_json()
+            state = "ok " if doc["ok"] else "ERR"
+            click.echo(f"  {doc['ended_at'][11:19]} {state} {doc['kind']:<12} "
+                       f"{summary_line(doc)}{'  ' + doc['error'] if doc['error'] else ''}")
+
+        daemon.keep = keep_and_show  # type: ignore[method-assign]
+        asyncio.run(run_for(daemon, duration_s))
+    from netq.probe.spool import Spool
+
+    records = Spool(config.spool).pending(1_000_000)
+    counts = Counter((r["kind"], r["ok"]) for r in records)
+    click.echo(f"\n{len(records)} records spooled in {config.spool}:")
+    for (kind, ok), n in sorted(counts.items()):
+        click.echo(f"  {kind:<12} {'ok' if ok else 'failed':<6} {n}")
+
+
+async def run_for(daemon: Daemon, duration_s: float) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().call_later(duration_s, stop.set)
+    with contextlib.suppress(KeyboardInterrupt):
+        await daemon.run(stop)
+
+
+@click.command()
+@click.option("--duration", default=60.0, show_default=True, help="seconds to measure")
+@click.option("--workdir", default="./netq-demo", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="where the demo writes")
+def demo(duration: float, workdir: Path) -> None:
+    """Run netq on this machine, no set-up: today, the probe measuring a loopback lab."""
+    run_demo(duration, workdir)

@@ -1,0 +1,220 @@
+"""A small network lab of namespaces, built by the tests, torn down after them.
+
+    subscriber ns                  node ns
+    s0 198.18.0.1/24 ─── veth ─── n0 198.18.0.2/24   direct path, shaped with tc tbf
+    s1 198.18.1.1/24 ─┐       ┌── n1 198.18.1.2/24   impaired path
+                      w1 ─ wan ns ─ w2               (tests/impair.py: delay, loss)
+                                   lo 198.18.2.1/32  a second availability target
+
+Addresses come from 198.18.0.0/15, the range RFC 2544 sets aside for benchmarking, and
+exist only inside these namespaces. The node runs iperf3 (5201, 5202), the STAMP reflector
+(862), an HTTP server (8080) and dnsmasq (lab.test names); the subscriber runs snmpd on its
+own loopback, the agent a CPE or ONT would have.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from netq.record import schema_text
+
+HERE = Path(__file__).parent
+SUB_IP, NODE_IP = "198.18.0.1", "198.18.0.2"
+SUB_IMPAIRED_IP, NODE_IMPAIRED_IP = "198.18.1.1", "198.18.1.2"
+NODE_SECOND_IP = "198.18.2.1"
+UNROUTED_IP = "198.18.3.3"  # the subscriber routes it to the node, which has no route onward
+SNMP_AGENT = "127.0.0.1:16161"
+SNMP_COMMUNITY = "netqlab"
+RECORD_SCHEMA = jsonschema.Draft202012Validator(json.loads(schema_text()))
+L2_GOODPUT = 1448 / 1514  # TCP payload per Ethernet frame (MTU 1500, TCP timestamps), as tbf counts
+
+
+def run(*argv: str, check: bool = True, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, check=check, text=True, capture_output=True, **kwargs)
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"lab: {what} not ready after {timeout_s} s")
+
+
+def missing_requirements() -> str | None:
+    """Why the lab cannot be built here, or None."""
+    if os.geteuid() != 0:
+        return "the lab needs root (network namespaces, raw sockets): run the tests as root"
+    for program in ("ip", "tc", "ethtool", "iperf3", "snmpd", "dnsmasq"):
+        if shutil.which(program) is None:
+            return f"the lab needs {program}: run scripts/setup (apt-get install …)"
+    return None
+
+
+class Lab:
+    def __init__(self, workdir: Path) -> None:
+        tag = f"nq{os.getpid() % 100000}"
+        self.sub, self.node, self.wan = f"{tag}s", f"{tag}n", f"{tag}w"
+        self.workdir = workdir
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.etc = Path("/etc/netns") / self.sub
+
+    # ---- building -------------------------------------------------------------------------
+    def build(self) -> None:
+        for ns in (self.sub, self.node, self.wan):
+            run("ip", "netns", "add", ns)
+            self.ns(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+            self.ns(ns, "ip", "link", "set", "lo", "up")
+        run("ip", "link", "add", "s0", "netns", self.sub, "type", "veth", "peer", "n0",
+            "netns", self.node)
+        run("ip", "link", "add", "s1", "netns", self.sub, "type", "veth", "peer", "w1",
+            "netns", self.wan)
+        run("ip", "link", "add", "w2", "netns", self.wan, "type", "veth", "peer", "n1",
+            "netns", self.node)
+        for ns, dev, address in ((self.sub, "s0", SUB_IP), (self.node, "n0", NODE_IP),
+                                 (self.sub, "s1", SUB_IMPAIRED_IP),
+                                 (self.node, "n1", NODE_IMPAIRED_IP)):
+            self.ns(ns, "ip", "addr", "add", f"{address}/24", "dev", dev)
+            self.ns(ns, "ip", "link", "set", dev, "up")
+        for dev in ("w1", "w2"):
+            self.ns(self.wan, "ip", "link", "set", dev, "up")
+        # No offloads: frames relayed by impair.py must carry finished checksums, and tbf must
+        # see every wire frame with its own headers (a GSO super-packet would be counted as one),
+        # so that the shaped rate is exact ground truth.
+        for ns, devs in ((self.sub, ("s0", "s1")), (self.node, ("n0", "n1")),
+                         (self.wan, ("w1", "w2"))):
+            for dev in devs:
+                self.ns(ns, "ethtool", "-K", dev, "tx", "off", "tso", "off", "gso", "off",
+                        "gro", "off", check=False)
+        self.ns(self.node, "ip", "addr", "add", f"{NODE_SECOND_IP}/32", "dev", "lo")
+        self.ns(self.sub, "ip", "route", "add", "198.18.2.0/24", "via", NODE_IP)
+        self.ns(self.sub, "ip", "route", "add", "198.18.3.0/24", "via", NODE_IP)
+        self.etc.mkdir(parents=True, exist_ok=True)
+        (self.etc / "resolv.conf").write_text(
+            f"nameserver {NODE_IP}\noptions timeout:1 attempts:1\n")
+        self.start_services()
+
+    def start_services(self) -> None:
+        for port in (5201, 5202):
+            self.start_iperf3(port)
+        self.spawn(self.node, sys.executable, "-m", "netq", "reflector", "serve",
+                   "--listen", "0.0.0.0:862")
+        self.spawn(self.node, sys.executable, "-m", "http.server", "8080", "--bind", NODE_IP,
+                   "--directory", str(self.workdir))
+        self.spawn(self.node, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+                   "--no-resolv", "--no-hosts", "--bind-interfaces", f"--listen-address={NODE_IP}",
+                   "--user=root", "--pid-file=", "--address=/iperf.lab.test/198.18.0.2",
+                   "--address=/web.lab.test/198.18.0.2")
+        snmpd_conf = self.workdir / "snmpd.conf"
+        snmpd_conf.write_text(f"agentaddress udp:{SNMP_AGENT}\n"
+                              f"rocommunity {SNMP_COMMUNITY} 127.0.0.1\n")
+        self.spawn(self.sub, "snmpd", "-f", "-Lo", "-C", "-c", str(snmpd_conf),
+                   "-p", str(self.workdir / "snmpd.pid"))
+        wait_for(lambda: self.listening(self.node, "tcp", 5201), "iperf3 5201")
+        wait_for(lambda: self.listening(self.node, "tcp", 5202), "iperf3 5202")
+        wait_for(lambda: self.listening(self.node, "udp", 862), "STAMP reflector")
+        wait_for(lambda: self.listening(self.node, "tcp", 8080), "HTTP server")
+        wait_for(lambda: self.listening(self.node, "udp", 53), "dnsmasq")
+        wait_for(lambda: self.listening(self.sub, "udp", 16161), "snmpd")
+
+    def start_iperf3(self, port: int) -> subprocess.Popen[bytes]:
+        return self.spawn(self.node, "iperf3", "--server", "--bind", NODE_IP, "--port", str(port))
+
+    def teardown(self) -> None:
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGKILL)
+            process.wait()
+        for ns in (self.sub, self.node, self.wan):
+            run("ip", "netns", "del", ns, check=False)
+        shutil.rmtree(self.etc, ignore_errors=True)
+
+    # ---- using ----------------------------------------------------------------------------
+    def ns(self, ns: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run("ip", "netns", "exec", ns, *argv, check=check)
+
+    def spawn(self, ns: str, *argv: str, **kwargs: Any) -> subprocess.Popen[bytes]:
+        kwargs.setdefault("stdout", subprocess.DEVNULL)
+        kwargs.setdefault("stderr", subprocess.DEVNULL)
+        process = subprocess.Popen(["ip", "netns", "exec", ns, *argv], **kwargs)
+        self.processes.append(process)
+        return process
+
+    def listening(self, ns: str, proto: str, port: int) -> bool:
+        flag = "-ltnH" if proto == "tcp" else "-lunH"
+        return f":{port} " in self.ns(ns, "ss", flag, check=False).stdout
+
+    def probe(self, kind: str, *options: str) -> dict[str, Any]:
+        """`netq probe measure KIND … --json` on the subscriber side; its one JSON document."""
+        result = self.ns(self.sub, sys.executable, "-m", "netq", "probe", "measure", kind,
+                         *options, "--probe-id", "lab-probe", "--connection-id", "LAB-1",
+                         "--json", check=False)
+        if not result.stdout.strip():
+            raise AssertionError(f"probe printed nothing; stderr: {result.stderr}")
+        record: dict[str, Any] = json.loads(result.stdout)
+        assert (result.returncode == 0) == record["ok"], result.stderr
+        RECORD_SCHEMA.validate(record)  # every record the lab sees keeps the wire contract
+        return record
+
+    def iperf3_baseline(self, port: int, direction: str, duration: float, omit: float,
+                        streams: int) -> float:
+        """The same speed test through the plain iperf3 command: bits per second."""
+        argv = ["iperf3", "-c", NODE_IP, "-p", str(port), "-J", "-t", f"{duration:g}",
+                "-O", f"{omit:g}", "-P", str(streams)]
+        if direction == "down":
+            argv.append("-R")
+        report = json.loads(self.ns(self.sub, *argv).stdout)
+        return float(report["end"]["sum_received"]["bits_per_second"])
+
+    def shape(self, rate_mbit: float | None) -> None:
+        """tbf on both ends of the direct path; None removes it."""
+        for ns, dev in ((self.sub, "s0"), (self.node, "n0")):
+            self.ns(ns, "tc", "qdisc", "del", "dev", dev, "root", check=False)
+            if rate_mbit is not None:
+                burst = max(64_000, int(rate_mbit * 1e6 / 8 * 0.004))
+                self.ns(ns, "tc", "qdisc", "add", "dev", dev, "root", "tbf", "rate",
+                        f"{rate_mbit}mbit", "burst", str(burst), "latency", "50ms")
+
+    @contextlib.contextmanager
+    def impaired(self, delay_ms: float = 0, loss: float = 0, seed: int = 1) -> Iterator[None]:
+        """Delay and drop subscriber→node packets on the impaired path while inside."""
+        process = self.spawn(self.wan, sys.executable, str(HERE / "impair.py"), "--near", "w1",
+                             "--far", "w2", "--delay-ms", str(delay_ms), "--loss", str(loss),
+                             "--seed", str(seed), stdout=subprocess.PIPE)
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == b"ready"
+        try:
+            yield
+        finally:
+            process.kill()
+            process.wait()
+
+    def link(self, up: bool) -> None:
+        """Take the node's side of the direct path down (or back up): the far side is gone."""
+        self.ns(self.node, "ip", "link", "set", "n0", "up" if up else "down")
+
+    def if_index(self, dev: str) -> int:
+        return int(self.ns(self.sub, "cat", f"/sys/class/net/{dev}/ifindex").stdout)
+
+    def kernel_counter(self, dev: str, name: str) -> int:
+        return int(self.ns(self.sub, "cat", f"/sys/class/net/{dev}/statistics/{name}").stdout)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

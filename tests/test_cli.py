@@ -1,0 +1,53 @@
+"""The command line contract of DESIGN.md: one JSON document on stdout, errors that say what
+to fix on stderr, non-zero exits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import jsonschema
+
+from netq.record import schema_text
+
+
+def netq(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "netq", *argv], text=True, capture_output=True,
+                          timeout=60)
+
+
+def test_measure_prints_exactly_one_valid_record() -> None:
+    result = netq("probe", "measure", "attempt", "--target", "127.0.0.1:1", "--json")
+    assert result.returncode == 1  # the attempt failed, and the exit code says so
+    (line,) = result.stdout.splitlines()
+    record = json.loads(line)
+    jsonschema.Draft202012Validator(json.loads(schema_text())).validate(record)
+    assert (record["kind"], record["ok"], record["metrics"]["phase"]) == ("attempt", False, "tcp")
+    assert "TCP: cannot connect" in result.stderr
+
+
+def test_an_out_of_range_option_names_itself() -> None:
+    result = netq("probe", "measure", "latency", "--target", "h", "--count", "0", "--json")
+    assert result.returncode == 2
+    assert "--count: Input should be greater than or equal to 1" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_bad_port_is_a_usage_error_not_a_traceback() -> None:
+    result = netq("probe", "measure", "throughput", "--target", "h:99999", "--direction", "up")
+    assert result.returncode != 0
+    assert "port" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_every_test_kind_is_a_measure_subcommand() -> None:
+    result = netq("probe", "measure", "--help")
+    for kind in ("latency", "throughput", "availability", "attempt", "snmp"):
+        assert kind in result.stdout
+
+
+def test_a_missing_config_file_is_a_clear_error() -> None:
+    result = netq("probe", "run", "--config", "/nonexistent/probe.yaml")
+    assert result.returncode == 1
+    assert "cannot read the probe configuration /nonexistent/probe.yaml" in result.stderr

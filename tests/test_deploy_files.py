@@ -1,0 +1,36 @@
+"""What an operator deploys: the example probe config loads, the systemd units verify."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from netq.probe.config import load
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_the_example_probe_config_is_valid() -> None:
+    config = load(ROOT / "examples" / "probe.yaml")
+    assert {t.kind for t in config.tests} == {"availability", "latency", "throughput", "attempt"}
+    assert config.cross_traffic is not None
+
+
+@pytest.mark.parametrize("unit", ["netq-probe.service", "netq-reflector.service",
+                                  "netq-iperf3@5201.service"])
+def test_systemd_units_verify_clean(tmp_path: Path, unit: str) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not on this machine")
+    netq = str(Path(sys.executable).parent / "netq")
+    source = ROOT / "systemd" / unit.replace("@5201", "@")
+    # the units name the installed path; point them at this checkout's netq to verify
+    (tmp_path / unit).write_text(source.read_text().replace("/usr/local/bin/netq", netq))
+    assert shutil.which("iperf3")
+    result = subprocess.run([analyze, "verify", str(tmp_path / unit)], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "", result.stderr

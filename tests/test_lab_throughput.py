@@ -1,0 +1,97 @@
+"""Speed, measured over a link the test shapes with tc tbf, and iperf3's failure modes."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import pytest
+
+from tests.lab import L2_GOODPUT, NODE_IP, UNROUTED_IP, Lab
+
+pytestmark = pytest.mark.lab
+DURATION, OMIT, STREAMS = 8, 2, 4
+
+
+@pytest.fixture
+def shaped(lab: Lab):
+    yield lab.shape
+    lab.shape(None)
+
+
+@pytest.mark.parametrize("direction", ["down", "up"])
+@pytest.mark.parametrize("rate_mbit", [10, 50, 200])
+def test_speed_is_the_shaped_rate_within_5_percent_and_plain_iperf3_within_2(
+    lab: Lab, shaped, rate_mbit: int, direction: str
+) -> None:
+    shaped(rate_mbit)
+    record = lab.probe("throughput", "--target", f"{NODE_IP}:5201", "--direction", direction,
+                       "--duration", str(DURATION), "--omit", str(OMIT),
+                       "--streams", str(STREAMS))
+    assert record["ok"], record["error"]
+    metrics = record["metrics"]
+    assert metrics["ended"] == "complete"
+    assert metrics["direction"] == direction
+    assert metrics["streams"] == STREAMS
+    measured = metrics["bits_per_second"]
+    shaped_bps = rate_mbit * 1e6
+    assert abs(measured - shaped_bps) <= 0.05 * shaped_bps
+    # tbf counts whole Ethernet frames, so TCP goodput tops out at 1448/1514 of the rate
+    assert measured <= shaped_bps * L2_GOODPUT * 1.02
+    baseline = lab.iperf3_baseline(5201, direction, DURATION, OMIT, STREAMS)
+    assert abs(measured - baseline) <= 0.02 * baseline, f"probe {measured} vs iperf3 {baseline}"
+
+
+def test_an_unreachable_server_is_an_unsuccessful_attempt(lab: Lab) -> None:
+    record = lab.probe("throughput", "--target", UNROUTED_IP, "--direction", "down",
+                       "--duration", "2", "--connect-timeout", "1")
+    assert record["ok"] is False
+    assert record["metrics"]["ended"] == "not_started"
+    assert record["exclusion"] is None  # the subscriber could not reach it: that counts
+    assert "unable to connect" in record["error"]
+
+
+def test_a_server_that_refuses_is_down_and_excluded(lab: Lab) -> None:
+    record = lab.probe("throughput", "--target", f"{NODE_IP}:5299", "--direction", "up",
+                       "--duration", "2")
+    assert (record["ok"], record["exclusion"]) == (False, "server_down")
+    assert record["metrics"]["ended"] == "not_started"
+    assert "Connection refused" in record["error"]
+
+
+def test_a_busy_server_is_retried_then_excluded_never_counted_against_the_line(lab: Lab) -> None:
+    occupier = threading.Thread(target=lab.iperf3_baseline, args=(5202, "up", 8, 0, 1))
+    occupier.start()
+    time.sleep(1)
+    try:
+        record = lab.probe("throughput", "--target", f"{NODE_IP}:5202", "--direction", "down",
+                           "--duration", "2", "--busy-attempts", "3", "--busy-backoff", "0.2")
+    finally:
+        occupier.join()
+    assert (record["ok"], record["exclusion"]) == (False, "server_busy")
+    assert record["metrics"]["ended"] == "not_started"
+    assert record["metrics"]["busy_retries"] == 2
+    assert "busy" in record["error"]
+
+
+def test_a_server_killed_mid_test_ends_the_test_prematurely(lab: Lab) -> None:
+    server = lab.start_iperf3(5203)
+    time.sleep(0.5)
+    killer = threading.Timer(3, server.send_signal, args=(signal.SIGKILL,))
+    killer.start()
+    record = lab.probe("throughput", "--target", f"{NODE_IP}:5203", "--direction", "down",
+                       "--duration", "8", "--omit", "1")
+    killer.join()
+    assert record["ok"] is False
+    assert record["metrics"]["ended"] == "premature"
+    assert record["exclusion"] is None
+    assert record["metrics"]["bytes"] > 0  # what arrived before the break is kept
+    assert record["error"].startswith("iperf3: ")
+
+
+def test_a_missing_iperf3_program_is_a_probe_error(lab: Lab) -> None:
+    record = lab.probe("throughput", "--target", NODE_IP, "--direction", "down",
+                       "--iperf3", "/nonexistent/iperf3")
+    assert (record["ok"], record["exclusion"]) == (False, "probe_error")
+    assert "apt-get install iperf3" in record["error"]
