@@ -14,9 +14,9 @@ from typing import Any, Literal, get_args, get_origin
 
 import click
 import structlog
-from netq.probe.probers import PROBERS
 from pydantic import BaseModel, ValidationError
 
+from netq.probe.probers import PROBERS
 from netq.record import Identity
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from netq.probe.probers import PROBERS, ProberParams
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from netq.probe.probers import PROBERS, ProberParams
 
 Technology = Literal["adsl", "pon", "ethernet", "docsis", "wifi", "wll", "umts", "lte", "nr"]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")

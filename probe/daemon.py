@@ -13,6 +13,10 @@ import random
 import signal
 
 import structlog
+from prometheus_client import start_http_server
+from structlog.typing import FilteringBoundLogger
+
+from netq.logging import configure
 from netq.probe import crosstraffic
 from netq.probe.address import split_host_port
 from netq.probe.config import Config, Test
@@ -21,10 +25,6 @@ from netq.probe.metrics import ProbeMetrics
 from netq.probe.probers import PROBERS
 from netq.probe.runner import measure
 from netq.probe.spool import Spool
-from prometheus_client import start_http_server
-from structlog.typing import FilteringBoundLogger
-
-from netq.logging import configure
 from netq.record import Identity, Outcome, Record, now
 
 

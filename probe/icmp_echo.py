@@ -17,6 +17,7 @@ import threading
 
 from icmplib import ICMPReply, ICMPRequest, ICMPv4Socket, ICMPv6Socket
 from icmplib.exceptions import ICMPLibError, TimeoutExceeded
+
 from netq.probe.session import EchoSession
 
 ECHO_REPLY = {socket.AF_INET: 0, socket.AF_INET6: 129}

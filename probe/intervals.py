@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from netq.probe.spool import Spool
-
 from netq.record import Identity, Outcome, Record
 
 STATE_KEY = "availability_open_interval"

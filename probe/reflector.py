@@ -12,6 +12,7 @@ import socket
 import time
 
 import structlog
+
 from netq.probe import stamp
 
 log = structlog.get_logger("netq.reflector")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from netq.probe.probers import PROBERS, ProberParams
 from structlog.typing import FilteringBoundLogger
 
+from netq.probe.probers import PROBERS, ProberParams
 from netq.record import Identity, Outcome, Record, now
 
 

@@ -214,6 +214,20 @@ class Lab:
         return int(self.ns(self.sub, "cat", f"/sys/class/net/{dev}/statistics/{name}").stdout)
 
 
+@contextlib.contextmanager
+def built_lab(workdir: Path) -> Iterator[Lab]:
+    """A lab for the length of a `with` block; SystemExit with the reason if it cannot be."""
+    reason = missing_requirements()
+    if reason:
+        raise SystemExit(f"lab: {reason}")
+    lab = Lab(workdir)
+    try:
+        lab.build()
+        yield lab
+    finally:
+        lab.teardown()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from netq.probe.config import load
 
 ROOT = Path(__file__).parent.parent

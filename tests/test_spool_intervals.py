@@ -8,7 +8,6 @@ from pathlib import Path
 
 from netq.probe.intervals import IntervalTracker
 from netq.probe.spool import Spool
-
 from netq.record import Identity
 
 T0 = datetime(2026, 7, 1, 0, 0, tzinfo=UTC)

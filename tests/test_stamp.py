@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from netq.probe import stamp
-from netq.probe.reflector import reflect
 from scapy.contrib.stamp import (
     STAMPSessionReflectorTestUnauthenticated,
     STAMPSessionSenderTestUnauthenticated,
 )
+
+from netq.probe import stamp
+from netq.probe.reflector import reflect
 
 
 def test_a_sender_packet_is_44_bytes_and_scapy_reads_its_fields() -> None:

@@ -14,11 +14,11 @@ import time
 from urllib.parse import urlsplit
 
 import httpx
-from netq.probe.address import HostPort, split_host_port
-from netq.probe.probers import ProberParams
 from pydantic import Field
 from structlog.typing import FilteringBoundLogger
 
+from netq.probe.address import HostPort, split_host_port
+from netq.probe.probers import ProberParams
 from netq.record import Outcome
 
 

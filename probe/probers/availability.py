@@ -11,13 +11,13 @@ import contextlib
 import socket
 
 from icmplib.exceptions import ICMPLibError
+from pydantic import Field
+from structlog.typing import FilteringBoundLogger
+
 from netq.probe import icmp_echo
 from netq.probe.address import HostPort, split_host_port
 from netq.probe.probers import ProberParams
 from netq.probe.session import EchoSession
-from pydantic import Field
-from structlog.typing import FilteringBoundLogger
-
 from netq.record import Outcome
 
 

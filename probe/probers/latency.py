@@ -5,13 +5,14 @@ from __future__ import annotations
 import socket
 from typing import Literal
 
+from icmplib.exceptions import SocketPermissionError
+from pydantic import Field
+from structlog.typing import FilteringBoundLogger
+
 from netq.probe import icmp_echo, stamp, stamp_sender
 from netq.probe.address import HostPort, split_host_port
 from netq.probe.probers import ProberParams
 from netq.probe.session import EchoSession
-from pydantic import Field
-from structlog.typing import FilteringBoundLogger
-
 from netq.record import Outcome
 
 
@@ -36,6 +37,11 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
     except socket.gaierror as exc:
         return Outcome(params.target, False, session.metrics(params.method),
                        error=f"cannot resolve {params.target}: {exc.strerror}")
+    except SocketPermissionError:
+        return Outcome(params.target, False, session.metrics(params.method),
+                       exclusion="probe_error",
+                       error="ICMP needs root or CAP_NET_RAW (or net.ipv4.ping_group_range "
+                             "covering this user's group); or measure with --method udp")
     metrics = session.metrics(params.method)
     log.debug("latency_session", **{k: metrics[k] for k in ("sent", "received", "loss_ratio")})
     if exclusion:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from netq.probe.address import HostPort, split_host_port
-from netq.probe.probers import ProberParams
 from pydantic import Field
 from structlog.typing import FilteringBoundLogger
 
+from netq.probe.address import HostPort, split_host_port
+from netq.probe.probers import ProberParams
 from netq.record import Outcome
 
 OPER_STATUS = {1: "up", 2: "down", 3: "testing", 4: "unknown", 5: "dormant",

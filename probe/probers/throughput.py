@@ -17,12 +17,12 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from netq.probe.address import HostPort, split_host_port
-from netq.probe.probers import ProberParams
 from pydantic import Field
 from structlog.typing import FilteringBoundLogger
 from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_random_exponential
 
+from netq.probe.address import HostPort, split_host_port
+from netq.probe.probers import ProberParams
 from netq.record import Exclusion, Outcome
 
 DEFAULT_PORT = 5201

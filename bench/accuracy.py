@@ -1,0 +1,75 @@
+"""Accuracy table: what the probe measures against the ground truth the lab sets.
+
+    sudo .venv/bin/python bench/accuracy.py
+
+Speed: tc tbf rate on the direct path; the exact TCP goodput ceiling is rate x 1448/1514.
+Delay and loss: injected by tests/impair.py on the impaired path. Prints Markdown tables.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.lab import L2_GOODPUT, NODE_IMPAIRED_IP, NODE_IP, Lab, built_lab
+from tests.truth import binomial_interval
+
+DURATION, OMIT, STREAMS = 8, 2, 4
+
+
+def speed(lab: Lab) -> None:
+    print("| shaped rate | direction | probe Mbit/s | vs rate | vs 1448/1514 goodput "
+          "| plain iperf3 Mbit/s | probe / iperf3 |")
+    print("|---|---|---|---|---|---|---|")
+    for rate in (10, 50, 200):
+        lab.shape(rate)
+        for direction in ("down", "up"):
+            record = lab.probe("throughput", "--target", f"{NODE_IP}:5201", "--direction",
+                               direction, "--duration", str(DURATION), "--omit", str(OMIT),
+                               "--streams", str(STREAMS))
+            measured = record["metrics"]["bits_per_second"] / 1e6
+            baseline = lab.iperf3_baseline(5201, direction, DURATION, OMIT, STREAMS) / 1e6
+            print(f"| {rate} Mbit/s | {direction} | {measured:.2f} | {measured / rate - 1:+.2%} "
+                  f"| {measured / (rate * L2_GOODPUT) - 1:+.2%} | {baseline:.2f} "
+                  f"| {measured / baseline:.4f} |")
+    lab.shape(None)
+
+
+def delay(lab: Lab) -> None:
+    print("\n| injected delay | method | mean RTT ms | error ms | allowed (1 ms + 2 %) |")
+    print("|---|---|---|---|---|")
+    for injected in (0, 20, 100, 450):
+        for method in ("icmp", "udp"):
+            with lab.impaired(delay_ms=injected):
+                record = lab.probe("latency", "--target", NODE_IMPAIRED_IP, "--method", method,
+                                   "--count", "100", "--interval", "0.02")
+            mean = record["metrics"]["rtt_ms"]["mean"]
+            print(f"| {injected} ms | {method} | {mean:.3f} | {mean - injected:+.3f} "
+                  f"| ±{1 + 0.02 * injected:.1f} |")
+
+
+def loss(lab: Lab) -> None:
+    print("\n| injected loss | method | packets | measured loss | binomial 99 % interval |")
+    print("|---|---|---|---|---|")
+    for injected in (0.0, 0.01, 0.05):
+        for method in ("icmp", "udp"):
+            with lab.impaired(loss=injected, seed=11):
+                record = lab.probe("latency", "--target", NODE_IMPAIRED_IP, "--method", method,
+                                   "--count", "1000", "--interval", "0.003")
+            low, high = binomial_interval(1000, injected)
+            print(f"| {injected:.0%} | {method} | {record['metrics']['sent']} "
+                  f"| {record['metrics']['loss_ratio']:.1%} | [{low:.1%}, {high:.1%}] |")
+
+
+def main() -> None:
+    with built_lab(Path(tempfile.mkdtemp(prefix="netq-accuracy-"))) as lab:
+        speed(lab)
+        delay(lab)
+        loss(lab)
+
+
+if __name__ == "__main__":
+    main()

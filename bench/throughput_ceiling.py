@@ -1,0 +1,44 @@
+"""Throughput ceiling: unshaped veth between lab namespaces, the probe against plain iperf3,
+alternating runs so both see the same machine.
+
+    sudo .venv/bin/python bench/throughput_ceiling.py [--runs 5]
+
+Target (issue 2): median probe / iperf3 >= 0.98.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.lab import NODE_IP, built_lab
+
+DURATION, OMIT, STREAMS = 5, 1, 4
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with built_lab(Path(tempfile.mkdtemp(prefix="netq-ceiling-"))) as lab:
+        print("| direction | probe median Gbit/s | iperf3 median Gbit/s | ratio | runs |")
+        print("|---|---|---|---|---|")
+        for direction in ("down", "up"):
+            probe, plain = [], []
+            for _ in range(args.runs):
+                record = lab.probe("throughput", "--target", f"{NODE_IP}:5201", "--direction",
+                                   direction, "--duration", str(DURATION), "--omit", str(OMIT),
+                                   "--streams", str(STREAMS))
+                probe.append(record["metrics"]["bits_per_second"])
+                plain.append(lab.iperf3_baseline(5201, direction, DURATION, OMIT, STREAMS))
+            p, b = statistics.median(probe), statistics.median(plain)
+            print(f"| {direction} | {p / 1e9:.3f} | {b / 1e9:.3f} | {p / b:.3f} | {args.runs} |")
+
+
+if __name__ == "__main__":
+    main()
