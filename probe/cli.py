@@ -104,12 +104,12 @@ def run(config_path: str) -> None:
     """Run the probe daemon: schedule tests, spool every record, export metrics."""
     from netq.probe.config import ConfigError, load
     from netq.probe.daemon import run_forever
+    from netq.probe.spool import SpoolError
 
     try:
-        config = load(config_path)
-    except ConfigError as exc:
+        asyncio.run(run_forever(load(config_path)))
+    except (ConfigError, SpoolError) as exc:
         raise click.ClickException(str(exc)) from None
-    asyncio.run(run_forever(config))
 
 
 @click.group()

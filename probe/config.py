@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from netq.probe.probers import PROBERS, ProberParams
+from netq.probe.probers.snmp import Params as SnmpParams
 
 Technology = Literal["adsl", "pon", "ethernet", "docsis", "wifi", "wll", "umts", "lte", "nr"]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -52,7 +53,7 @@ class Test(Strict):
 class CrossTraffic(Strict):
     """Defer speed tests while the subscriber's own traffic is on the line (SamKnows practice)."""
 
-    snmp: dict[str, Any] = Field(description="snmp prober parameters of the subscriber's CPE/ONT")
+    snmp: SnmpParams = Field(description="snmp prober parameters of the subscriber's CPE/ONT")
     threshold_bytes_per_second: float = Field(25_000, ge=0)
     sample: float = Field(5, gt=0, le=300)
     retry_after: float = Field(300, gt=0)
@@ -128,11 +129,6 @@ def parse(raw: Any, source: str = "config") -> Config:
         config = Config(**fields)
     except ValidationError as exc:
         raise ConfigError(f"{source}: {_message(exc)}") from None
-    if config.cross_traffic:
-        try:
-            PROBERS["snmp"].params(**config.cross_traffic.snmp)
-        except ValidationError as exc:
-            raise ConfigError(f"{source}: {_message(exc, 'cross_traffic.snmp')}") from None
     return config
 
 

@@ -19,10 +19,10 @@ from structlog.typing import FilteringBoundLogger
 from netq.logging import configure
 from netq.probe import crosstraffic
 from netq.probe.address import split_host_port
-from netq.probe.config import Config, Test
+from netq.probe.config import Config, CrossTraffic, Test
 from netq.probe.intervals import IntervalTracker
 from netq.probe.metrics import ProbeMetrics
-from netq.probe.probers import PROBERS
+from netq.probe.probers import throughput
 from netq.probe.runner import measure
 from netq.probe.spool import Spool
 from netq.record import Identity, Outcome, Record, now
@@ -61,30 +61,27 @@ class Daemon:
             self.finished(await measure(test.kind, test.params, self.identity, self.log))
             return
         async with self.speed_test:
-            checks = self.config.cross_traffic.max_deferrals + 1 if self.config.cross_traffic else 1
-            for check in range(checks):
-                deferral = await self.deferral(test)
+            cross = self.config.cross_traffic
+            for deferrals in range(cross.max_deferrals + 1 if cross else 0):
+                assert cross is not None
+                deferral = await self.deferral(test, cross)
                 if deferral is None:
-                    self.finished(await measure(test.kind, test.params, self.identity, self.log))
-                    return
+                    break
                 self.metrics.deferrals.inc()
                 self.finished(deferral)
-                if check + 1 < checks:
-                    await asyncio.sleep(self.config.cross_traffic.retry_after)  # type: ignore[union-attr]
-            # deferred as often as allowed: this period has no speed test, and says so
+                if deferrals == cross.max_deferrals:
+                    return  # deferred as often as allowed: no speed test this period, on record
+                await asyncio.sleep(cross.retry_after)
+            self.finished(await measure(test.kind, test.params, self.identity, self.log))
 
     def finished(self, record: Record) -> None:
         self.metrics.observe(record)
         self.keep(record)
 
-    async def deferral(self, test: Test) -> Record | None:
+    async def deferral(self, test: Test, cross: CrossTraffic) -> Record | None:
         """A deferral record when the subscriber is using the line, else None."""
-        cross = self.config.cross_traffic
-        if cross is None:
-            return None
         started = now()
-        snmp = PROBERS["snmp"].params(**cross.snmp)
-        reading = await crosstraffic.subscriber_traffic(snmp, cross.sample)  # type: ignore[arg-type]
+        reading = await crosstraffic.subscriber_traffic(cross.snmp, cross.sample)
         if reading.bytes_per_second is None:
             self.log.warning("cross_traffic_unknown", error=reading.error)
             return None  # cannot tell: measure rather than never measure
@@ -92,9 +89,7 @@ class Daemon:
             return None
         error = (f"deferred: the subscriber's own traffic, {reading.bytes_per_second:,.0f} B/s, "
                  f"is above the {cross.threshold_bytes_per_second:,.0f} B/s threshold")
-        metrics = {"direction": getattr(test.params, "direction", "down"),
-                   "streams": getattr(test.params, "streams", 1), "duration_s": 0, "bytes": 0,
-                   "bits_per_second": 0.0, "ended": "not_started",
+        metrics = {**throughput.not_started(test.params),  # type: ignore[arg-type]
                    "cross_traffic_bytes_per_second": round(reading.bytes_per_second, 1)}
         outcome = Outcome(test.params.target_text(), False, metrics, error=error,
                           exclusion="cross_traffic")
@@ -105,9 +100,9 @@ class Daemon:
         targets = list(getattr(test.params, "target", []))
         tracker = IntervalTracker(self.spool, self.identity, test.params.target_text(), targets,
                                   test.every, self.config.availability_report_every)
-        recovered = tracker.recover()
-        if recovered:
-            self.keep(recovered)
+        left_open = tracker.close_open()  # by a previous run that was killed
+        if left_open:
+            self.keep(left_open)
         loop = asyncio.get_running_loop()
         next_check = loop.time()
         try:
@@ -118,9 +113,11 @@ class Daemon:
                                               bool(check.outcome.metrics.get("up"))):
                     self.keep(record)
                 next_check += test.every
-                await asyncio.sleep(max(0.0, next_check - loop.time()))
+                while next_check < loop.time():  # a check overran: skip its slots, no burst
+                    next_check += test.every
+                await asyncio.sleep(next_check - loop.time())
         finally:
-            closing = tracker.recover()  # an orderly stop closes the interval at the last check
+            closing = tracker.close_open()
             if closing:
                 self.keep(closing)
 
@@ -133,14 +130,22 @@ class Daemon:
         tasks = [asyncio.create_task(self.availability(t) if t.kind == "availability"
                                      else self.periods(t), name=f"{t.kind}-{i}")
                  for i, t in enumerate(self.config.tests)]
-        await stop.wait()
-        for task in tasks:
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        # a test loop ends only by failing (the spool's disk full, say): stop the whole daemon
+        # rather than run on without that test; systemd restarts it
+        failed = [t for t in tasks if t.done() and not t.cancelled() and t.exception()]
+        for task in [stopping, *tasks]:
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.spool.close()
+        for task in failed:
+            self.log.error("test_loop_failed", task=task.get_name(), exc_info=task.exception())
         self.log.info("probe_stopped")
+        if failed:
+            raise SystemExit(1)
 
 
 async def run_forever(config: Config) -> None:

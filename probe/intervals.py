@@ -39,8 +39,9 @@ class IntervalTracker:
         saved = spool.get_state(STATE_KEY)
         self.open: OpenInterval | None = OpenInterval(**saved) if saved else None
 
-    def recover(self) -> Record | None:
-        """Close an interval left open by a previous run, at its last check."""
+    def close_open(self) -> Record | None:
+        """Close the open interval at its last check: one a previous run left open at start,
+        or this run's own at an orderly stop."""
         if self.open is None:
             return None
         record = self._close(datetime.fromisoformat(self.open.last_check_end))

@@ -27,17 +27,24 @@ CREATE TABLE IF NOT EXISTS state (
 """
 
 
+class SpoolError(Exception):
+    pass
+
+
 class Spool:
     def __init__(self, path: str | Path, max_records: int = 1_000_000) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_records = max_records
         # the metrics thread reads counts while the event loop writes
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise SpoolError(f"cannot open the spool {self.path}: {exc}") from None
 
     def append(self, record: dict[str, Any]) -> None:
         body = json.dumps(record, ensure_ascii=False, separators=(",", ":"))

@@ -47,6 +47,19 @@ def test_every_test_kind_is_a_measure_subcommand() -> None:
         assert kind in result.stdout
 
 
+def test_a_spool_that_cannot_be_written_is_a_clear_error(tmp_path) -> None:
+    (tmp_path / "file").write_text("")
+    config = tmp_path / "probe.yaml"
+    config.write_text(
+        "probe_id: p\nconnection_id: c\ntechnology: pon\ntariff_down_kbps: 1\n"
+        f"tariff_up_kbps: 1\nspool: {tmp_path}/file/spool.db\n"
+        "tests: [{kind: attempt, every: 1m, target: '127.0.0.1:1'}]\n")
+    result = netq("probe", "run", "--config", str(config))
+    assert result.returncode == 1
+    assert f"cannot open the spool {tmp_path}/file/spool.db" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_missing_config_file_is_a_clear_error() -> None:
     result = netq("probe", "run", "--config", "/nonexistent/probe.yaml")
     assert result.returncode == 1

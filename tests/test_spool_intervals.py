@@ -75,18 +75,18 @@ def test_an_unchanged_state_is_still_reported_every_15_minutes(tmp_path: Path) -
 def test_after_a_crash_the_open_interval_ends_at_the_last_check_made(tmp_path: Path) -> None:
     checks(tracker(tmp_path), [False, False, False], T0, 60)
     restarted = tracker(tmp_path)  # a new process: only the spool's state remains
-    recovered = restarted.recover()
+    recovered = restarted.close_open()
     assert recovered is not None
     assert (recovered.outcome.metrics["up"], recovered.started_at) == (False, T0)
     assert recovered.ended_at == T0 + timedelta(minutes=2, seconds=0.3)
-    assert restarted.recover() is None
+    assert restarted.close_open() is None
 
 
 def test_closing_the_same_interval_twice_gives_the_same_record_id(tmp_path: Path) -> None:
     checks(tracker(tmp_path), [True, True], T0, 60)
-    first = tracker(tmp_path).recover()
+    first = tracker(tmp_path).close_open()
     checks(tracker(tmp_path), [True, True], T0, 60)  # the same interval, seen again
-    again = tracker(tmp_path).recover()
+    again = tracker(tmp_path).close_open()
     assert first is not None
     assert again is not None
     assert first.id == again.id

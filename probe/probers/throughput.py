@@ -131,10 +131,15 @@ def classify(run: Run) -> tuple[str, Exclusion | None]:
     return "not_started", None  # no route, timeout: an unsuccessful attempt on the line
 
 
+def not_started(params: Params) -> dict[str, Any]:
+    """The metrics of a speed test that never ran (also used for deferrals)."""
+    return metrics(params, Run(), "not_started", 0)
+
+
 async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
     def failed(error: str, exclusion: Exclusion | None) -> Outcome:
-        return Outcome(params.target, False, metrics(params, Run(), "not_started", 0),
-                       error=error, exclusion=exclusion)
+        return Outcome(params.target, False, not_started(params), error=error,
+                       exclusion=exclusion)
 
     if shutil.which(params.iperf3) is None:
         return failed(f"the iperf3 program ({params.iperf3}) is not installed: "
