@@ -13,7 +13,6 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-import httpx
 from pydantic import Field
 from structlog.typing import FilteringBoundLogger
 
@@ -69,6 +68,8 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
         await writer.wait_closed()
     if url is None:
         return result("tcp")
+
+    import httpx  # 10+ MB resident: paid only by probes that make HTTP attempts
 
     try:
         async with httpx.AsyncClient(timeout=params.timeout) as client:
