@@ -35,15 +35,18 @@ class SnmpError(Exception):
 
 async def poll(params: Params) -> list[dict[str, Any]]:
     """Status and counters of each interface; raises SnmpError when the agent does not answer."""
-    from pysnmp.hlapi.v3arch.asyncio import (
-        CommunityData,
-        ContextData,
-        ObjectIdentity,
-        ObjectType,
-        SnmpEngine,
-        UdpTransportTarget,
-        get_cmd,
-    )
+    try:
+        from pysnmp.hlapi.v3arch.asyncio import (
+            CommunityData,
+            ContextData,
+            ObjectIdentity,
+            ObjectType,
+            SnmpEngine,
+            UdpTransportTarget,
+            get_cmd,
+        )
+    except ImportError:
+        raise SnmpError("SNMP polling needs pysnmp: pip install 'netq[snmp]'") from None
 
     host, port = split_host_port(params.target, 161)
     engine = SnmpEngine()
