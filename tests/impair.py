@@ -4,6 +4,7 @@ IPv4 frames in one direction. Runs in the lab's middle namespace.
 netem is not in this kernel, so the test sets its ground truth with this: every IPv4 frame
 from `--near` to `--far` is held `--delay-ms` and dropped with probability `--loss`
 (a seeded generator, so a run is repeatable). ARP and the way back pass untouched.
+On SIGTERM it prints what it did, `dropped D of N`: the exact loss the test injected.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import heapq
 import random
 import select
+import signal
 import socket
 import time
 
@@ -41,7 +43,13 @@ def main() -> None:
     chance = random.Random(args.seed)
     delay_s = args.delay_ms / 1000
     held: list[tuple[float, int, bytes]] = []  # (due, order, frame) bound for `far`
-    order = 0
+    order = dropped = 0
+
+    def report(*_: object) -> None:
+        print(f"dropped {dropped} of {order + dropped}", flush=True)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, report)
     print("ready", flush=True)
     while True:
         wait = max(0.0, held[0][0] - time.monotonic()) if held else None
@@ -57,6 +65,7 @@ def main() -> None:
                 is_ipv4 = int.from_bytes(frame[12:14], "big") == ETH_P_IP
                 if sock is near and is_ipv4:
                     if chance.random() < args.loss:
+                        dropped += 1
                         continue
                     order += 1
                     heapq.heappush(held, (time.monotonic() + delay_s, order, frame))

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,12 @@ def missing_requirements() -> str | None:
         if shutil.which(program) is None:
             return f"the lab needs {program}: run scripts/setup (apt-get install …)"
     return None
+
+
+@dataclass
+class Impairment:
+    dropped: int = 0  # IPv4 packets the relay dropped
+    packets: int = 0  # IPv4 packets it saw on the impaired direction
 
 
 class Lab:
@@ -190,18 +197,24 @@ class Lab:
                         f"{rate_mbit}mbit", "burst", str(burst), "latency", "50ms")
 
     @contextlib.contextmanager
-    def impaired(self, delay_ms: float = 0, loss: float = 0, seed: int = 1) -> Iterator[None]:
-        """Delay and drop subscriber→node packets on the impaired path while inside."""
+    def impaired(self, delay_ms: float = 0, loss: float = 0,
+                 seed: int = 1) -> Iterator[Impairment]:
+        """Delay and drop subscriber→node packets on the impaired path while inside; on leaving,
+        the yielded Impairment holds what the relay really dropped."""
         process = self.spawn(self.wan, sys.executable, str(HERE / "impair.py"), "--near", "w1",
                              "--far", "w2", "--delay-ms", str(delay_ms), "--loss", str(loss),
                              "--seed", str(seed), stdout=subprocess.PIPE)
         assert process.stdout is not None
         assert process.stdout.readline().strip() == b"ready"
+        impairment = Impairment()
         try:
-            yield
+            yield impairment
         finally:
-            process.kill()
+            process.terminate()
+            words = process.stdout.readline().split()  # b"dropped D of N"
             process.wait()
+            if len(words) == 4:
+                impairment.dropped, impairment.packets = int(words[1]), int(words[3])
 
     def link(self, up: bool) -> None:
         """Take the node's side of the direct path down (or back up): the far side is gone."""
