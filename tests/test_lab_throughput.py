@@ -90,6 +90,13 @@ def test_a_server_killed_mid_test_ends_the_test_prematurely(lab: Lab) -> None:
     assert record["error"].startswith("iperf3: ")
 
 
+def test_a_server_name_that_does_not_resolve_is_an_unsuccessful_attempt(lab: Lab) -> None:
+    record = lab.probe("throughput", "--target", "missing.lab.test", "--direction", "down")
+    assert (record["ok"], record["exclusion"]) == (False, None)
+    assert record["metrics"]["ended"] == "not_started"
+    assert record["error"].startswith("cannot resolve missing.lab.test")
+
+
 def test_a_missing_iperf3_program_is_a_probe_error(lab: Lab) -> None:
     record = lab.probe("throughput", "--target", NODE_IP, "--direction", "down",
                        "--iperf3", "/nonexistent/iperf3")
