@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests import pg
 from tests.lab import Lab, missing_requirements
 
 
@@ -19,3 +22,34 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield built
     finally:
         built.teardown()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    reason = pg.missing_requirements()
+    if reason:
+        pytest.fail(reason)  # the collector must be proven on PostgreSQL, not skipped
+    # not under pytest's own temporary folder: that is private to root, and the server
+    # runs as the postgres user
+    workdir = Path(tempfile.mkdtemp(prefix="netq-pg-"))
+    try:
+        with pg.postgres_server(workdir) as url:
+            yield url
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database on each back end."""
+    if request.param == "sqlite":
+        return str(tmp_path / "netq.db")
+    import uuid
+
+    import psycopg
+
+    server = request.getfixturevalue("postgres_url")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + f"/{name}"

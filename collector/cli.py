@@ -1,0 +1,126 @@
+"""`netq collector …` and `netq connections …` commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+DB_HELP = "SQLite path or postgresql:// URL (default: $NETQ_DB, else ./netq.db)"
+BATCH = 1000
+
+
+def open_store(db: str | None) -> Any:
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from netq.collector.store import Store
+    except ImportError:
+        raise click.ClickException("the collector needs its extra: pip install 'netq[collector]'")\
+            from None
+
+    try:
+        return Store.open(db)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot open the store {db or ''}: {exc.__cause__ or exc}")\
+            from None
+
+
+@click.group()
+def collector() -> None:
+    """The collector: takes probe results and keeps them."""
+
+
+@collector.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+def import_results(path: Path, db: str | None) -> None:
+    """Backfill result records from a JSON Lines file: validated, idempotent."""
+    store = open_store(db)
+    totals: Counter[str] = Counter()
+    rejected: list[str] = []
+
+    def flush(batch: list[tuple[int, Any]]) -> None:
+        answers = store.ingest([record for _, record in batch])
+        for (line, _), answer in zip(batch, answers, strict=True):
+            totals[answer.status] += 1
+            if answer.status == "rejected":
+                rejected.extend(f"{path}: line {line}: {r}" for r in answer.reasons)
+        batch.clear()
+
+    batch: list[tuple[int, Any]] = []
+    size = path.stat().st_size
+    with path.open("rb") as lines, click.progressbar(length=size, label="importing",
+                                                     file=sys.stderr) as bar:
+        for number, raw in enumerate(lines, start=1):
+            bar.update(len(raw))
+            if not raw.strip():
+                continue
+            try:
+                batch.append((number, json.loads(raw)))
+            except ValueError as exc:
+                totals["rejected"] += 1
+                rejected.append(f"{path}: line {number}: not JSON: {exc}")
+                continue
+            if len(batch) >= BATCH:
+                flush(batch)
+        flush(batch)
+    for line in rejected[:100]:
+        click.echo(line, err=True)
+    if len(rejected) > 100:
+        click.echo(f"… and {len(rejected) - 100} more problems", err=True)
+    click.echo(f"{totals['accepted']} accepted, {totals['duplicate']} duplicate, "
+               f"{totals['rejected']} rejected")
+    if totals["rejected"]:
+        sys.exit(1)
+
+
+@collector.group()
+def token() -> None:
+    """Probe tokens: one per probe, stored only as a hash."""
+
+
+@token.command("create")
+@click.option("--probe-id", required=True, help="the probe the token is for")
+@click.option("--connection", "connections", multiple=True,
+              help="a connection the probe may write for; repeat for several")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+def token_create(probe_id: str, connections: tuple[str, ...], db: str | None) -> None:
+    """Create a token for a probe and print it, once."""
+    click.echo(open_store(db).create_token(probe_id, connections))
+
+
+@token.command("revoke")
+@click.option("--probe-id", required=True)
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+def token_revoke(probe_id: str, db: str | None) -> None:
+    """Revoke every token of a probe."""
+    revoked = open_store(db).revoke_tokens(probe_id)
+    click.echo(f"{revoked} token(s) of {probe_id} revoked")
+
+
+@click.group()
+def connections() -> None:
+    """The connections registry: subscriber lines, their tariffs and their history."""
+
+
+@connections.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+def import_connections(path: Path, db: str | None) -> None:
+    """Import the registry CSV; all of it, or nothing when any line is wrong."""
+    from netq.collector.registry import parse
+
+    with path.open(encoding="utf-8-sig", newline="") as lines:
+        parsed = parse(lines, str(path))
+    if parsed.errors:
+        for error in parsed.errors:
+            click.echo(error, err=True)
+        raise click.ClickException(f"{len(parsed.errors)} problem(s) in {path}; nothing imported")
+    counts = open_store(db).upsert_connections(parsed.rows)
+    click.echo(f"{counts['inserted']} inserted, {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged")

@@ -1,0 +1,81 @@
+"""`netq connections import`, `netq collector token create`, `netq collector import`:
+what an operator types, with the exits and messages they get."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.records import latency_record
+
+HEADER = ("connection_id,service,technology,tariff_down_kbps,tariff_up_kbps,region,node,"
+          "profile,effective_from\n")
+
+
+def netq(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "netq", *argv], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_registry_imports_and_reimports_idempotently(tmp_path: Path, db_url: str) -> None:
+    csv = tmp_path / "connections.csv"
+    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Минск,node-1,com645,\n"
+                   "C-1,fixed,pon,300000,100000,Минск,node-1,com645,2026-08-10\n")
+    first = netq("connections", "import", str(csv), "--db", db_url)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "2 inserted, 0 updated, 0 unchanged"
+    assert netq("connections", "import", str(csv), "--db", db_url).stdout.strip() == \
+        "0 inserted, 0 updated, 2 unchanged"
+
+
+def test_a_bad_registry_names_every_bad_line_and_imports_nothing(tmp_path: Path) -> None:
+    db = str(tmp_path / "netq.db")
+    csv = tmp_path / "connections.csv"
+    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n"
+                   "C-2,mobile,pon,100000,50000,Minsk,n1,com645,\n"
+                   "C-3,fixed,pon,fast,50000,Minsk,n1,com645,31.12.2026\n")
+    result = netq("connections", "import", str(csv), "--db", db)
+    assert result.returncode == 1
+    assert "line 3: service 'mobile' is not one of fixed, wireless" in result.stderr
+    assert "line 4: tariff_down_kbps 'fast' is not a whole number of kbit/s" in result.stderr
+    assert "line 4: effective_from '31.12.2026' is not a date (YYYY-MM-DD)" in result.stderr
+    assert "nothing imported" in result.stderr
+    wrong_columns = tmp_path / "wrong.csv"
+    wrong_columns.write_text("id,tariff\nC-1,100\n")
+    result = netq("connections", "import", str(wrong_columns), "--db", db)
+    assert result.returncode == 1
+    assert "line 1: the columns must be connection_id, service" in result.stderr
+
+
+def test_a_token_is_printed_once_and_the_import_reports_what_it_did(
+    tmp_path: Path, db_url: str
+) -> None:
+    csv = tmp_path / "connections.csv"
+    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n")
+    netq("connections", "import", str(csv), "--db", db_url)
+    token = netq("collector", "token", "create", "--probe-id", "probe-1", "--connection", "C-1",
+                 "--db", db_url)
+    assert token.returncode == 0
+    assert len(token.stdout.strip()) >= 40
+
+    good = [latency_record(started_at="2026-08-15T11:00:00.000+00:00") for _ in range(3)]
+    lines = [json.dumps(r) for r in good] + ["{not json", json.dumps(latency_record(ok="yes"))]
+    jsonl = tmp_path / "results.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n")
+    result = netq("collector", "import", str(jsonl), "--db", db_url)
+    assert result.returncode == 1  # something was rejected, and the exit says so
+    assert result.stdout.strip().splitlines()[-1] == "3 accepted, 0 duplicate, 2 rejected"
+    assert f"{jsonl}: line 4: not JSON" in result.stderr
+    assert f"{jsonl}: line 5: ok: 'yes' is not of type 'boolean'" in result.stderr
+    again = netq("collector", "import", str(jsonl), "--db", db_url)
+    assert again.stdout.strip().splitlines()[-1] == "0 accepted, 3 duplicate, 2 rejected"
+
+
+def test_an_unreachable_database_is_a_clear_error() -> None:
+    result = netq("collector", "token", "create", "--probe-id", "p", "--db",
+                  "postgresql://nobody@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert "cannot open the store" in result.stderr
+    assert "Traceback" not in result.stderr
