@@ -35,6 +35,35 @@ def collector() -> None:
     """The collector: takes probe results and keeps them."""
 
 
+@collector.command()
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="collector configuration (YAML): db, listen, limits, TLS")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+@click.option("--listen", help="HOST:PORT (default 127.0.0.1:8080)")
+def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
+    """Serve the ingest API (POST /api/v1/results), /healthz, /readyz and /metrics."""
+    import uvicorn
+    import yaml
+    from pydantic import ValidationError
+
+    from netq.collector.api import create_app
+    from netq.collector.settings import Settings
+    from netq.probe.address import split_host_port
+
+    raw: dict[str, Any] = {}
+    if config_path:
+        raw = yaml.safe_load(Path(config_path).read_text("utf-8")) or {}
+    raw |= {k: v for k, v in {"db": db, "listen": listen}.items() if v}
+    try:
+        settings = Settings(**raw)
+        host, port = split_host_port(settings.listen, 8080)
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise click.ClickException(f"collector configuration: {exc}") from None
+    app = create_app(open_store(settings.db), settings.max_body_bytes, settings.max_records)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                ssl_certfile=settings.tls_certfile, ssl_keyfile=settings.tls_keyfile)
+
+
 @collector.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)

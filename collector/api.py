@@ -1,0 +1,168 @@
+"""The ingest API: `POST /api/v1/results` takes a batch of result records from a probe.
+
+- Bearer token per probe (`netq collector token create`); only its hash is stored.
+- A probe writes only its own records, for the connections registered to it: otherwise
+  401/403 and nothing of the batch is written.
+- Each record is answered: accepted, duplicate (already stored: idempotent on `id`), or
+  rejected with its reasons. 200 when none was rejected, 422 when some were; accepted
+  records are committed before the answer either way, so the probe can let them go.
+- Bodies over the size limit (413), batches over the record limit (413), malformed JSON
+  (400) and a body that is not an array (422) are refused whole.
+"""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from netq import __version__
+from netq.collector.metrics import CollectorMetrics
+from netq.collector.store import Store
+from netq.record import schema_text
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_RECORDS = 5000
+
+
+def _batch_schema() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The record schema as OpenAPI 3.1 components: its $defs moved beside it."""
+    schema = json.loads(schema_text())
+    text = json.dumps(schema).replace('"#/$defs/', '"#/components/schemas/')
+    schema = json.loads(text)
+    components = schema.pop("$defs")
+    for key in ("$schema", "$id"):
+        schema.pop(key, None)
+    components["ResultRecord"] = schema
+    batch = {"type": "array", "maxItems": MAX_RECORDS,
+             "items": {"$ref": "#/components/schemas/ResultRecord"}}
+    return batch, components
+
+
+def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+
+
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is longer than `limit` (checked while reading: a client
+    that lies in Content-Length or streams chunks cannot make us hold more)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
+               max_records: int = MAX_RECORDS) -> FastAPI:
+    app = FastAPI(title="netq collector", version=__version__,
+                  description="Takes result records (wire format netq.result/1) from probes.")
+    metrics = CollectorMetrics()
+    batch_schema, components = _batch_schema()
+
+    @app.post(
+        "/api/v1/results",
+        summary="Store a batch of result records",
+        openapi_extra={
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": batch_schema}}},
+            "security": [{"bearer": []}],
+        },
+        responses={
+            200: {"description": "every record accepted or already stored"},
+            400: {"description": "the body is not JSON"},
+            401: {"description": "no token, or an unknown or revoked one"},
+            403: {"description": "records of another probe or connection; nothing stored"},
+            413: {"description": "body or batch too large; nothing stored"},
+            422: {"description": "some records rejected (reasons given); the rest stored"},
+        },
+    )
+    async def post_results(request: Request) -> JSONResponse:
+        response = await _post_results(request)
+        metrics.requests.labels(str(response.status_code)).inc()
+        return response
+
+    async def _post_results(request: Request) -> JSONResponse:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return problem(401, "a bearer token is required: Authorization: Bearer <token>")
+        identity = await run_in_threadpool(store.authenticate, token.strip())
+        if identity is None:
+            return problem(401, "the token is unknown or revoked")
+        probe_id, allowed = identity
+        body = await read_limited(request, max_body_bytes)
+        if body is None:
+            return problem(413, f"the body is larger than {max_body_bytes} bytes")
+        try:
+            batch = json.loads(body)
+        except ValueError as exc:
+            return problem(400, f"the body is not JSON: {exc}")
+        if not isinstance(batch, list):
+            return problem(422, "the body must be a JSON array of result records")
+        if len(batch) > max_records:
+            return problem(413, f"{len(batch)} records in one batch; at most {max_records}")
+        foreign = sorted({str(r.get("connection_id")) for r in batch if isinstance(r, dict)
+                          and r.get("connection_id") not in allowed and "connection_id" in r})
+        other_probes = sorted({str(r.get("probe_id")) for r in batch if isinstance(r, dict)
+                               and "probe_id" in r and r.get("probe_id") != probe_id})
+        if other_probes or foreign:
+            reason = (f"probe_id {', '.join(other_probes)} is not this token's probe "
+                      f"({probe_id})" if other_probes else
+                      f"connection_id {', '.join(foreign)} is not registered to probe {probe_id}")
+            return problem(403, f"{reason}; nothing of the batch was stored")
+        answers = await run_in_threadpool(store.ingest, batch, allowed)
+        metrics.probe_seen(probe_id)
+        for answer in answers:
+            metrics.records.labels(answer.status).inc()
+        rejected = sum(a.status == "rejected" for a in answers)
+        status = 422 if rejected else 200
+        return JSONResponse({
+            "accepted": sum(a.status == "accepted" for a in answers),
+            "duplicate": sum(a.status == "duplicate" for a in answers),
+            "rejected": rejected,
+            "results": [a.to_json() for a in answers],
+        }, status_code=status)
+
+    @app.get("/healthz", summary="The process is alive")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="The store answers",
+             responses={503: {"description": "the store does not answer"}})
+    def readyz() -> JSONResponse:
+        try:
+            store.count_results()
+        except Exception as exc:  # any failure of the store means not ready
+            return problem(503, f"the store does not answer: {type(exc).__name__}")
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+    def prometheus_metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(metrics.registry),
+                                 media_type=CONTENT_TYPE_LATEST)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            spec = get_openapi(title=app.title, version=app.version,
+                               description=app.description, routes=app.routes)
+            spec.setdefault("components", {}).setdefault("schemas", {}).update(
+                deepcopy(components))
+            spec["components"]["securitySchemes"] = {"bearer": {"type": "http",
+                                                                "scheme": "bearer"}}
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

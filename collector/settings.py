@@ -1,0 +1,16 @@
+"""The collector's configuration file (YAML); command-line options override it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    db: str | None = Field(None, description="SQLite path or postgresql:// URL")
+    listen: str = "127.0.0.1:8080"
+    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    max_records: int = Field(5000, ge=1, le=100_000)
+    # TLS directly; or leave both empty and terminate TLS at a reverse proxy (README)
+    tls_certfile: str | None = None
+    tls_keyfile: str | None = None

@@ -1,0 +1,139 @@
+"""The ingest API over real HTTP, against a collector process on each back end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from netq.collector.store import Store
+from tests.lab import free_port, wait_for
+from tests.records import latency_record, registry_row
+
+
+class Collector:
+    def __init__(self, url: str, token: str, db: str) -> None:
+        self.url, self.token, self.db = url, token, db
+
+    def post(self, body: object, token: str | None = None, raw: bytes | None = None,
+             headers: dict[str, str] | None = None) -> httpx.Response:
+        auth = {"Authorization": f"Bearer {token or self.token}"}
+        content = raw if raw is not None else json.dumps(body).encode()
+        return httpx.post(f"{self.url}/api/v1/results", content=content,
+                          headers={**auth, "Content-Type": "application/json",
+                                   **(headers or {})}, timeout=30)
+
+    def stored(self) -> int:
+        store = Store.open(self.db)
+        try:
+            return store.count_results()
+        finally:
+            store.close()
+
+
+def start_collector(db: str, port: int, *extra: str) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen([sys.executable, "-m", "netq", "collector", "serve", "--db", db,
+                                "--listen", f"127.0.0.1:{port}", *extra])
+    wait_for(lambda: _healthy(port), "collector", timeout_s=30)
+    return process
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture
+def collector(db_url: str, tmp_path: Path) -> Iterator[Collector]:
+    store = Store.open(db_url)
+    store.upsert_connections([registry_row("C-1"), registry_row("C-2")])
+    token = store.create_token("probe-1", ["C-1"])
+    store.create_token("probe-2", ["C-2"])
+    store.close()
+    config = tmp_path / "collector.yaml"
+    config.write_text("max_body_bytes: 200000\nmax_records: 100\n")
+    port = free_port()
+    process = start_collector(db_url, port, "--config", str(config))
+    yield Collector(f"http://127.0.0.1:{port}", token, db_url)
+    process.terminate()
+    process.wait(10)
+
+
+def test_a_batch_is_answered_per_record_and_a_resend_is_idempotent(collector) -> None:
+    batch = [latency_record() for _ in range(3)]
+    first = collector.post(batch)
+    assert first.status_code == 200
+    assert (first.json()["accepted"], first.json()["duplicate"]) == (3, 0)
+    second = collector.post(batch)
+    assert (second.status_code, second.json()["duplicate"]) == (200, 3)
+    assert collector.stored() == 3
+
+
+def test_rejected_records_are_named_and_only_they_are_left_out(collector) -> None:
+    bad = latency_record(metrics__rtt_ms__min=-5.0)
+    response = collector.post([latency_record(), bad])
+    assert response.status_code == 422
+    body = response.json()
+    assert (body["accepted"], body["rejected"]) == (1, 1)
+    assert body["results"][1]["status"] == "rejected"
+    assert any(r.startswith("metrics.rtt_ms") for r in body["results"][1]["reasons"])
+    assert collector.stored() == 1
+
+
+@pytest.mark.parametrize(("token", "status"), [("", 401), ("wrong-token", 401)])
+def test_no_token_or_a_wrong_one_is_401_and_nothing_is_stored(collector, token, status) -> None:
+    response = httpx.post(f"{collector.url}/api/v1/results", json=[latency_record()],
+                          headers={"Authorization": f"Bearer {token}"} if token else {})
+    assert response.status_code == status
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert collector.stored() == 0
+
+
+def test_a_revoked_token_is_401(collector) -> None:
+    store = Store.open(collector.db)
+    store.revoke_tokens("probe-1")
+    store.close()
+    assert collector.post([latency_record()]).status_code == 401
+
+
+def test_another_probes_connection_or_identity_is_403_and_nothing_is_stored(collector) -> None:
+    mixed = [latency_record(), latency_record(connection_id="C-2")]
+    response = collector.post(mixed)
+    assert response.status_code == 403
+    assert "C-2 is not registered to probe probe-1" in response.json()["detail"]
+    impostor = collector.post([latency_record(probe_id="probe-2")])
+    assert impostor.status_code == 403
+    assert collector.stored() == 0
+
+
+@pytest.mark.parametrize(("raw", "status", "words"), [
+    (b"{not json", 400, "the body is not JSON"),
+    (b'{"records": []}', 422, "must be a JSON array"),
+    (json.dumps([latency_record()] * 101).encode(), 413, "at most 100"),
+    (b"[" + b" " * 300_000 + b"]", 413, "larger than 200000 bytes"),
+])
+def test_malformed_and_oversized_bodies_are_refused_whole(collector, raw, status, words) -> None:
+    response = collector.post(None, raw=raw)
+    assert response.status_code == status
+    assert words in response.json()["detail"]
+    assert collector.stored() == 0
+
+
+def test_health_readiness_metrics_and_openapi(collector) -> None:
+    collector.post([latency_record()])
+    assert httpx.get(f"{collector.url}/readyz").json() == {"status": "ready"}
+    metrics = httpx.get(f"{collector.url}/metrics").text
+    assert 'netq_collector_records_total{outcome="accepted"} 1.0' in metrics
+    assert 'netq_collector_probe_last_seen_timestamp_seconds{probe_id="probe-1"}' in metrics
+    spec = httpx.get(f"{collector.url}/openapi.json").json()
+    body = spec["paths"]["/api/v1/results"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["items"]["$ref"] == \
+        "#/components/schemas/ResultRecord"
+    assert "latency" in spec["components"]["schemas"]
