@@ -65,6 +65,34 @@ class CrossTraffic(Strict):
         return seconds(value)
 
 
+class Upload(Strict):
+    """Where the spool drains to (`netq collector serve`)."""
+
+    url: str = Field(pattern=r"^https?://", description="the collector's base URL")
+    token: str | None = Field(None, min_length=20, description="the probe's token")
+    token_file: Path | None = Field(None, description="a file holding the token instead")
+    batch: int = Field(500, ge=1, le=100_000)
+    every: float = Field(30, gt=0, description="seconds between drains")
+    timeout: float = Field(30, gt=0, le=600)
+    max_backoff: float = Field(600, gt=0, description="longest wait between failed tries, s")
+
+    @field_validator("every", "timeout", "max_backoff", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> float:
+        return seconds(value)
+
+    def secret(self) -> str:
+        if self.token:
+            return self.token
+        if self.token_file is None:
+            raise ConfigError("collector: give token or token_file")
+        try:
+            return self.token_file.read_text("utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"collector.token_file: cannot read {self.token_file}: "
+                              f"{exc.strerror}") from None
+
+
 class Config(Strict):
     probe_id: str = Field(min_length=1, max_length=128)
     connection_id: str = Field(min_length=1, max_length=128)
@@ -78,6 +106,7 @@ class Config(Strict):
     availability_report_every: float = Field(900, gt=0, le=900)
     tests: list[Test] = Field(min_length=1)
     cross_traffic: CrossTraffic | None = None
+    collector: Upload | None = None
 
     @field_validator("availability_report_every", mode="before")
     @classmethod
@@ -129,6 +158,8 @@ def parse(raw: Any, source: str = "config") -> Config:
         config = Config(**fields)
     except ValidationError as exc:
         raise ConfigError(f"{source}: {_message(exc)}") from None
+    if config.collector is not None:
+        config.collector.secret()  # a token that cannot be read is a config error, now
     return config
 
 

@@ -130,6 +130,13 @@ class Daemon:
         tasks = [asyncio.create_task(self.availability(t) if t.kind == "availability"
                                      else self.periods(t), name=f"{t.kind}-{i}")
                  for i, t in enumerate(self.config.tests)]
+        upload = self.config.collector
+        if upload is not None:
+            from netq.probe.upload import Uploader  # httpx: only for probes that upload
+
+            uploader = Uploader(self.spool, upload.url, upload.secret(), upload.batch,
+                                upload.timeout, upload.max_backoff, self.metrics, self.log)
+            tasks.append(asyncio.create_task(uploader.run(upload.every), name="upload"))
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
         # a test loop ends only by failing (the spool's disk full, say): stop the whole daemon

@@ -44,6 +44,9 @@ class ProbeMetrics:
                         "reached a target.", registry=r)
         self.spooled = Gauge("netq_probe_spool_records", "Records waiting in the spool.",
                              registry=r)
+        self.uploaded = Counter("netq_probe_uploaded_records_total", "Records the collector "
+                                "answered for, by answer (accepted, duplicate, rejected).",
+                                ["status"], registry=r)
         self.dropped = Gauge("netq_probe_spool_dropped_records", "Records dropped because the "
                              "spool was full (since the spool was created).", registry=r)
 
