@@ -44,6 +44,12 @@ def _batch_schema() -> tuple[dict[str, Any], dict[str, Any]]:
     return batch, components
 
 
+def _strings(batch: list[Any], field: str) -> set[str]:
+    """The string values of `field` across the batch (anything else is a record's own
+    validation problem, answered per record)."""
+    return {r[field] for r in batch if isinstance(r, dict) and isinstance(r.get(field), str)}
+
+
 def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
@@ -111,10 +117,8 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
             return problem(422, "the body must be a JSON array of result records")
         if len(batch) > max_records:
             return problem(413, f"{len(batch)} records in one batch; at most {max_records}")
-        foreign = sorted({str(r.get("connection_id")) for r in batch if isinstance(r, dict)
-                          and r.get("connection_id") not in allowed and "connection_id" in r})
-        other_probes = sorted({str(r.get("probe_id")) for r in batch if isinstance(r, dict)
-                               and "probe_id" in r and r.get("probe_id") != probe_id})
+        foreign = sorted(_strings(batch, "connection_id") - allowed)
+        other_probes = sorted(_strings(batch, "probe_id") - {probe_id})
         if other_probes or foreign:
             reason = (f"probe_id {', '.join(other_probes)} is not this token's probe "
                       f"({probe_id})" if other_probes else

@@ -126,6 +126,14 @@ def test_malformed_and_oversized_bodies_are_refused_whole(collector, raw, status
     assert collector.stored() == 0
 
 
+def test_identities_of_the_wrong_type_are_rejected_records_not_server_errors(collector) -> None:
+    # found by schemathesis: an object where connection_id belongs crashed the owner check
+    response = collector.post([latency_record(connection_id={"a": 1}, probe_id=["x"])])
+    assert response.status_code == 422
+    assert response.json()["results"][0]["status"] == "rejected"
+    assert collector.stored() == 0
+
+
 def test_health_readiness_metrics_and_openapi(collector) -> None:
     collector.post([latency_record()])
     assert httpx.get(f"{collector.url}/readyz").json() == {"status": "ready"}

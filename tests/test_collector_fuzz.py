@@ -1,0 +1,37 @@
+"""schemathesis generates requests from the collector's own OpenAPI spec, valid and not:
+whatever it sends, the collector never answers with a 5xx."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from netq.collector.store import Store
+from tests.lab import free_port
+from tests.records import registry_row
+from tests.test_collector_api import start_collector
+
+
+def test_no_request_the_spec_allows_or_forbids_makes_a_server_error(tmp_path: Path) -> None:
+    db = str(tmp_path / "netq.db")
+    store = Store.open(db)
+    store.upsert_connections([registry_row("C-1")])
+    token = store.create_token("probe-1", ["C-1"])
+    store.close()
+    port = free_port()
+    collector = start_collector(db, port)
+    schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
+    assert schemathesis, "schemathesis is missing: scripts/setup installs the [test] extra"
+    try:
+        result = subprocess.run(
+            [schemathesis, "run", f"http://127.0.0.1:{port}/openapi.json",
+             "--checks", "not_a_server_error", "--max-examples", "150",
+             "-H", f"Authorization: Bearer {token}", "--generation-deterministic",
+             "--no-color"],
+            capture_output=True, text=True, timeout=600)
+    finally:
+        collector.terminate()
+        collector.wait(10)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
