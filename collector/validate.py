@@ -4,10 +4,12 @@ cannot express (times in order, counts that add up). Each problem names its fiel
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 
 from netq.record import schema_text
@@ -18,6 +20,25 @@ FUTURE_SLACK = timedelta(days=1)  # probe clocks drift; a day ahead is not drift
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(schema_text()))
+
+
+@cache
+def _fast() -> Callable[[Any], Any]:
+    """The same schema compiled to Python (fastjsonschema, ~30 µs a record against ~500 for
+    jsonschema). It stops at the first problem, so a record it refuses goes through
+    jsonschema for every reason with its field. The schema uses nothing beyond draft 7."""
+    schema = json.loads(schema_text())
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(schema)
+
+
+def schema_problems(record: Any) -> list[str]:
+    try:
+        _fast()(record)
+    except fastjsonschema.JsonSchemaException:
+        return [f"{_path(e.absolute_path)}: {e.message}"
+                for e in sorted(_validator().iter_errors(record), key=lambda e: list(e.path))]
+    return []
 
 
 def _path(parts: Any) -> str:
@@ -31,8 +52,7 @@ def problems(record: Any, now: datetime | None = None) -> list[str]:
     """Everything wrong with `record`, as 'field: reason' sentences; empty when it is fine."""
     if not isinstance(record, dict):
         return [f"record: expected a JSON object, got {type(record).__name__}"]
-    found = [f"{_path(e.absolute_path)}: {e.message}"
-             for e in sorted(_validator().iter_errors(record), key=lambda e: list(e.path))]
+    found = schema_problems(record)
     if found:
         return found
     started = datetime.fromisoformat(record["started_at"])

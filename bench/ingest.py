@@ -1,0 +1,130 @@
+"""Ingest throughput: records/s through the collector's HTTP API in batches of 100, beside a
+baseline that inserts the same rows with the bare database driver in one transaction.
+
+    .venv/bin/python bench/ingest.py [--records 20000] [--postgresql]
+
+--postgresql starts a throwaway PostgreSQL server (needs Debian's postgresql; as root it runs
+the server as the postgres user). Targets (issue 3): >= 5 000 records/s on SQLite, ratio >= 0.3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from netq.collector.store import Store
+from tests.lab import free_port
+from tests.records import latency_record, registry_row
+from tests.test_collector_api import start_collector
+
+BATCH = 100
+
+
+def records(n: int) -> list[dict]:
+    return [latency_record(id=str(uuid.uuid4())) for _ in range(n)]
+
+
+def via_api(db: str, batches: list[list[dict]], clients: int) -> float:
+    store = Store.open(db)
+    store.upsert_connections([registry_row("C-1")])
+    token = store.create_token("probe-1", ["C-1"])
+    store.close()
+    port = free_port()
+    collector = start_collector(db, port)
+    url = f"http://127.0.0.1:{port}/api/v1/results"
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    bodies = [json.dumps(b).encode() for b in batches]
+    try:
+        with httpx.Client(headers=headers, timeout=60) as client:
+            client.post(url, content=json.dumps(records(1)).encode())  # warm up
+
+            def send(body: bytes) -> None:
+                response = client.post(url, content=body)
+                assert response.status_code == 200, response.text[:300]
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(clients) as pool:
+                list(pool.map(send, bodies))
+            return time.perf_counter() - start
+    finally:
+        collector.terminate()
+        collector.wait(10)
+
+
+def baseline(db: str, rows: list[dict]) -> float:
+    """The same rows, one transaction, the bare driver: the most a store could do."""
+    values = [(r["id"], r["started_at"], r["ended_at"], r["probe_id"], r["connection_id"],
+               r["kind"], r["target"], r["ok"], r["error"], r["exclusion"],
+               json.dumps(r["metrics"]), r["ended_at"]) for r in rows]
+    sql = ("INSERT INTO results (id, started_at, ended_at, probe_id, connection_id, kind, "
+           "target, ok, error, exclusion, metrics, received_at) VALUES "
+           "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+    Store.open(db).close()  # the schema, by the migrations
+    start = time.perf_counter()
+    if db.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(db) as connection, connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE IF NOT EXISTS results_y2026m08 PARTITION OF results "
+                           "FOR VALUES FROM ('2026-08-01') TO ('2026-09-01')")
+            cursor.executemany(sql, values)
+    else:
+        with sqlite3.connect(db) as connection:
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.executemany(sql.replace("%s", "?"), values)
+    return time.perf_counter() - start
+
+
+def fresh_db(kind: str, workdir: Path, server: str | None) -> str:
+    if kind == "sqlite":
+        return str(workdir / f"{uuid.uuid4().hex}.db")
+    import psycopg
+
+    name = f"b_{uuid.uuid4().hex[:10]}"
+    assert server is not None
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+def run(kind: str, n: int, workdir: Path, server: str | None) -> None:
+    data = records(n)
+    batches = [data[i:i + BATCH] for i in range(0, n, BATCH)]
+    for clients in (1, 4):
+        api_s = via_api(fresh_db(kind, workdir, server), batches, clients)
+        base_s = baseline(fresh_db(kind, workdir, server), data)
+        print(f"| {kind} | {clients} | {n} | {n / api_s:,.0f} | {n / base_s:,.0f} "
+              f"| {base_s / api_s:.2f} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--postgresql", action="store_true")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="netq-bench-ingest-"))
+    print("| back end | HTTP clients | records | API records/s (batches of 100) "
+          "| bare driver records/s (one transaction) | ratio |")
+    print("|---|---|---|---|---|---|")
+    run("sqlite", args.records, workdir, None)
+    if args.postgresql:
+        from tests.pg import postgres_server
+
+        pg_dir = Path(tempfile.mkdtemp(prefix="netq-pg-"))
+        with postgres_server(pg_dir) as server:
+            run("postgresql", args.records, workdir, server)
+
+
+if __name__ == "__main__":
+    main()
