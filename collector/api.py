@@ -76,6 +76,10 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
     metrics = CollectorMetrics()
     batch_schema, components = _batch_schema()
 
+    def _observe(records: list[dict[str, Any]]) -> None:
+        for record in records:
+            metrics.observe(record, store.connection_at)
+
     @app.post(
         "/api/v1/results",
         summary="Store a batch of result records",
@@ -128,6 +132,9 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         metrics.probe_seen(probe_id)
         for answer in answers:
             metrics.records.labels(answer.status).inc()
+        accepted = [record for record, answer in zip(batch, answers, strict=True)
+                    if answer.status == "accepted"]
+        await run_in_threadpool(_observe, accepted)
         rejected = sum(a.status == "rejected" for a in answers)
         status = 422 if rejected else 200
         return JSONResponse({

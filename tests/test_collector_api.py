@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -132,6 +134,34 @@ def test_identities_of_the_wrong_type_are_rejected_records_not_server_errors(col
     assert response.status_code == 422
     assert response.json()["results"][0]["status"] == "rejected"
     assert collector.stored() == 0
+
+
+def speed_record(started_at: str, bits_per_second: float, direction: str = "down") -> dict:
+    record = latency_record(kind="throughput", started_at=started_at, ended_at=started_at)
+    record["metrics"] = {"direction": direction, "streams": 4, "duration_s": 10,
+                         "bytes": int(bits_per_second * 10 / 8),
+                         "bits_per_second": bits_per_second, "ended": "complete"}
+    return record
+
+
+def test_connection_gauges_judge_speed_against_the_tariff_in_force_then(collector) -> None:
+    store = Store.open(collector.db)  # C-1: 100 Mbit/s down until 10 August, then 300
+    store.upsert_connections([registry_row("C-1", date(2026, 8, 10), down=300_000)])
+    store.close()
+    # 23:30 UTC on 9 August is already 10 August in Minsk: the new tariff applies
+    collector.post([speed_record("2026-08-09T23:30:00.000+00:00", 150e6),
+                    latency_record(metrics__rtt_ms__mean=12.5)])
+    text = httpx.get(f"{collector.url}/metrics").text
+    labels = 'connection_id="C-1",node="node-1",region="Minsk",technology="pon"'
+    speed_labels = labels.replace('",node', '",direction="down",node')  # sorted by name
+    assert f"netq_connection_throughput_tariff_ratio{{{speed_labels}}} 0.5" in text
+    assert f"netq_connection_rtt_mean_seconds{{{labels}}} 0.0125" in text
+    assert f"netq_connection_loss_ratio{{{labels}}} 0.01" in text
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: scripts/setup installs Debian's prometheus"
+    lint = subprocess.run([promtool, "check", "metrics"], input=text.encode(),
+                          capture_output=True)
+    assert (lint.returncode, lint.stdout) == (0, b""), lint.stdout + lint.stderr
 
 
 def test_health_readiness_metrics_and_openapi(collector) -> None:
