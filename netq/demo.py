@@ -1,8 +1,8 @@
 """`netq demo`: everything on this one machine, no set-up.
 
-Today the demo is the probe measuring a small lab on loopback: a STAMP reflector and an
-iperf3 server started here, the probe daemon scheduling its tests against them, every record
-spooled, metrics served. Later stages of the project (collector, compliance, report) join it.
+Today: a STAMP reflector and an iperf3 server on loopback (the node), the collector on the
+embedded SQLite store, and the probe daemon measuring against the node, spooling every
+record and uploading it to the collector. Compliance and the quarterly report join later.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,14 +66,38 @@ def node_servers(iperf3_port: int, reflector_port: int) -> Iterator[None]:
             server.wait()
 
 
+@contextlib.contextmanager
+def collector_server(db: Path, port: int) -> Iterator[str]:
+    """The collector on the embedded store, with the demo's connection and probe registered;
+    yields the probe's token."""
+    from netq.collector.registry import FIRST_PERIOD, Connection
+    from netq.collector.store import Store
+
+    store = Store.open(str(db))
+    store.upsert_connections([Connection("DEMO-0001", FIRST_PERIOD, "fixed", "pon", 100_000,
+                                         50_000, "Минск", "demo-node", "com645")])
+    token = store.create_token("demo-probe", ["DEMO-0001"])
+    store.close()
+    server = subprocess.Popen([sys.executable, "-m", "netq", "collector", "serve", "--db",
+                               str(db), "--listen", f"127.0.0.1:{port}"])
+    try:
+        wait_listening(port)
+        yield token
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def demo_config(workdir: Path, iperf3_port: int, reflector_port: int,
-                metrics_port: int) -> dict[str, Any]:
+                metrics_port: int, collector_port: int, token: str) -> dict[str, Any]:
     iperf3, reflector = f"127.0.0.1:{iperf3_port}", f"127.0.0.1:{reflector_port}"
     return {
         "probe_id": "demo-probe", "connection_id": "DEMO-0001", "technology": "pon",
         "tariff_down_kbps": 100_000, "tariff_up_kbps": 50_000,
         "spool": str(workdir / "spool.db"), "metrics_listen": f"127.0.0.1:{metrics_port}",
         "log_level": "warning", "availability_report_every": "30s",
+        "collector": {"url": f"http://127.0.0.1:{collector_port}", "token": token,
+                      "every": "5s", "batch": 100},
         "tests": [
             {"kind": "availability", "every": "5s",
              "target": ["127.0.0.1", f"127.0.0.2:{iperf3_port}"]},
@@ -107,15 +130,20 @@ def summary_line(record: dict[str, Any]) -> str:
 
 def run_demo(duration_s: float, workdir: Path) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "spool.db").unlink(missing_ok=True)
+    for name in ("spool.db", "netq.db"):
+        (workdir / name).unlink(missing_ok=True)
     ports = {"iperf3_port": free_port(), "reflector_port": free_port(),
-             "metrics_port": free_port()}
-    config = parse(demo_config(workdir, **ports), "demo")
-    click.echo(f"netq demo: probe measuring a lab on loopback for {duration_s:g} s")
-    click.echo(f"  metrics   http://127.0.0.1:{ports['metrics_port']}/metrics")
-    click.echo(f"  spool     {config.spool}")
-    click.echo("  stop      Ctrl-C")
-    with node_servers(ports["iperf3_port"], ports["reflector_port"]):
+             "metrics_port": free_port(), "collector_port": free_port()}
+    click.echo(f"netq demo: the probe measures a lab on loopback for {duration_s:g} s and "
+               "uploads to the collector")
+    click.echo(f"  probe metrics      http://127.0.0.1:{ports['metrics_port']}/metrics")
+    click.echo(f"  collector API      http://127.0.0.1:{ports['collector_port']}/openapi.json")
+    click.echo(f"  collector metrics  http://127.0.0.1:{ports['collector_port']}/metrics")
+    click.echo(f"  store              {workdir / 'netq.db'}")
+    click.echo("  stop               Ctrl-C")
+    with node_servers(ports["iperf3_port"], ports["reflector_port"]), \
+            collector_server(workdir / "netq.db", ports["collector_port"]) as token:
+        config = parse(demo_config(workdir, token=token, **ports), "demo")
         daemon = Daemon(config, structlog.get_logger("netq.demo"))
         kept = daemon.keep
 
@@ -128,12 +156,40 @@ def run_demo(duration_s: float, workdir: Path) -> None:
 
         daemon.keep = keep_and_show  # type: ignore[method-assign]
         asyncio.run(run_for(daemon, duration_s))
-    from netq.probe.spool import Spool
+        asyncio.run(final_upload(config))
+    summary(workdir / "netq.db")
 
-    records = Spool(config.spool).pending(1_000_000)
-    counts = Counter((r["kind"], r["ok"]) for r in records)
-    click.echo(f"\n{len(records)} records spooled in {config.spool}:")
-    for (kind, ok), n in sorted(counts.items()):
+
+async def final_upload(config: Any) -> None:
+    """What the probe made after its last upload goes to the collector before it stops."""
+    import httpx
+
+    from netq.probe.metrics import ProbeMetrics
+    from netq.probe.spool import Spool
+    from netq.probe.upload import Uploader
+
+    upload = config.collector
+    spool = Spool(config.spool)
+    uploader = Uploader(spool, upload.url, upload.secret(), upload.batch, upload.timeout,
+                        upload.max_backoff, ProbeMetrics("demo", "demo", "pon"),
+                        structlog.get_logger("netq.demo"))
+    async with httpx.AsyncClient(timeout=upload.timeout) as client:
+        await uploader.drain(client)
+    spool.close()
+
+
+def summary(db: Path) -> None:
+    from sqlalchemy import text
+
+    from netq.collector.store import Store
+
+    store = Store.open(str(db))
+    with store.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT kind, ok, count(*) FROM results GROUP BY kind, ok ORDER BY kind, ok")).all()
+    store.close()
+    click.echo(f"\n{sum(n for _, _, n in rows)} records in the collector's store {db}:")
+    for kind, ok, n in rows:
         click.echo(f"  {kind:<12} {'ok' if ok else 'failed':<6} {n}")
 
 

@@ -20,7 +20,17 @@ def test_the_example_probe_config_is_valid() -> None:
     assert config.cross_traffic is not None
 
 
+def test_the_example_collector_config_is_valid() -> None:
+    import yaml
+
+    from netq.collector.settings import Settings
+
+    settings = Settings(**yaml.safe_load((ROOT / "examples" / "collector.yaml").read_text()))
+    assert settings.db == "/var/lib/netq-collector/netq.db"
+
+
 @pytest.mark.parametrize("unit", ["netq-probe.service", "netq-reflector.service",
+                                  "netq-collector.service",
                                   "netq-iperf3@5201.service"])
 def test_systemd_units_verify_clean(tmp_path: Path, unit: str) -> None:
     analyze = shutil.which("systemd-analyze")

@@ -70,6 +70,11 @@ async def run_iperf3(argv: list[str], hard_timeout: float) -> Run:
     )
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), hard_timeout)
+    except asyncio.CancelledError:  # the daemon is stopping: leave no iperf3 behind
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        raise
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
