@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from netq.collector.store import Store
 from tests.lab import free_port
-from tests.records import latency_record, registry_row
+from tests.pg import create_database
+from tests.records import latency_record, registered_probe
 from tests.test_collector_api import start_collector
 
 BATCH = 100
@@ -36,10 +37,7 @@ def records(n: int) -> list[dict]:
 
 
 def via_api(db: str, batches: list[list[dict]], clients: int) -> float:
-    store = Store.open(db)
-    store.upsert_connections([registry_row("C-1")])
-    token = store.create_token("probe-1", ["C-1"])
-    store.close()
+    token = registered_probe(db)
     port = free_port()
     collector = start_collector(db, port)
     url = f"http://127.0.0.1:{port}/api/v1/results"
@@ -89,13 +87,8 @@ def baseline(db: str, rows: list[dict]) -> float:
 def fresh_db(kind: str, workdir: Path, server: str | None) -> str:
     if kind == "sqlite":
         return str(workdir / f"{uuid.uuid4().hex}.db")
-    import psycopg
-
-    name = f"b_{uuid.uuid4().hex[:10]}"
     assert server is not None
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    return server.rsplit("/", 1)[0] + f"/{name}"
+    return create_database(server)
 
 
 def run(kind: str, n: int, workdir: Path, server: str | None) -> None:

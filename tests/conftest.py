@@ -44,12 +44,4 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database on each back end."""
     if request.param == "sqlite":
         return str(tmp_path / "netq.db")
-    import uuid
-
-    import psycopg
-
-    server = request.getfixturevalue("postgres_url")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    return server.rsplit("/", 1)[0] + f"/{name}"
+    return pg.create_database(request.getfixturevalue("postgres_url"))

@@ -27,6 +27,18 @@ def missing_requirements() -> str | None:
     return None
 
 
+def create_database(server_url: str) -> str:
+    """A new, empty database on the server; its URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
 @contextlib.contextmanager
 def postgres_server(workdir: Path) -> Iterator[str]:
     """Yields a postgresql:// URL of a fresh, empty database."""

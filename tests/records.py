@@ -32,3 +32,14 @@ def registry_row(connection_id: str = "C-1", effective_from: date = FIRST_PERIOD
                  down: int = 100_000) -> Connection:
     return Connection(connection_id, effective_from, "fixed", "pon", down, down // 2, "Minsk",
                       "node-1", "com645")
+
+
+def registered_probe(db: str, probe_id: str = "probe-1", connection_id: str = "C-1") -> str:
+    """A store with one connection and one probe allowed to write for it; the probe's token."""
+    from netq.collector.store import Store
+
+    store = Store.open(db)
+    store.upsert_connections([registry_row(connection_id)])
+    token = store.create_token(probe_id, [connection_id])
+    store.close()
+    return token

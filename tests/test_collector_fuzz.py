@@ -8,18 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from netq.collector.store import Store
 from tests.lab import free_port
-from tests.records import registry_row
+from tests.records import registered_probe
 from tests.test_collector_api import start_collector
 
 
 def test_no_request_the_spec_allows_or_forbids_makes_a_server_error(tmp_path: Path) -> None:
     db = str(tmp_path / "netq.db")
-    store = Store.open(db)
-    store.upsert_connections([registry_row("C-1")])
-    token = store.create_token("probe-1", ["C-1"])
-    store.close()
+    token = registered_probe(db)
     port = free_port()
     collector = start_collector(db, port)
     schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent))

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from netq.collector.store import Store
+from tests.pg import create_database
 from tests.records import latency_record, registry_row
 
 NOW = datetime(2026, 8, 15, 12, 0, tzinfo=UTC)
@@ -106,10 +107,8 @@ def test_reimporting_the_registry_changes_nothing(store: Store) -> None:
     assert counts == {"inserted": 1, "updated": 0, "unchanged": 1}
 
 
-def test_postgresql_keeps_results_in_monthly_partitions(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("partitions are PostgreSQL's")
-    store = Store.open(db_url)
+def test_postgresql_keeps_results_in_monthly_partitions(postgres_url: str) -> None:
+    store = Store.open(create_database(postgres_url))
     store.upsert_connections([registry_row("C-1")])
     july = latency_record(started_at="2026-07-31T23:59:59.000+00:00",
                           ended_at="2026-08-01T00:00:09.000+00:00")

@@ -22,16 +22,8 @@ from sqlalchemy import text
 from netq.collector.store import Store
 from netq.probe.spool import Spool
 from tests.lab import free_port, wait_for
-from tests.records import registry_row
+from tests.records import registered_probe
 from tests.test_collector_api import start_collector
-
-
-def prepare(db: str) -> str:
-    store = Store.open(db)
-    store.upsert_connections([registry_row("C-1")])
-    token = store.create_token("probe-1", ["C-1"])
-    store.close()
-    return token
 
 
 def start_probe(tmp_path: Path, collector_port: int, token: str) -> subprocess.Popen[bytes]:
@@ -68,6 +60,14 @@ def stored_ids(db: str) -> list[str]:
     return ids
 
 
+def assert_exactly_once(tmp_path: Path, db: str) -> None:
+    """Every record the probe made is in the store or still in its spool; none twice."""
+    made, stored = made_ids(tmp_path), stored_ids(db)
+    left = {r["id"] for r in Spool(tmp_path / "s.db").pending(100)}
+    assert len(stored) == len(set(stored))  # exactly once
+    assert set(stored) | left == set(made)  # nothing lost
+
+
 def finish(probe: subprocess.Popen[bytes], tmp_path: Path) -> None:
     """Let the upload catch up with the probe's production (20 records/s), then stop it.
     What was made after the last drain stays in the spool: the checks count it in."""
@@ -79,7 +79,7 @@ def finish(probe: subprocess.Popen[bytes], tmp_path: Path) -> None:
 def test_a_collector_away_for_a_while_gets_everything_when_it_returns(
     tmp_path: Path, db_url: str
 ) -> None:
-    token = prepare(db_url)
+    token = registered_probe(db_url)
     port = free_port()
     probe = start_probe(tmp_path, port, token)
     time.sleep(4)  # collector away: the probe keeps measuring and spooling
@@ -90,16 +90,13 @@ def test_a_collector_away_for_a_while_gets_everything_when_it_returns(
     finally:
         collector.terminate()
         collector.wait(10)
-    made, stored = made_ids(tmp_path), stored_ids(db_url)
-    left = {r["id"] for r in Spool(tmp_path / "s.db").pending(100)}
-    assert len(stored) == len(set(stored))  # exactly once
-    assert set(stored) | left == set(made)  # nothing lost
+    assert_exactly_once(tmp_path, db_url)
 
 
 def test_kill_9_of_the_collector_mid_upload_loses_nothing_and_doubles_nothing(
     tmp_path: Path, db_url: str
 ) -> None:
-    token = prepare(db_url)
+    token = registered_probe(db_url)
     port = free_port()
     collector = start_collector(db_url, port)
     probe = start_probe(tmp_path, port, token)
@@ -115,8 +112,5 @@ def test_kill_9_of_the_collector_mid_upload_loses_nothing_and_doubles_nothing(
     finally:
         collector.terminate()
         collector.wait(10)
-    made, stored = made_ids(tmp_path), stored_ids(db_url)
-    left = {r["id"] for r in Spool(tmp_path / "s.db").pending(100)}
-    assert len(made) > 100
-    assert len(stored) == len(set(stored))
-    assert set(stored) | left == set(made)
+    assert len(made_ids(tmp_path)) > 100
+    assert_exactly_once(tmp_path, db_url)
