@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from copy import deepcopy
 from typing import Any
@@ -77,8 +78,10 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
     batch_schema, components = _batch_schema()
 
     def _observe(records: list[dict[str, Any]]) -> None:
+        # a batch is one probe's, mostly one connection and day: one registry look-up each
+        tariff_at = functools.lru_cache(maxsize=None)(store.connection_at)
         for record in records:
-            metrics.observe(record, store.connection_at)
+            metrics.observe(record, tariff_at)
 
     @app.post(
         "/api/v1/results",
