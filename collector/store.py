@@ -68,6 +68,7 @@ class Store:
 
         `allowed_connections`: the connections the sending probe may write for (None: any
         connection in the registry, as for a bulk import)."""
+        received_at = now or datetime.now(UTC)
         answers: list[Answer | None] = []
         candidates: dict[str, tuple[int, dict[str, Any]]] = {}
         for index, record in enumerate(records):
@@ -93,7 +94,7 @@ class Store:
                     answers[index] = Answer(record_id, "rejected", (
                         f"connection_id: {connection} is not registered to this probe",))
                 else:
-                    rows.append(_row(record, now or datetime.now(UTC)))
+                    rows.append(_row(record, received_at))
                     continue
                 del candidates[record_id]
             stored = self._existing(db, list(candidates))

@@ -62,17 +62,22 @@ class Daemon:
             return
         async with self.speed_test:
             cross = self.config.cross_traffic
-            for deferrals in range(cross.max_deferrals + 1 if cross else 0):
-                assert cross is not None
-                deferral = await self.deferral(test, cross)
-                if deferral is None:
-                    break
-                self.metrics.deferrals.inc()
-                self.finished(deferral)
-                if deferrals == cross.max_deferrals:
-                    return  # deferred as often as allowed: no speed test this period, on record
-                await asyncio.sleep(cross.retry_after)
+            if cross is not None and not await self.quiet_line(test, cross):
+                return  # deferred as often as allowed: no speed test this period, on record
             self.finished(await measure(test.kind, test.params, self.identity, self.log))
+
+    async def quiet_line(self, test: Test, cross: CrossTraffic) -> bool:
+        """Wait until the subscriber is not using the line, recording each deferral;
+        False when it stayed busy through every allowed deferral."""
+        for deferrals in range(cross.max_deferrals + 1):
+            deferral = await self.deferral(test, cross)
+            if deferral is None:
+                return True
+            self.metrics.deferrals.inc()
+            self.finished(deferral)
+            if deferrals < cross.max_deferrals:
+                await asyncio.sleep(cross.retry_after)
+        return False
 
     def finished(self, record: Record) -> None:
         self.metrics.observe(record)
