@@ -165,10 +165,11 @@ class Lab:
         flag = "-ltnH" if proto == "tcp" else "-lunH"
         return f":{port} " in self.ns(ns, "ss", flag, check=False).stdout
 
-    def probe(self, kind: str, *options: str) -> dict[str, Any]:
-        """`netq probe measure KIND … --json` on the subscriber side; its one JSON document."""
-        result = self.ns(self.sub, sys.executable, "-m", "netq", "probe", "measure", kind,
-                         *options, "--probe-id", "lab-probe", "--connection-id", "LAB-1",
+    def probe(self, kind: str, *options: str, runner: tuple[str, ...] = ()) -> dict[str, Any]:
+        """`netq probe measure KIND … --json` on the subscriber side (under `runner`, e.g. a
+        setpriv command line); its one JSON document."""
+        result = self.ns(self.sub, *runner, sys.executable, "-m", "netq", "probe", "measure",
+                         kind, *options, "--probe-id", "lab-probe", "--connection-id", "LAB-1",
                          "--json", check=False)
         if not result.stdout.strip():
             raise AssertionError(f"probe printed nothing; stderr: {result.stderr}")
