@@ -11,20 +11,26 @@ from typing import Any
 import click
 
 DB_HELP = "SQLite path or postgresql:// URL (default: $NETQ_DB, else ./netq.db)"
+THRESHOLDS_HELP = "norms and method (default: $NETQ_THRESHOLDS, else the packaged one)"
 BATCH = 1000
 
 
-def open_store(db: str | None) -> Any:
+def open_store(db: str | None, thresholds_path: str | None = None) -> Any:
     try:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from netq.collector.compliance import thresholds
         from netq.collector.store import Store
     except ImportError:
         raise click.ClickException("the collector needs its extra: pip install 'netq[collector]'")\
             from None
 
     try:
-        return Store.open(db)
+        norms = thresholds.load(thresholds_path)
+    except thresholds.ThresholdsError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        return Store.open(db, norms)
     except SQLAlchemyError as exc:
         raise click.ClickException(f"cannot open the store {db or ''}: {exc.__cause__ or exc}")\
             from None

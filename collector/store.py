@@ -19,6 +19,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from netq.collector import tables
+from netq.collector.compliance import thresholds
+from netq.collector.compliance.rollups import Rollups
+from netq.collector.compliance.thresholds import Thresholds
 from netq.collector.db import engine_for, migrate
 from netq.collector.registry import Connection
 from netq.collector.validate import problems
@@ -47,16 +50,22 @@ def token_hash(token: str) -> str:
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, norms: Thresholds) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.norms = norms
+        self.rollups = Rollups(self.dialect, norms.criteria())
         self._partitions: set[str] = set()
 
     @classmethod
-    def open(cls, db: str | None = None) -> Store:
+    def open(cls, db: str | None = None, norms: Thresholds | None = None) -> Store:
+        """The store at `db`, migrated, with rollups for every per-test criteria of `norms`
+        (default: the packaged thresholds.yaml)."""
         engine = engine_for(db)
         migrate(engine)
-        return cls(engine)
+        store = cls(engine, norms or thresholds.load())
+        store.rollups.ensure_built(engine)
+        return store
 
     def close(self) -> None:
         self.engine.dispose()
@@ -100,10 +109,12 @@ class Store:
             stored = self._existing(db, list(candidates))
             new_rows = [row for row in rows if row["id"] not in stored]
             self._ensure_partitions(db, {row["started_at"] for row in new_rows})
+            inserted: set[str] = set()
             if new_rows:
-                db.execute(self._insert_ignoring_duplicates(), new_rows)
+                inserted = set(db.execute(self._insert_ignoring_duplicates(), new_rows).scalars())
+                self.rollups.add(db, [row for row in new_rows if row["id"] in inserted])
         for record_id, (index, _) in candidates.items():
-            answers[index] = Answer(record_id, "duplicate" if record_id in stored else "accepted")
+            answers[index] = Answer(record_id, "accepted" if record_id in inserted else "duplicate")
         return [a for a in answers if a is not None]
 
     def count_results(self) -> int:
@@ -128,7 +139,8 @@ class Store:
     def _insert_ignoring_duplicates(self) -> Any:
         # a concurrent batch may have stored the same record since _existing looked
         builder = pg_insert if self.dialect == "postgresql" else sqlite_insert
-        return builder(tables.results).on_conflict_do_nothing()
+        # RETURNING names the rows this batch really inserted: only they go into the rollups
+        return builder(tables.results).on_conflict_do_nothing().returning(tables.results.c.id)
 
     def _ensure_partitions(self, db: Any, moments: set[datetime]) -> None:
         if self.dialect != "postgresql":
@@ -187,8 +199,11 @@ class Store:
     # ---- registry -------------------------------------------------------------------------
     def upsert_connections(self, rows: Sequence[Connection]) -> dict[str, int]:
         """Insert or update registry rows, keyed by (connection_id, effective_from), in one
-        transaction; counts of inserted, updated and unchanged rows."""
+        transaction; counts of inserted, updated and unchanged rows. The rollups of every
+        connection whose periods changed are rebuilt in the same transaction: a tariff
+        corrected after the fact re-judges the tests it covers."""
         counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+        changed: set[str] = set()
         table = tables.connections
         with self.engine.begin() as db:
             for row in rows:
@@ -204,6 +219,10 @@ class Store:
                     counts["updated"] += 1
                 else:
                     counts["unchanged"] += 1
+                    continue
+                changed.add(row.connection_id)
+            if changed:
+                self.rollups.rebuild(db, changed)
         return counts
 
     def connection_at(self, connection_id: str, moment: date) -> Connection | None:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -74,4 +76,59 @@ results = Table(
     Column("exclusion", String(32)),
     Column("metrics", JSON, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+# Per connection, registry period and Minsk day: what that day's results add to the
+# indicators, judged under one set of per-test norms (`criteria`, see thresholds.py). Kept up
+# to date as results arrive (compliance/rollups.py), so a quarter reads O(connections × days).
+ROLLUP_COUNTS = (
+    "results_n", "digest", "excluded_n", "infrastructure_n", "deferred_n", "probe_error_n",
+    "unjudged_n", "latency_n", "delay_pass_n", "loss_pass_n", "rtt_n", "packets_sent",
+    "packets_lost", "speed_down_n", "speed_down_pass_n", "speed_down_below_floor_n",
+    "speed_up_n", "speed_up_pass_n", "attempts_n", "attempts_failed_n", "started_n",
+    "premature_n",
+)
+ROLLUP_SUMS = ("rtt_mean_sum_ms", "rtt_mean_sq_sum", "speed_down_share_sum",
+               "speed_up_share_sum", "covered_s")
+ROLLUP_EXTREMES = ("speed_down_share_min", "speed_down_share_max", "speed_up_share_min",
+                   "speed_up_share_max")
+rollups = Table(
+    "rollups", metadata,
+    Column("criteria", String(16), primary_key=True),
+    Column("connection_id", String(128), primary_key=True),
+    Column("effective_from", Date, primary_key=True),
+    Column("day", Date, primary_key=True),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in ROLLUP_COUNTS),
+    *(Column(name, Float, nullable=False, server_default="0") for name in ROLLUP_SUMS),
+    *(Column(name, Float) for name in ROLLUP_EXTREMES),
+)
+
+# The criteria whose rollups cover every stored result (built, then kept up at ingest).
+rollup_criteria = Table(
+    "rollup_criteria", metadata,
+    Column("criteria", String(16), primary_key=True),
+    Column("profile", String(64), nullable=False),
+    Column("built_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every availability interval that was down; merged into outages when a quarter is judged.
+down_intervals = Table(
+    "down_intervals", metadata,
+    Column("result_id", String(36), primary_key=True),
+    Column("connection_id", String(128), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every quarter computed, with its manifest and output: what was published can be re-derived.
+compliance_runs = Table(
+    "compliance_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("quarter", String(8), nullable=False),
+    Column("profile", String(64), nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("snapshot_sha256", String(64), nullable=False),
+    Column("profile_sha256", String(64), nullable=False),
+    Column("code_version", String(64), nullable=False),
+    Column("document", JSON, nullable=False),
 )

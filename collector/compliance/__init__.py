@@ -1,0 +1,1 @@
+"""The compliance engine: per-test judgement, daily rollups, quarter indicators, evidence."""

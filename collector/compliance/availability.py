@@ -1,0 +1,60 @@
+"""Outages from availability intervals (ITU-T Y.1540 Tav): down intervals that touch are one
+outage; an outage shorter than the profile's minimum is not unavailability. Time no interval
+covers is unknown, never down: the coverage tells how much of the quarter was seen."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from netq.collector import tables
+from netq.collector.compliance.rollups import aware
+
+Span = tuple[datetime, datetime]
+TOUCH = timedelta(seconds=1)  # consecutive intervals share an instant; allow for rounding
+
+
+def outages(db: Any, connection_ids: Iterable[str], start: datetime, end: datetime,
+            min_minutes: Decimal) -> dict[str, list[Span]]:
+    """Each connection's outages of at least `min_minutes`, cut to [start, end)."""
+    shortest = timedelta(minutes=float(min_minutes))
+    d = tables.down_intervals
+    ids = list(connection_ids)
+    # an outage crossing the window's edge is whole within a margin of its minimum length;
+    # one longer than that passes the minimum on the inside alone
+    query = select(d.c.connection_id, d.c.started_at, d.c.ended_at).where(and_(
+        d.c.started_at < end + shortest, d.c.ended_at > start - shortest)).order_by(
+        d.c.connection_id, d.c.started_at)
+    spans: dict[str, list[Span]] = defaultdict(list)
+    for start_ in range(0, len(ids), 500):
+        chunk = ids[start_:start_ + 500]
+        for row in db.execute(query.where(d.c.connection_id.in_(chunk))):
+            spans[row.connection_id].append((aware(row.started_at), aware(row.ended_at)))
+    found: dict[str, list[Span]] = {}
+    for connection_id, intervals in spans.items():
+        cut = [(max(a, start), min(b, end)) for a, b in merged(intervals)
+               if b - a >= shortest and b > start and a < end]
+        if cut:
+            found[connection_id] = cut
+    return found
+
+
+def merged(intervals: list[Span]) -> list[Span]:
+    """Touching or overlapping intervals joined, in time order."""
+    runs: list[Span] = []
+    for a, b in sorted(intervals):
+        if runs and a <= runs[-1][1] + TOUCH:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], b))
+        else:
+            runs.append((a, b))
+    return runs
+
+
+def overlap(spans: Iterable[Span], start: datetime, end: datetime) -> float:
+    """Seconds of `spans` inside [start, end)."""
+    return sum(max(0.0, (min(b, end) - max(a, start)).total_seconds()) for a, b in spans)

@@ -1,0 +1,89 @@
+"""`netq compliance …`: a quarter's indicators, and the evidence behind any of them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from netq.collector.cli import DB_HELP, THRESHOLDS_HELP, open_store
+
+
+def quarter_option(function: Any) -> Any:
+    return click.option("--quarter", required=True, callback=_quarter,
+                        help="the quarter, e.g. 2026Q3 (counted in Europe/Minsk)")(function)
+
+
+def _quarter(_: click.Context, __: click.Parameter, value: str | None) -> Any:
+    from netq.collector.compliance.quarter import Quarter
+
+    if value is None:
+        return None
+    try:
+        return Quarter.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.group(invoke_without_command=True)
+@click.option("--quarter", callback=_quarter,
+              help="the quarter, e.g. 2026Q3 (counted in Europe/Minsk)")
+@click.option("--profile", help="thresholds profile (default com645, the regulation in force)")
+@click.option("--by", "breakdown", type=click.Choice(["technology", "region", "node"]),
+              help="also break every indicator down by this")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+@click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
+              type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+@click.option("--json", "as_json", is_flag=True, help="print one JSON document")
+@click.pass_context
+def compliance(ctx: click.Context, quarter: Any, profile: str | None, breakdown: str | None,
+               db: str | None, thresholds_path: str | None, as_json: bool) -> None:
+    """Judge a quarter against thresholds.yaml: every indicator with n, 95 % interval, norm."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if quarter is None:
+        raise click.UsageError("--quarter is required, e.g. --quarter 2026Q3")
+    from netq.collector.compliance.engine import compliance as compute
+    from netq.collector.compliance.thresholds import ThresholdsError
+
+    store = open_store(db, thresholds_path)
+    try:
+        document = compute(store, quarter, profile, breakdown)  # type: ignore[arg-type]
+    except ThresholdsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{document['quarter']} · {document['profile']}: {document['profile_title']}")
+    for warning in document["warnings"]:
+        click.echo(f"warning: {warning}")
+    for entry in document["indicators"]:
+        group = entry.get("technology") or entry.get("region") or entry.get("node") or "all"
+        verdict = {True: "meets", False: "FAILS", None: "insufficient sample"}[entry["meets"]]
+        value = "—" if entry["value"] is None else f"{entry['value']:.2f}"
+        click.echo(f"{entry['id']:<22} {group:<10} {value:>10} {entry['unit']:<12} "
+                   f"{entry['norm']['op']} {entry['norm']['value']:<6g} n={entry['n']:<8g} "
+                   f"{verdict}")
+
+
+@compliance.command()
+@quarter_option
+@click.option("--indicator", "indicator_id", required=True,
+              help="the indicator, as its id in the output, e.g. com645.16")
+@click.option("--connection", "connection_id", help="only this connection's evidence")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+@click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
+              type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+def explain(quarter: Any, indicator_id: str, connection_id: str | None, db: str | None,
+            thresholds_path: str | None) -> None:
+    """The results behind one indicator of a quarter, each with what it counted (JSON)."""
+    from netq.collector.compliance.explain import explain as evidence
+    from netq.collector.compliance.thresholds import ThresholdsError
+
+    store = open_store(db, thresholds_path)
+    try:
+        document = evidence(store, quarter, indicator_id, connection_id)
+    except (ThresholdsError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(document, ensure_ascii=False, indent=1, default=str))

@@ -1,0 +1,96 @@
+"""A quarter's compliance: the API the CLI and the reporter use.
+
+Every computation returns, with its figures, a manifest from which it can be re-derived and
+checked: a hash of the data it read (rollup fingerprints, registry, operator records), the
+profile as resolved, and the code version. The manifest is also kept in `compliance_runs`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+from sqlalchemy import and_, insert, select
+
+from netq.collector import tables
+from netq.collector.compliance import indicators
+from netq.collector.compliance.quarter import Quarter
+from netq.collector.compliance.thresholds import Profile
+from netq.collector.store import Store
+
+DEFAULT_PROFILE = "com645"  # the regulation in force
+
+
+def compliance(store: Store, quarter: Quarter, profile_key: str | None = None,
+               breakdown: indicators.Breakdown | None = None,
+               record: bool = True) -> dict[str, Any]:
+    """The quarter's indicators under a profile, as `netq compliance --json` prints them."""
+    profile = store.norms.profile(profile_key or DEFAULT_PROFILE)
+    store.rollups.ensure_built(store.engine)  # a profile judged by criteria not yet rolled up
+    with store.engine.connect() as db:
+        units = indicators.read_units(db, quarter, profile)
+        manifest = make_manifest(db, quarter, profile)
+    warnings = []
+    if not profile.in_force_on(quarter.first_day):
+        when = profile.effective_from or "no date set"
+        warnings.append(f"profile {profile.key} is not in force on {quarter.first_day} "
+                        f"(effective from: {when})")
+    document = {
+        "quarter": str(quarter),
+        "profile": profile.key,
+        "profile_title": profile.title,
+        "profile_source": profile.source,
+        "timezone": "Europe/Minsk",
+        "period": {"from": quarter.start.isoformat(), "to": quarter.end.isoformat()},
+        "breakdown": breakdown,
+        "method": profile.method.model_dump(mode="json"),
+        "per_test": {s: p.model_dump(mode="json") for s, p in profile.per_test.items()},
+        "indicators": indicators.compute(units, profile, breakdown),
+        "connections": len({u.connection.connection_id for u in units}),
+        "exclusions": indicators.exclusions(units),
+        "coverage": indicators.coverage(units),
+        "warnings": warnings,
+        "manifest": manifest,
+    }
+    if record:
+        with store.engine.begin() as db:
+            db.execute(insert(tables.compliance_runs).values(
+                quarter=str(quarter), profile=profile.key,
+                computed_at=datetime.fromisoformat(manifest["computed_at"]),
+                snapshot_sha256=manifest["snapshot_sha256"],
+                profile_sha256=manifest["profile_sha256"],
+                code_version=manifest["code_version"],
+                document=document))
+    return document
+
+
+def make_manifest(db: Any, quarter: Quarter, profile: Profile) -> dict[str, Any]:
+    r, c = tables.rollups, tables.connections
+    snapshot = hashlib.sha256()
+    rows = db.execute(
+        select(r.c.connection_id, r.c.effective_from, r.c.day, r.c.results_n, r.c.digest)
+        .where(and_(r.c.criteria == profile.criteria, r.c.day >= quarter.first_day,
+                    r.c.day <= quarter.last_day))
+        .order_by(r.c.connection_id, r.c.effective_from, r.c.day))
+    results = 0
+    for row in rows:
+        snapshot.update(f"{row[0]}|{row[1]}|{row[2]}|{row[3]}|{row[4]}\n".encode())
+        results += row[3]
+    for row in db.execute(select(c).order_by(c.c.connection_id, c.c.effective_from)):
+        snapshot.update(("registry|" + "|".join(map(str, row)) + "\n").encode())
+    d = tables.down_intervals
+    for row in db.execute(select(d.c.result_id).where(and_(
+            d.c.started_at < quarter.end, d.c.ended_at > quarter.start)).order_by(d.c.result_id)):
+        snapshot.update(f"down|{row[0]}\n".encode())
+    resolved = json.dumps(profile.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return {
+        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "results": results,
+        "snapshot_sha256": snapshot.hexdigest(),
+        "profile_sha256": hashlib.sha256(resolved.encode()).hexdigest(),
+        "criteria": profile.criteria,
+        "code_version": metadata.version("netq"),
+    }

@@ -1,0 +1,134 @@
+"""One stored result judged against the per-test norms of a profile, as rollup increments.
+
+The same function feeds the daily rollups at ingest and lists the evidence behind a figure
+(`netq compliance explain`), so the two can never disagree.
+
+What counts (INDICATORS.md, "How netq measures"):
+- a record with an `exclusion` is counted by its reason and never judged;
+- latency: a session of at least `latency_packets_min` packets; it meets the delay norm when
+  its mean round trip is within the limit (a session with no reply at all does not), the loss
+  norm when lost/sent is within the limit; the quarter's loss is over all packets;
+- throughput: not started is a failed attempt; started is a successful attempt, and a
+  premature end a premature disconnection; a complete test is a speed session, meeting the
+  norm at `speed_min_share_of_tariff` % of the tariff in force for its direction;
+- attempt: one attempt, failed unless ok;
+- availability: seconds covered, split over the Minsk days the interval spans (down time is
+  judged from merged outages, see rollups.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from netq.collector.compliance.quarter import minsk_day, minsk_midnight
+from netq.collector.compliance.thresholds import Profile
+from netq.collector.registry import Connection
+
+Tally = dict[str, float]
+INFRASTRUCTURE = ("server_busy", "server_down")
+# columns merged by min()/max() instead of summed
+EXTREMES = {"speed_down_share_min": min, "speed_up_share_min": min,
+            "speed_down_share_max": max, "speed_up_share_max": max}
+
+
+def digest(result_id: str) -> int:
+    """40 bits of the id's hash: summed per rollup row, a cheap fingerprint of which results
+    made it (2^40 × a million results per row still fits a signed 64-bit integer)."""
+    return int.from_bytes(hashlib.sha256(result_id.encode()).digest()[:5], "big")
+
+
+def judge(row: Mapping[str, Any], connection: Connection,
+          profile: Profile) -> list[tuple[date, Tally]]:
+    """The increments one result adds to its connection's rollups, by Minsk day."""
+    started: datetime = row["started_at"]
+    day = minsk_day(started)
+    tally: Tally = {"results_n": 1, "digest": digest(row["id"])}
+    exclusion = row["exclusion"]
+    if exclusion is not None:
+        tally["excluded_n"] = 1
+        tally[_exclusion_column(exclusion)] = 1
+        return [(day, tally)]
+    metrics = row["metrics"]
+    norms = profile.per_test[connection.service]  # type: ignore[index]
+    kind = row["kind"]
+    if kind == "latency":
+        tally.update(_latency(metrics, norms.delay_max_ms, norms.loss_max_percent,
+                              profile.method.latency_packets_min))
+    elif kind == "throughput":
+        tally.update(_throughput(metrics, connection, norms.speed_min_share_of_tariff,
+                                 norms.down_floor_kbps))
+    elif kind == "attempt":
+        tally.update(attempts_n=1, attempts_failed_n=0 if row["ok"] else 1)
+    elif kind == "availability":
+        return _spread_over_days(row, tally)
+    return [(day, tally)]
+
+
+def _exclusion_column(exclusion: str) -> str:
+    if exclusion in INFRASTRUCTURE:
+        return "infrastructure_n"
+    return "deferred_n" if exclusion == "cross_traffic" else "probe_error_n"
+
+
+def _latency(metrics: Mapping[str, Any], delay_max_ms: Decimal, loss_max_percent: Decimal,
+             packets_min: int) -> Tally:
+    sent, received = int(metrics.get("sent") or 0), int(metrics.get("received") or 0)
+    if sent < packets_min:
+        return {"unjudged_n": 1}
+    lost = sent - received
+    rtt = metrics.get("rtt_ms") or {}
+    mean = rtt.get("mean") if received else None
+    tally: Tally = {"latency_n": 1, "packets_sent": sent, "packets_lost": lost,
+                    "loss_pass_n": 1 if lost * 100 <= loss_max_percent * sent else 0,
+                    "delay_pass_n": 0}
+    if mean is not None:
+        tally.update(rtt_n=1, rtt_mean_sum_ms=mean, rtt_mean_sq_sum=mean * mean,
+                     delay_pass_n=1 if Decimal(repr(mean)) <= delay_max_ms else 0)
+    return tally
+
+
+def _throughput(metrics: Mapping[str, Any], connection: Connection,
+                share_min_percent: Decimal, down_floor_kbps: int | None) -> Tally:
+    ended = metrics.get("ended")
+    if ended == "not_started":
+        return {"attempts_n": 1, "attempts_failed_n": 1}
+    tally: Tally = {"attempts_n": 1, "attempts_failed_n": 0, "started_n": 1,
+                    "premature_n": 1 if ended == "premature" else 0}
+    if ended != "complete":
+        return tally
+    direction = metrics["direction"]
+    tariff_kbps = (connection.tariff_down_kbps if direction == "down"
+                   else connection.tariff_up_kbps)
+    bps = Decimal(repr(metrics["bits_per_second"]))
+    share = bps / 10 / tariff_kbps  # percent of the tariff: bps / (kbps × 1000) × 100
+    meets = bps * 100 >= share_min_percent * tariff_kbps * 1000  # exact, unlike `share`
+    tally.update({
+        f"speed_{direction}_n": 1,
+        f"speed_{direction}_pass_n": 1 if meets else 0,
+        f"speed_{direction}_share_sum": float(share),
+        f"speed_{direction}_share_min": float(share),
+        f"speed_{direction}_share_max": float(share),
+    })
+    if direction == "down" and down_floor_kbps is not None:
+        tally["speed_down_below_floor_n"] = 1 if bps < down_floor_kbps * 1000 else 0
+    return tally
+
+
+def _spread_over_days(row: Mapping[str, Any], tally: Tally) -> list[tuple[date, Tally]]:
+    """Covered seconds of an availability interval, cut at Minsk midnights."""
+    start, end = row["started_at"], row["ended_at"]
+    pieces: list[tuple[date, Tally]] = []
+    day = minsk_day(start)
+    while True:
+        cut = min(end, minsk_midnight(day + timedelta(days=1)))
+        piece: Tally = {"covered_s": max(0.0, (cut - start).total_seconds())}
+        if not pieces:
+            piece.update(tally)  # the record itself counts once, on its first day
+        pieces.append((day, piece))
+        if cut >= end:
+            return pieces
+        start, day = cut, day + timedelta(days=1)

@@ -1,0 +1,170 @@
+"""Daily rollups: kept up as results arrive, rebuilt from the raw results when an input changes.
+
+A rollup row is derived data: (raw results, registry, per-test criteria) → increments, by
+judgement.judge. Ingest adds the increments of the results it has just inserted, in the same
+transaction, so a result is in the rollups exactly when it is stored. A registry change for a
+connection, or a criteria never built before, rebuilds the affected rows from raw results.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from netq.collector import tables
+from netq.collector.compliance.judgement import EXTREMES, Tally, judge
+from netq.collector.compliance.quarter import minsk_day
+from netq.collector.compliance.thresholds import Profile
+from netq.collector.registry import Connection
+
+Key = tuple[str, str, date, date]  # criteria, connection_id, effective_from, day
+REBUILD_CHUNK = 200  # connections rebuilt per pass: bounds memory on a national fleet
+log = structlog.get_logger("netq.rollups")
+
+
+class Registry:
+    """The registry periods of some connections, to find the row in force on a day."""
+
+    def __init__(self, rows: Iterable[Connection]) -> None:
+        self.periods: dict[str, list[Connection]] = defaultdict(list)
+        for row in sorted(rows, key=lambda r: r.effective_from):
+            self.periods[row.connection_id].append(row)
+
+    @classmethod
+    def read(cls, db: Any, connection_ids: Iterable[str] | None = None) -> Registry:
+        query = select(tables.connections)
+        if connection_ids is not None:
+            query = query.where(tables.connections.c.connection_id.in_(list(connection_ids)))
+        return cls(Connection(**row) for row in db.execute(query).mappings())
+
+    def in_force(self, connection_id: str, day: date) -> Connection | None:
+        periods = self.periods.get(connection_id, [])
+        index = bisect.bisect_right([p.effective_from for p in periods], day)
+        return periods[index - 1] if index else None
+
+
+class Rollups:
+    def __init__(self, dialect: str, criteria: Mapping[str, Profile]) -> None:
+        self.dialect = dialect
+        self.criteria = dict(criteria)
+
+    # ---- as results arrive ----------------------------------------------------------------
+    def add(self, db: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Fold newly inserted results in, inside the caller's transaction."""
+        if not rows:
+            return
+        registry = Registry.read(db, {row["connection_id"] for row in rows})
+        self._upsert(db, self._tally(rows, registry))
+        self._note_down_intervals(db, rows)
+
+    # ---- from raw results -----------------------------------------------------------------
+    def ensure_built(self, engine: Any) -> None:
+        """Build the rollups of every criteria that has none yet (a new profile, a new DB)."""
+        with engine.begin() as db:
+            built = set(db.execute(select(tables.rollup_criteria.c.criteria)).scalars())
+        missing = {key: p for key, p in self.criteria.items() if key not in built}
+        if not missing:
+            return
+        log.info("rollups_build", criteria=sorted(missing))
+        with engine.begin() as db:
+            Rollups(self.dialect, missing).rebuild(db, None)
+            db.execute(insert(tables.rollup_criteria), [
+                {"criteria": key, "profile": p.key, "built_at": datetime.now(UTC)}
+                for key, p in missing.items()])
+
+    def rebuild(self, db: Any, connection_ids: Iterable[str] | None) -> None:
+        """Recompute the rollups (and down intervals) of these connections, or of all."""
+        ids = sorted(set(connection_ids) if connection_ids is not None else set(
+            db.execute(select(tables.results.c.connection_id).distinct()).scalars()))
+        rollups, down = tables.rollups, tables.down_intervals
+        if connection_ids is None:
+            db.execute(delete(rollups).where(rollups.c.criteria.in_(list(self.criteria))))
+            db.execute(delete(down))
+        for start in range(0, len(ids), REBUILD_CHUNK):
+            chunk = ids[start:start + REBUILD_CHUNK]
+            if connection_ids is not None:
+                db.execute(delete(rollups).where(and_(
+                    rollups.c.criteria.in_(list(self.criteria)),
+                    rollups.c.connection_id.in_(chunk))))
+                db.execute(delete(down).where(down.c.connection_id.in_(chunk)))
+            registry = Registry.read(db, chunk)
+            rows = list(self._results(db, chunk))
+            self._upsert(db, self._tally(rows, registry))
+            self._note_down_intervals(db, rows)
+
+    # ---- the parts ------------------------------------------------------------------------
+    def _results(self, db: Any, connection_ids: list[str]) -> Iterator[Mapping[str, Any]]:
+        query = select(tables.results).where(tables.results.c.connection_id.in_(connection_ids))
+        for row in db.execute(query).mappings():
+            yield {**row, "started_at": aware(row["started_at"]),
+                   "ended_at": aware(row["ended_at"])}
+
+    def _tally(self, rows: Iterable[Mapping[str, Any]],
+               registry: Registry) -> dict[Key, Tally]:
+        totals: dict[Key, Tally] = {}
+        for row in rows:
+            connection = registry.in_force(row["connection_id"], minsk_day(row["started_at"]))
+            if connection is None:
+                continue  # a test before the connection's first registry period: not judged
+            for criteria, profile in self.criteria.items():
+                for day, tally in judge(row, connection, profile):
+                    key = (criteria, connection.connection_id, connection.effective_from, day)
+                    merge(totals.setdefault(key, {}), tally)
+        return totals
+
+    def _upsert(self, db: Any, totals: Mapping[Key, Tally]) -> None:
+        if not totals:
+            return
+        table = tables.rollups
+        values = []
+        for (criteria, connection_id, effective_from, day), tally in totals.items():
+            row: dict[str, Any] = {name: 0 for name in (*tables.ROLLUP_COUNTS,
+                                                        *tables.ROLLUP_SUMS)}
+            row.update({name: None for name in tables.ROLLUP_EXTREMES})
+            row.update(tally)
+            row.update(criteria=criteria, connection_id=connection_id,
+                       effective_from=effective_from, day=day)
+            values.append(row)
+        builder = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        statement = builder(table)
+        added = {name: table.c[name] + statement.excluded[name]
+                 for name in (*tables.ROLLUP_COUNTS, *tables.ROLLUP_SUMS)}
+        for name in tables.ROLLUP_EXTREMES:
+            old, new = table.c[name], statement.excluded[name]
+            if self.dialect == "postgresql":  # least/greatest skip NULLs
+                added[name] = (func.least if EXTREMES[name] is min else func.greatest)(old, new)
+            else:  # SQLite's two-argument min/max return NULL if either is NULL
+                pick = func.min if EXTREMES[name] is min else func.max
+                added[name] = pick(func.coalesce(old, new), func.coalesce(new, old))
+        db.execute(statement.on_conflict_do_update(
+            index_elements=["criteria", "connection_id", "effective_from", "day"], set_=added),
+            values)
+
+    def _note_down_intervals(self, db: Any, rows: Iterable[Mapping[str, Any]]) -> None:
+        down = [{"result_id": row["id"], "connection_id": row["connection_id"],
+                 "started_at": row["started_at"], "ended_at": row["ended_at"]}
+                for row in rows if row["kind"] == "availability" and row["exclusion"] is None
+                and row["metrics"].get("up") is False]
+        if down:
+            db.execute(insert(tables.down_intervals), down)
+
+
+def merge(into: Tally, tally: Mapping[str, float]) -> None:
+    for name, value in tally.items():
+        if name in EXTREMES:
+            into[name] = EXTREMES[name](into.get(name, value), value)
+        else:
+            into[name] = into.get(name, 0) + value
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back the stored UTC times without their zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
