@@ -132,3 +132,39 @@ compliance_runs = Table(
     Column("code_version", String(64), nullable=False),
     Column("document", JSON, nullable=False),
 )
+
+# The operator's own records (compliance/records.py), for indicators 1–3 and planned works.
+support_calls = Table(
+    "support_calls", metadata,
+    Column("call_id", String(128), primary_key=True),
+    Column("offered_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("answer_s", Float),  # null: never answered
+)
+tickets = Table(
+    "tickets", metadata,
+    Column("ticket_id", String(128), primary_key=True),
+    Column("connection_id", String(128), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("restored_at", DateTime(timezone=True)),
+    Column("fault", String(16), nullable=False),
+    Column("restore_h", Float),  # null: not restored yet
+)
+contracts = Table(
+    "contracts", metadata,
+    Column("contract_id", String(128), primary_key=True),
+    Column("connection_id", String(128)),
+    Column("registered_on", Date, nullable=False),
+    Column("promised_days", Integer, nullable=False),
+    Column("activated_on", Date, index=True),
+    Column("customer_delay_days", Integer, nullable=False),
+    Column("days_taken", Integer),  # activation minus registration minus customer's delay
+)
+planned_works = Table(
+    "planned_works", metadata,
+    Column("work_id", String(128), primary_key=True),
+    Column("announced_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("nodes", Text, nullable=False),  # ;-separated
+)

@@ -19,13 +19,14 @@ def main(log_level: str) -> None:
 
 def _register() -> None:
     from netq.collector.cli import collector, connections
-    from netq.collector.compliance.cli import compliance
+    from netq.collector.compliance.cli import compliance, records
     from netq.demo import demo
     from netq.probe.cli import probe, reflector
 
     main.add_command(collector)
     main.add_command(connections)
     main.add_command(compliance)
+    main.add_command(records)
     main.add_command(probe)
     main.add_command(reflector)
     main.add_command(demo)

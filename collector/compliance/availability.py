@@ -58,3 +58,26 @@ def merged(intervals: list[Span]) -> list[Span]:
 def overlap(spans: Iterable[Span], start: datetime, end: datetime) -> float:
     """Seconds of `spans` inside [start, end)."""
     return sum(max(0.0, (min(b, end) - max(a, start)).total_seconds()) for a, b in spans)
+
+
+def planned_windows(db: Any, start: datetime, end: datetime,
+                    notice: timedelta) -> list[tuple[datetime, datetime, frozenset[str]]]:
+    """Planned works inside [start, end) announced at least `notice` ahead (com645: a day):
+    (from, to, nodes). Works announced later are not planned time: they stay in the figure."""
+    w = tables.planned_works
+    rows = db.execute(select(w).where(and_(w.c.starts_at < end, w.c.ends_at > start)))
+    return [(aware(row.starts_at), aware(row.ends_at), frozenset(row.nodes.split(";")))
+            for row in rows if aware(row.starts_at) - aware(row.announced_at) >= notice]
+
+
+def covered_within(db: Any, connection_id: str, windows: Iterable[Span]) -> float:
+    """Seconds of availability intervals of a connection inside the windows."""
+    r = tables.results
+    total = 0.0
+    for a, b in windows:
+        rows = db.execute(select(r.c.started_at, r.c.ended_at).where(and_(
+            r.c.connection_id == connection_id, r.c.kind == "availability",
+            r.c.exclusion.is_(None), r.c.started_at < b, r.c.ended_at > a,
+            r.c.started_at >= a - timedelta(days=2))))  # intervals are at most minutes long
+        total += overlap(((aware(s), aware(e)) for s, e in rows), a, b)
+    return total

@@ -87,3 +87,31 @@ def explain(quarter: Any, indicator_id: str, connection_id: str | None, db: str 
     except (ThresholdsError, LookupError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(document, ensure_ascii=False, indent=1, default=str))
+
+
+@click.group()
+def records() -> None:
+    """The operator's records: support calls, trouble tickets, contracts, planned works."""
+
+
+@records.command("import")
+@click.argument("kind", type=click.Choice(["calls", "tickets", "contracts", "planned-works"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+def import_records(kind: str, path: str, db: str | None) -> None:
+    """Import a CSV of records of one KIND: good rows stored (idempotent on the id), bad rows
+    named by line; exit 1 when any row was rejected."""
+    from netq.collector.compliance.records import KINDS, import_csv
+
+    store = open_store(db)
+    with open(path, encoding="utf-8-sig", newline="") as lines:
+        summary = import_csv(store.engine, kind, lines, path)
+    for problem in summary.rejected[:100]:
+        click.echo(problem, err=True)
+    if len(summary.rejected) > 100:
+        click.echo(f"… and {len(summary.rejected) - 100} more problems", err=True)
+    click.echo(f"{kind}: {summary.inserted} inserted, {summary.updated} updated, "
+               f"{summary.unchanged} unchanged, {len(summary.rejected)} rejected "
+               f"(columns: {', '.join(KINDS[kind].model.model_fields)})")
+    if summary.rejected:
+        raise SystemExit(1)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from typing import Any
 
 from sqlalchemy import and_, insert, select
 
 from netq.collector import tables
-from netq.collector.compliance import indicators
+from netq.collector.compliance import customer, indicators
 from netq.collector.compliance.quarter import Quarter
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
@@ -32,6 +32,7 @@ def compliance(store: Store, quarter: Quarter, profile_key: str | None = None,
     store.rollups.ensure_built(store.engine)  # a profile judged by criteria not yet rolled up
     with store.engine.connect() as db:
         units = indicators.read_units(db, quarter, profile)
+        customer_figures, counted_apart = customer.figures(db, quarter, profile.method)
         manifest = make_manifest(db, quarter, profile)
     warnings = []
     if not profile.in_force_on(quarter.first_day):
@@ -48,9 +49,9 @@ def compliance(store: Store, quarter: Quarter, profile_key: str | None = None,
         "breakdown": breakdown,
         "method": profile.method.model_dump(mode="json"),
         "per_test": {s: p.model_dump(mode="json") for s, p in profile.per_test.items()},
-        "indicators": indicators.compute(units, profile, breakdown),
+        "indicators": indicators.compute(units, profile, breakdown, customer_figures),
         "connections": len({u.connection.connection_id for u in units}),
-        "exclusions": indicators.exclusions(units),
+        "exclusions": {**indicators.exclusions(units), **counted_apart},
         "coverage": indicators.coverage(units),
         "warnings": warnings,
         "manifest": manifest,
@@ -85,6 +86,15 @@ def make_manifest(db: Any, quarter: Quarter, profile: Profile) -> dict[str, Any]
     for row in db.execute(select(d.c.result_id).where(and_(
             d.c.started_at < quarter.end, d.c.ended_at > quarter.start)).order_by(d.c.result_id)):
         snapshot.update(f"down|{row[0]}\n".encode())
+    for table, moment in ((tables.support_calls, "offered_at"), (tables.tickets, "registered_at"),
+                          (tables.planned_works, "starts_at")):
+        column = table.c[moment]
+        for row in db.execute(select(table).where(and_(
+                column >= quarter.start - timedelta(days=92), column < quarter.end))
+                .order_by(*table.primary_key.columns)):
+            snapshot.update((f"{table.name}|" + "|".join(map(str, row)) + "\n").encode())
+    for row in db.execute(select(tables.contracts).order_by(tables.contracts.c.contract_id)):
+        snapshot.update(("contracts|" + "|".join(map(str, row)) + "\n").encode())
     resolved = json.dumps(profile.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return {
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),

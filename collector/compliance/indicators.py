@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import and_, func, select
@@ -34,6 +34,17 @@ class Unit:
     ends: datetime
     sums: dict[str, float] = field(default_factory=dict)
     down_s: float = 0.0
+    planned_covered_s: float = 0.0  # seen during announced planned works: out of the figure
+    planned_down_s: float = 0.0
+
+    @property
+    def scheduled_s(self) -> float:
+        """Covered time that counts for availability: planned works taken out."""
+        return self["covered_s"] - self.planned_covered_s
+
+    @property
+    def unavailable_s(self) -> float:
+        return self.down_s - self.planned_down_s
 
     @property
     def expected_s(self) -> float:
@@ -85,19 +96,32 @@ def read_units(db: Any, quarter: Quarter, profile: Profile) -> list[Unit]:
                          if k not in ("connection_id", "effective_from")}
     outages = availability.outages(db, {u.connection.connection_id for u in units.values()},
                                    quarter.start, quarter.end, profile.method.outage_min_minutes)
+    works = availability.planned_windows(
+        db, quarter.start, quarter.end, timedelta(hours=float(profile.method.planned_notice_hours)))
     for unit in units.values():
         spans = outages.get(unit.connection.connection_id, ())
         unit.down_s = availability.overlap(spans, unit.begins, unit.ends)
+        windows = availability.merged([(max(a, unit.begins), min(b, unit.ends))
+                                       for a, b, nodes in works if unit.connection.node in nodes
+                                       and a < unit.ends and b > unit.begins])
+        if windows:
+            unit.planned_covered_s = availability.covered_within(
+                db, unit.connection.connection_id, windows)
+            unit.planned_down_s = sum(availability.overlap(spans, a, b) for a, b in windows)
     return list(units.values())
+
+
+def share_figure(k: float, n: float) -> Figure:
+    """k of n as a percentage, with its Wilson interval."""
+    interval = stats.wilson(k, n)
+    return Figure(100 * k / n if n else None, n,
+                  (100 * interval[0], 100 * interval[1]) if interval else None)
 
 
 def share(numerator: Callable[[Unit], float], denominator: Callable[[Unit], float],
           ) -> Callable[[list[Unit]], Figure]:
     def figure(units: list[Unit]) -> Figure:
-        k, n = sum(map(numerator, units)), sum(map(denominator, units))
-        interval = stats.wilson(k, n)
-        return Figure(100 * k / n if n else None, n,
-                      (100 * interval[0], 100 * interval[1]) if interval else None)
+        return share_figure(sum(map(numerator, units)), sum(map(denominator, units)))
     return figure
 
 
@@ -133,7 +157,7 @@ MEASURES: dict[str, Callable[[list[Unit]], Figure]] = {
     "speed_min_of_tariff_up": mean_of_units(speed_extreme("up", "min")),
     "delay_mean": delay_mean,
     "packet_loss": share(lambda u: u["packets_lost"], lambda u: u["packets_sent"]),
-    "availability": share(lambda u: u["covered_s"] - u.down_s, lambda u: u["covered_s"]),
+    "availability": share(lambda u: u.scheduled_s - u.unavailable_s, lambda u: u.scheduled_s),
     "attempts_successful": share(lambda u: u["attempts_n"] - u["attempts_failed_n"],
                                  lambda u: u["attempts_n"]),
     "attempts_failed": share(lambda u: u["attempts_failed_n"], lambda u: u["attempts_n"]),

@@ -48,6 +48,7 @@ class Method(Strict):
     min_sample: int = Field(30, ge=1)
     call_answer_max_s: Decimal = Field(Decimal(180), gt=0)
     ticket_restore_max_hours: Decimal = Field(Decimal(36), gt=0)
+    planned_notice_hours: Decimal = Field(Decimal(24), ge=0)
 
 
 class PerTest(Strict):
