@@ -115,3 +115,27 @@ def import_records(kind: str, path: str, db: str | None) -> None:
                f"(columns: {', '.join(KINDS[kind].model.model_fields)})")
     if summary.rejected:
         raise SystemExit(1)
+
+
+@compliance.command("obligations")
+@quarter_option
+@click.option("--profile", help="thresholds profile (default com645)")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+@click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
+              type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+def obligations_command(quarter: Any, profile: str | None, db: str | None,
+                        thresholds_path: str | None) -> None:
+    """Incidents with their priority, tickets owed a fee recalculation, tickets past the
+    24-working-hour restoration (JSON)."""
+    from netq.collector.compliance.engine import DEFAULT_PROFILE
+    from netq.collector.compliance.obligations import obligations
+    from netq.collector.compliance.thresholds import ThresholdsError
+
+    store = open_store(db, thresholds_path)
+    try:
+        chosen = store.norms.profile(profile or DEFAULT_PROFILE)
+    except ThresholdsError as exc:
+        raise click.ClickException(str(exc)) from None
+    with store.engine.connect() as connection:
+        document = obligations(connection, quarter, chosen, store.norms)
+    click.echo(json.dumps(document, ensure_ascii=False, indent=1))

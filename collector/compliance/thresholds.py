@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -109,10 +109,51 @@ class ProfileEntry(Strict):
         return self
 
 
+Urgency = Literal["high", "normal", "low"]
+Impact = Literal["fully_down", "major_degradation", "degradation", "planning"]
+
+
+class Level(Strict):
+    name_ru: str
+    reaction_minutes: int = Field(gt=0)
+    resolution_hours: Decimal | None = Field(None, gt=0)
+
+
+class WorkingDay(Strict):
+    from_: time = Field(alias="from")
+    to: time
+
+    @model_validator(mode="after")
+    def _order(self) -> WorkingDay:
+        if self.to <= self.from_:
+            raise ValueError("the working day must end after it begins")
+        return self
+
+
+class Obligations(Strict):
+    fee_recalculation_after_hours: Decimal = Field(Decimal(36), gt=0)
+    restore_within_working_hours: Decimal = Field(Decimal(24), gt=0)
+    working_day: WorkingDay
+    priority_source: str
+    priorities: dict[Impact, dict[Urgency, int]]
+    levels: dict[int, Level]
+    node_outage_connections: int = Field(2, ge=1)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Obligations:
+        for impact, row in self.priorities.items():
+            for urgency, level in row.items():
+                if level not in self.levels:
+                    raise ValueError(f"priorities.{impact}.{urgency}: level {level} is not "
+                                     "among the levels")
+        return self
+
+
 class File(Strict):
     version: Literal[1]
     method: Method = Method()
     profiles: list[ProfileEntry] = Field(min_length=1)
+    obligations: Obligations
 
 
 class Profile(Strict):
@@ -140,8 +181,10 @@ class Profile(Strict):
 
 
 class Thresholds:
-    def __init__(self, profiles: dict[str, Profile], source: str) -> None:
+    def __init__(self, profiles: dict[str, Profile], obligations: Obligations,
+                 source: str) -> None:
         self.profiles = profiles
+        self.obligations = obligations
         self.source = source
 
     def profile(self, key: str) -> Profile:
@@ -200,7 +243,7 @@ def load(path: str | Path | None = None) -> Thresholds:
 
     for key in entries:
         resolve(key, ())
-    return Thresholds(resolved, source)
+    return Thresholds(resolved, parsed.obligations, source)
 
 
 def _merge(entry: ProfileEntry, base: Profile | None, method: Method) -> Profile:
