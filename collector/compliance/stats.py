@@ -15,7 +15,10 @@ def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float] | 
     centre = p + z * z / (2 * n)
     spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     scale = 1 + z * z / n
-    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
+    # at 0 of n (n of n) the bound is 0 (1) exactly; rounding would leave a speck
+    low = 0.0 if successes <= 0 else max(0.0, (centre - spread) / scale)
+    high = 1.0 if successes >= n else min(1.0, (centre + spread) / scale)
+    return low, high
 
 
 def mean_interval(total: float, total_squares: float, n: float,

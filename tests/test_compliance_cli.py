@@ -1,0 +1,84 @@
+"""`netq compliance` on the command line: the JSON contract of DESIGN.md, the evidence, and a
+thresholds file that cannot be used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from netq.collector.compliance import thresholds
+from netq.collector.store import Store
+from tests.test_compliance_quarter import RECORDS, registry
+
+
+def netq(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "netq", *args], capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = str(tmp_path / "netq.db")
+    store = Store.open(path)
+    store.upsert_connections(registry())
+    store.ingest(RECORDS)
+    return path
+
+
+def test_compliance_json_keeps_the_design_contract(db: str) -> None:
+    result = netq("compliance", "--quarter", "2026Q3", "--db", db, "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert (document["quarter"], document["profile"], document["timezone"]) == (
+        "2026Q3", "com645", "Europe/Minsk")
+    for entry in document["indicators"]:
+        assert {"id", "name_ru", "service", "technology", "value", "unit", "norm", "meets",
+                "n", "ci95"} <= set(entry)
+        assert entry["service"] in ("fixed", "wireless", "customer")
+        assert entry["norm"]["op"] in (">=", "<=")
+    numbers = {e["id"].removeprefix("com645.").split(".")[0] for e in document["indicators"]}
+    assert numbers == {str(n) for n in (1, 2, 3, *range(9, 22))}  # every indicator
+
+
+def test_compliance_prints_a_table_for_people(db: str) -> None:
+    result = netq("compliance", "--quarter", "2026Q3", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert "com645.15" in result.stdout
+    assert "insufficient sample" in result.stdout
+
+
+def test_explain_prints_the_results_behind_an_indicator(db: str) -> None:
+    result = netq("compliance", "explain", "--quarter", "2026Q3", "--indicator", "com645.16",
+                  "--db", db)
+    assert result.returncode == 0, result.stderr
+    evidence = json.loads(result.stdout)
+    assert evidence["totals"]["latency_n"] == 5
+    assert len(evidence["results"]) == 5
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--quarter", "2026Q5"], "not a quarter"),
+    (["--quarter", "2026Q3", "--profile", "nope"], "no profile 'nope'"),
+    (["explain", "--quarter", "2026Q3", "--indicator", "com645.99"], "has no indicator '99'"),
+])
+def test_a_wrong_argument_is_a_clear_error(db: str, args: list[str], message: str) -> None:
+    result = netq("compliance", *args, "--db", db)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_thresholds_file_with_a_bad_norm_names_its_line(db: str, tmp_path: Path) -> None:
+    text = thresholds.default_path().read_text("utf-8")
+    bad = tmp_path / "thresholds.yaml"
+    bad.write_text(text.replace('norm: {op: "<=", value: 400}', 'norm: {op: "<", value: 400}'),
+                   "utf-8")
+    line = next(n for n, t in enumerate(bad.read_text("utf-8").splitlines(), 1)
+                if 'op: "<"' in t)
+    result = netq("compliance", "--quarter", "2026Q3", "--db", db, "--thresholds", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}:{line}: profiles[0].indicators[" in result.stderr
+    assert "norm.op" in result.stderr
