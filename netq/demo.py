@@ -1,8 +1,11 @@
 """`netq demo`: everything on this one machine, no set-up.
 
-Today: a STAMP reflector and an iperf3 server on loopback (the node), the collector on the
+A STAMP reflector and an iperf3 server on loopback (the node), the collector on the
 embedded SQLite store, and the probe daemon measuring against the node, spooling every
-record and uploading it to the collector. Compliance and the quarterly report join later.
+record and uploading it to the collector. Then sample operator records (support calls,
+tickets, contracts, planned works) dated in the current quarter go through the same CSV
+import an operator uses, and the quarter is judged against thresholds.yaml.
+The quarterly report joins later.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 import structlog
 
+from netq.collector.compliance.quarter import MINSK
 from netq.probe.config import parse
 from netq.probe.daemon import Daemon
 
@@ -158,6 +163,7 @@ def run_demo(duration_s: float, workdir: Path) -> None:
         asyncio.run(run_for(daemon, duration_s))
         asyncio.run(final_upload(config))
     summary(workdir / "netq.db")
+    judge_quarter(workdir)
 
 
 async def final_upload(config: Any) -> None:
@@ -193,6 +199,54 @@ def summary(db: Path) -> None:
         click.echo(f"  {kind:<12} {'ok' if ok else 'failed':<6} {n}")
 
 
+def sample_records(now: datetime) -> dict[str, str]:
+    """A few operator records of each kind, dated in the quarter of `now` (Minsk time)."""
+    day = now.astimezone(MINSK).replace(hour=10, minute=0, second=0, microsecond=0)
+    first = day - timedelta(days=1) if day.day > 1 else day  # still this quarter
+
+    def at(offset: timedelta = timedelta()) -> str:
+        return f"{first + offset:%Y-%m-%d %H:%M:%S}"
+
+    calls = [f"demo-call-{i},{at()},{at(timedelta(seconds=40 * i))}" for i in range(1, 9)]
+    return {
+        "calls": "\n".join(["call_id,offered_at,answered_at", *calls,
+                            f"demo-call-9,{at()},"]) + "\n",  # 320 s and abandoned: late
+        "tickets": "ticket_id,connection_id,registered_at,restored_at,fault\n"
+                   f"demo-ticket-1,DEMO-0001,{at()},{at(timedelta(hours=5))},operator\n",
+        "contracts": "contract_id,connection_id,registered_on,promised_days,activated_on\n"
+                     f"demo-contract-1,DEMO-0001,{first:%Y-%m-%d},10,{first:%Y-%m-%d}\n",
+        "planned-works": "work_id,announced_at,starts_at,ends_at,nodes\n"
+                         f"demo-work-1,{at(timedelta(days=-2))},{at()},"
+                         f"{at(timedelta(hours=1))},demo-node\n",
+    }
+
+
+def judge_quarter(workdir: Path) -> None:
+    """Import the sample operator records as CSV, then judge the current quarter."""
+    from netq.collector.compliance.cli import table
+    from netq.collector.compliance.engine import compliance
+    from netq.collector.compliance.quarter import Quarter
+    from netq.collector.compliance.records import import_csv
+    from netq.collector.store import Store
+
+    now = datetime.now(UTC)
+    store = Store.open(str(workdir / "netq.db"))
+    click.echo("\nThe operator's records (sample CSV files, imported as an operator would):")
+    for kind, text in sample_records(now).items():
+        path = workdir / f"{kind}.csv"
+        path.write_text(text, "utf-8")
+        with path.open(encoding="utf-8", newline="") as lines:
+            result = import_csv(store.engine, kind, lines, str(path))
+        click.echo(f"  {kind:<14} {result.inserted + result.updated + result.unchanged} "
+                   f"stored, {len(result.rejected)} rejected")
+    quarter = Quarter.of(now)
+    click.echo(f"\nCompliance, {quarter} so far (netq compliance --quarter {quarter} "
+               f"--db {workdir / 'netq.db'}):")
+    for line in table(compliance(store, quarter)):
+        click.echo(f"  {line}")
+    store.close()
+
+
 async def run_for(daemon: Daemon, duration_s: float) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().call_later(duration_s, stop.set)
@@ -205,5 +259,6 @@ async def run_for(daemon: Daemon, duration_s: float) -> None:
 @click.option("--workdir", default="./netq-demo", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="where the demo writes")
 def demo(duration: float, workdir: Path) -> None:
-    """Run netq on this machine, no set-up: today, the probe measuring a loopback lab."""
+    """Run netq on this machine, no set-up: the probe measuring a loopback lab, the collector
+    storing its results, and the current quarter judged against thresholds.yaml."""
     run_demo(duration, workdir)

@@ -108,7 +108,7 @@ EXPECTED = {
     "com645.9.max.up": (60.0, 2), "com645.9.min.up": (60.0, 2),
     "com645.10": (212.50025, 4),
     "com645.11": (20.6, 500),
-    "com645.12": (100 * 95_880 / 97_500, 97_500),
+    "com645.12": (100 * 95_880 / 97_500, 97_500 / 60),  # n in minutes observed
     "com645.13": (100 * 11 / 13, 13),
     "com645.14": (100 / 9, 9),
     "com645.15": (62.5, 8),
@@ -245,7 +245,9 @@ def test_explain_lists_exactly_the_results_behind_the_figure(
                     "com645.19": "latency_n", "com645.20": "packets_sent",
                     "com645.21": "speed_down_n"}
     column = denominators.get(indicator_id)
-    if indicator_id == "com645.15":
+    if indicator_id == "com645.12":
+        assert evidence["totals"]["covered_s"] / 60 == entry["n"]
+    elif indicator_id == "com645.15":
         assert evidence["totals"]["speed_down_n"] + evidence["totals"]["speed_up_n"] == 8
     elif column is not None:
         assert evidence["totals"][column] == entry["n"]

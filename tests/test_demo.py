@@ -1,5 +1,5 @@
-"""`netq demo` on a fresh install: the probe measures a loopback lab for real and everything
-it measured reaches the collector's store."""
+"""`netq demo` on a fresh install: the probe measures a loopback lab for real, everything
+it measured reaches the collector's store, and the quarter is judged from it."""
 
 from __future__ import annotations
 
@@ -27,3 +27,8 @@ def test_the_demo_measures_for_real_and_the_collector_gets_every_kind(tmp_path: 
     assert {kind for kind, ok, _ in rows if ok} == {"latency", "throughput", "availability",
                                                     "attempt"}, result.stdout
     assert "records in the collector's store" in result.stdout
+    # every indicator of the fixed service and of customer service has a figure
+    for number in (1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17):
+        line = next(x for x in result.stdout.splitlines() if f"com645.{number} " in x)
+        assert "no data" not in line, line
+    assert "com645.9.min.down" in result.stdout

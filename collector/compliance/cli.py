@@ -55,16 +55,24 @@ def compliance(ctx: click.Context, quarter: Any, profile: str | None, breakdown:
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False, indent=1))
         return
-    click.echo(f"{document['quarter']} · {document['profile']}: {document['profile_title']}")
-    for warning in document["warnings"]:
-        click.echo(f"warning: {warning}")
+    for line in table(document):
+        click.echo(line)
+
+
+def table(document: dict[str, Any]) -> list[str]:
+    """The indicators for people: one line each, with the verdict."""
+    lines = [f"{document['quarter']} · {document['profile']}: {document['profile_title']}"]
+    lines += [f"warning: {warning}" for warning in document["warnings"]]
     for entry in document["indicators"]:
         group = entry.get("technology") or entry.get("region") or entry.get("node") or "all"
         verdict = {True: "meets", False: "FAILS", None: "insufficient sample"}[entry["meets"]]
+        if entry["value"] is None:
+            verdict = "no data"
         value = "—" if entry["value"] is None else f"{entry['value']:.2f}"
-        click.echo(f"{entry['id']:<22} {group:<10} {value:>10} {entry['unit']:<12} "
-                   f"{entry['norm']['op']} {entry['norm']['value']:<6g} n={entry['n']:<8g} "
-                   f"{verdict}")
+        lines.append(f"{entry['id']:<22} {group:<6} {value:>9} {entry['unit']:<11} "
+                     f"{entry['norm']['op']} {entry['norm']['value']:<5g} "
+                     f"n={entry['n']:<8g} {verdict}")
+    return lines
 
 
 @compliance.command()

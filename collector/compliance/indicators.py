@@ -157,7 +157,9 @@ MEASURES: dict[str, Callable[[list[Unit]], Figure]] = {
     "speed_min_of_tariff_up": mean_of_units(speed_extreme("up", "min")),
     "delay_mean": delay_mean,
     "packet_loss": share(lambda u: u["packets_lost"], lambda u: u["packets_sent"]),
-    "availability": share(lambda u: u.scheduled_s - u.unavailable_s, lambda u: u.scheduled_s),
+    # in minutes, as Y.1540 counts availability: n is minutes observed
+    "availability": share(lambda u: (u.scheduled_s - u.unavailable_s) / 60,
+                          lambda u: u.scheduled_s / 60),
     "attempts_successful": share(lambda u: u["attempts_n"] - u["attempts_failed_n"],
                                  lambda u: u["attempts_n"]),
     "attempts_failed": share(lambda u: u["attempts_failed_n"], lambda u: u["attempts_n"]),
@@ -175,10 +177,7 @@ MEASURES: dict[str, Callable[[list[Unit]], Figure]] = {
 
 def indicator_entry(profile: Profile, indicator: Indicator, figure: Figure,
                     group: Mapping[str, str | None]) -> dict[str, Any]:
-    # availability's n is in seconds of coverage; the sample floor applies to sessions
-    # and units, so for it the floor is counted in minutes
-    n_for_floor = figure.n / 60 if indicator.measure == "availability" else figure.n
-    enough = figure.value is not None and n_for_floor >= profile.method.min_sample
+    enough = figure.value is not None and figure.n >= profile.method.min_sample
     return {
         "id": f"{profile.key}.{indicator.id}",
         "name_ru": indicator.name_ru,
@@ -191,7 +190,7 @@ def indicator_entry(profile: Profile, indicator: Indicator, figure: Figure,
         "norm": {"op": indicator.norm.op, "value": float(indicator.norm.value)},
         "meets": indicator.norm.met_by(figure.value) if enough and figure.value is not None
         else None,
-        "n": figure.n,
+        "n": round(figure.n, 3),
         "ci95": None if figure.ci95 is None else [round(figure.ci95[0], 6),
                                                   round(figure.ci95[1], 6)],
         "insufficient_sample": not enough,
