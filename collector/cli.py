@@ -65,7 +65,8 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
         host, port = split_host_port(settings.listen, 8080)
     except (ValidationError, ValueError, TypeError) as exc:
         raise click.ClickException(f"collector configuration: {exc}") from None
-    app = create_app(open_store(settings.db), settings.max_body_bytes, settings.max_records)
+    app = create_app(open_store(settings.db, settings.thresholds), settings.max_body_bytes,
+                     settings.max_records)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
                 ssl_certfile=settings.tls_certfile, ssl_keyfile=settings.tls_keyfile)
 

@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     db: str | None = Field(None, description="SQLite path or postgresql:// URL")
+    # norms and method; the packaged thresholds.yaml when not given. The collector judges
+    # every result as it arrives (daily rollups) under every profile's per-test norms.
+    thresholds: str | None = None
     listen: str = "127.0.0.1:8080"
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     max_records: int = Field(5000, ge=1, le=100_000)

@@ -13,7 +13,7 @@ import csv
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -59,24 +59,29 @@ MinskTime = Annotated[datetime, BeforeValidator(moment)]
 
 class Row(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # (earlier, later, strictly): two fields that must come in this order when both are given
+    ORDER: ClassVar[tuple[str, str, bool]]
 
     @field_validator("*", mode="before")
     @classmethod
     def _blank(cls, value: Any) -> Any:
         return blank_to_none(value)
 
+    @model_validator(mode="after")
+    def _in_order(self) -> Row:
+        earlier, later, strictly = self.ORDER
+        first, then = getattr(self, earlier), getattr(self, later)
+        if first is not None and then is not None and (then <= first if strictly
+                                                       else then < first):
+            raise ValueError(f"{later} is {'not after' if strictly else 'before'} {earlier}")
+        return self
+
 
 class Call(Row):
     call_id: str = Field(min_length=1, max_length=128)
     offered_at: MinskTime
     answered_at: MinskTime | None = None
-
-
-    @model_validator(mode="after")
-    def _order(self) -> Call:
-        if self.answered_at is not None and self.answered_at < self.offered_at:
-            raise ValueError("answered_at is before offered_at")
-        return self
+    ORDER = ("offered_at", "answered_at", False)
 
     def stored(self) -> dict[str, Any]:
         wait = None if self.answered_at is None else \
@@ -90,13 +95,7 @@ class Ticket(Row):
     registered_at: MinskTime
     restored_at: MinskTime | None = None
     fault: Literal["operator", "subscriber", "third_party"]
-
-
-    @model_validator(mode="after")
-    def _order(self) -> Ticket:
-        if self.restored_at is not None and self.restored_at < self.registered_at:
-            raise ValueError("restored_at is before registered_at")
-        return self
+    ORDER = ("registered_at", "restored_at", False)
 
     def stored(self) -> dict[str, Any]:
         hours = None if self.restored_at is None else \
@@ -111,12 +110,7 @@ class Contract(Row):
     promised_days: int = Field(ge=0, le=3650)
     activated_on: date | None = None
     customer_delay_days: int = Field(0, ge=0, le=3650)
-
-    @model_validator(mode="after")
-    def _order(self) -> Contract:
-        if self.activated_on is not None and self.activated_on < self.registered_on:
-            raise ValueError("activated_on is before registered_on")
-        return self
+    ORDER = ("registered_on", "activated_on", False)
 
     def stored(self) -> dict[str, Any]:
         taken = None if self.activated_on is None else \
@@ -130,13 +124,7 @@ class PlannedWork(Row):
     starts_at: MinskTime
     ends_at: MinskTime
     nodes: str = Field(min_length=1, description="affected nodes, separated by ;")
-
-
-    @model_validator(mode="after")
-    def _order(self) -> PlannedWork:
-        if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at is not after starts_at")
-        return self
+    ORDER = ("starts_at", "ends_at", True)
 
     def stored(self) -> dict[str, Any]:
         nodes = ";".join(sorted({n.strip() for n in self.nodes.split(";") if n.strip()}))
