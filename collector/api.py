@@ -8,27 +8,37 @@
   records are committed before the answer either way, so the probe can let them go.
 - Bodies over the size limit (413), batches over the record limit (413), malformed JSON
   (400) and a body that is not an array (422) are refused whole.
+- Every `compliance_every_s` the quarter to date is judged from the rollups and published
+  as gauges on /metrics, per technology, for dashboards and alerts.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import json
+from collections.abc import AsyncIterator, Callable
 from copy import deepcopy
+from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from netq import __version__
+from netq.collector.compliance.engine import compliance
+from netq.collector.compliance.quarter import Quarter
 from netq.collector.metrics import CollectorMetrics
 from netq.collector.store import Store
 from netq.record import schema_text
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_RECORDS = 5000
+log = structlog.get_logger("netq.collector")
 
 
 def _batch_schema() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -71,10 +81,26 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
 
 
 def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
-               max_records: int = MAX_RECORDS) -> FastAPI:
-    app = FastAPI(title="netq collector", version=__version__,
-                  description="Takes result records (wire format netq.result/1) from probes.")
+               max_records: int = MAX_RECORDS, compliance_every_s: float = 300) -> FastAPI:
     metrics = CollectorMetrics()
+
+    def refresh_compliance() -> None:
+        document = compliance(store, Quarter.of(datetime.now(UTC)), breakdown="technology",
+                              record=False)
+        metrics.publish_compliance(document)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(every(compliance_every_s, refresh_compliance)) \
+            if compliance_every_s > 0 else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(title="netq collector", version=__version__, lifespan=lifespan,
+                  description="Takes result records (wire format netq.result/1) from probes.")
     batch_schema, components = _batch_schema()
 
     def _observe(records: list[dict[str, Any]]) -> None:
@@ -180,3 +206,15 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+async def every(seconds: float, work: Callable[[], None]) -> None:
+    """Run blocking `work` off the event loop now and every `seconds`; a failure is logged
+    and retried next time, never the end of the collector."""
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            await loop.run_in_executor(None, work)
+        except Exception:  # the store may be away for a moment; ingest goes on regardless
+            log.exception("compliance_refresh_failed")
+        await asyncio.sleep(seconds)

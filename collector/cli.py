@@ -66,7 +66,7 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
     except (ValidationError, ValueError, TypeError) as exc:
         raise click.ClickException(f"collector configuration: {exc}") from None
     app = create_app(open_store(settings.db, settings.thresholds), settings.max_body_bytes,
-                     settings.max_records)
+                     settings.max_records, settings.compliance_every)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
                 ssl_certfile=settings.tls_certfile, ssl_keyfile=settings.tls_keyfile)
 

@@ -3,7 +3,9 @@
 Cardinality: outcomes and status codes are small fixed sets; `probe_id` adds one series per
 probe; the per-connection gauges add at most four series per connection (RTT, loss, speed
 down, speed up), labelled with technology, region and node so dashboards can aggregate
-without a join. 10 000 connections: about 40 000 series, an ordinary scrape.
+without a join. 10 000 connections: about 40 000 series, an ordinary scrape. The
+quarter-to-date compliance gauges add one series per indicator and technology (and "all"):
+at most 19 × 10 per gauge, whatever the fleet.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics
 
+from netq.collector.compliance.quarter import minsk_day
 from netq.collector.registry import Connection
 
 disable_created_metrics()
-MINSK = ZoneInfo("Europe/Minsk")
 CONNECTION_LABELS = ["connection_id", "technology", "region", "node"]
+INDICATOR_LABELS = ["profile", "indicator", "technology"]
 
 
 class CollectorMetrics:
@@ -42,6 +44,44 @@ class CollectorMetrics:
                            "in force when it ran.", [*CONNECTION_LABELS, "direction"],
                            registry=r)
 
+        self.share = Gauge("netq_compliance_share_ratio", "Quarter to date: an indicator that "
+                           "is a share (com645 1-3, 11-21), as a ratio.", INDICATOR_LABELS,
+                           registry=r)
+        self.delay = Gauge("netq_compliance_delay_seconds", "Quarter to date: mean delay "
+                           "(com645 10).", INDICATOR_LABELS, registry=r)
+        self.speed_of_tariff = Gauge("netq_compliance_speed_tariff_ratio", "Quarter to date: "
+                                     "speed as a share of the tariff (com645 9).",
+                                     INDICATOR_LABELS, registry=r)
+        self.norm = Gauge("netq_compliance_norm", "The norm of each indicator, in the unit of "
+                          "its value gauge.", INDICATOR_LABELS, registry=r)
+        self.meets = Gauge("netq_compliance_meets", "1 when the indicator meets its norm "
+                           "quarter to date, 0 when not; absent when the sample is too small.",
+                           INDICATOR_LABELS, registry=r)
+        self.sample = Gauge("netq_compliance_sample_size", "n behind each indicator (sessions, "
+                            "packets, minutes, calls...).", INDICATOR_LABELS, registry=r)
+        self.computed = Gauge("netq_compliance_computed_timestamp_seconds", "When the "
+                              "quarter-to-date indicators were last computed.", registry=r)
+
+    def publish_compliance(self, document: dict[str, Any]) -> None:
+        """Replace the quarter-to-date gauges with a computation's indicators."""
+        gauges = (self.share, self.delay, self.speed_of_tariff, self.norm, self.meets,
+                  self.sample)
+        for gauge in gauges:
+            gauge.clear()
+        for entry in document["indicators"]:
+            labels = (document["profile"], entry["id"], entry["technology"] or "all")
+            unit = entry["unit"]
+            gauge, scale = ((self.delay, 1e-3) if unit == "ms" else
+                            (self.speed_of_tariff, 1e-2) if unit == "% of tariff" else
+                            (self.share, 1e-2))
+            self.norm.labels(*labels).set(entry["norm"]["value"] * scale)
+            self.sample.labels(*labels).set(entry["n"])
+            if entry["value"] is not None:
+                gauge.labels(*labels).set(entry["value"] * scale)
+            if entry["meets"] is not None:
+                self.meets.labels(*labels).set(1 if entry["meets"] else 0)
+        self.computed.set(time.time())
+
     def probe_seen(self, probe_id: str) -> None:
         self.last_seen.labels(probe_id).set(time.time())
 
@@ -51,7 +91,7 @@ class CollectorMetrics:
         if not record["ok"] or record["exclusion"] or record["kind"] not in ("latency",
                                                                              "throughput"):
             return
-        day = datetime.fromisoformat(record["started_at"]).astimezone(MINSK).date()
+        day = minsk_day(datetime.fromisoformat(record["started_at"]))
         connection = tariff_at(record["connection_id"], day)
         if connection is None:
             return

@@ -6,16 +6,18 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from netq.collector.store import Store
+from netq.record import rfc3339
 from tests.lab import free_port, wait_for
-from tests.records import latency_record, registry_row
+from tests.records import latency_record, registered_probe, registry_row
 
 
 class Collector:
@@ -175,3 +177,39 @@ def test_health_readiness_metrics_and_openapi(collector) -> None:
     assert body["content"]["application/json"]["schema"]["items"]["$ref"] == \
         "#/components/schemas/ResultRecord"
     assert "latency" in spec["components"]["schemas"]
+
+
+def test_quarter_to_date_compliance_is_published_per_technology(db_url: str,
+                                                                tmp_path: Path) -> None:
+    token = registered_probe(db_url)
+    config = tmp_path / "collector.yaml"
+    config.write_text("compliance_every: 0.5\n")
+    port = free_port()
+    process = start_collector(db_url, port, "--config", str(config))
+    try:
+        now = datetime.now(UTC)
+        batch = [latency_record(started_at=rfc3339(now - timedelta(minutes=m)),
+                                ended_at=rfc3339(now - timedelta(minutes=m, seconds=-20)),
+                                metrics__rtt_ms__mean=12.5 if m % 2 else 450.0,
+                                metrics__rtt_ms__p95=450.0, metrics__rtt_ms__max=450.0)
+                 for m in range(1, 5)]
+        response = httpx.post(f"http://127.0.0.1:{port}/api/v1/results", json=batch,
+                              headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        delay = ('netq_compliance_share_ratio{indicator="com645.16",profile="com645",'
+                 'technology="pon"} 0.5')
+        text = ""
+        deadline = time.monotonic() + 20
+        while delay not in text and time.monotonic() < deadline:
+            time.sleep(0.2)
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        assert delay in text  # 2 of 4 sessions within 400 ms, for the one PON connection
+        assert ('netq_compliance_norm{indicator="com645.16",profile="com645",technology="all"}'
+                ' 0.9') in text
+        assert 'netq_compliance_delay_seconds{indicator="com645.10"' in text
+        lint = subprocess.run([shutil.which("promtool") or "promtool", "check", "metrics"],
+                              input=text.encode(), capture_output=True)
+        assert (lint.returncode, lint.stdout) == (0, b""), lint.stdout + lint.stderr
+    finally:
+        process.terminate()
+        process.wait(10)
