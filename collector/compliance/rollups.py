@@ -9,6 +9,7 @@ connection, or a criteria never built before, rebuilds the affected rows from ra
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -123,7 +124,6 @@ class Rollups:
     def _upsert(self, db: Any, totals: Mapping[Key, Tally]) -> None:
         if not totals:
             return
-        table = tables.rollups
         values = []
         for (criteria, connection_id, effective_from, day), tally in totals.items():
             row: dict[str, Any] = {name: 0 for name in (*tables.ROLLUP_COUNTS,
@@ -133,6 +133,11 @@ class Rollups:
             row.update(criteria=criteria, connection_id=connection_id,
                        effective_from=effective_from, day=day)
             values.append(row)
+        db.execute(self._upsert_statement(), values)
+
+    @functools.cache  # noqa: B019 - one statement per Rollups, built once (it is costly)
+    def _upsert_statement(self) -> Any:
+        table = tables.rollups
         builder = pg_insert if self.dialect == "postgresql" else sqlite_insert
         statement = builder(table)
         added = {name: table.c[name] + statement.excluded[name]
@@ -144,9 +149,8 @@ class Rollups:
             else:  # SQLite's two-argument min/max return NULL if either is NULL
                 pick = func.min if EXTREMES[name] is min else func.max
                 added[name] = pick(func.coalesce(old, new), func.coalesce(new, old))
-        db.execute(statement.on_conflict_do_update(
-            index_elements=["criteria", "connection_id", "effective_from", "day"], set_=added),
-            values)
+        return statement.on_conflict_do_update(
+            index_elements=["criteria", "connection_id", "effective_from", "day"], set_=added)
 
     def _note_down_intervals(self, db: Any, rows: Iterable[Mapping[str, Any]]) -> None:
         down = [{"result_id": row["id"], "connection_id": row["connection_id"],
