@@ -168,3 +168,14 @@ planned_works = Table(
     Column("ends_at", DateTime(timezone=True), nullable=False),
     Column("nodes", Text, nullable=False),  # ;-separated
 )
+
+# Every report written (`netq report quarterly`): which quarter is published, and from what.
+report_runs = Table(
+    "report_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("quarter", String(8), nullable=False, index=True),
+    Column("profile", String(64), nullable=False),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("formats", String(64), nullable=False),
+    Column("snapshot_sha256", String(64), nullable=False),
+)

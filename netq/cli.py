@@ -22,6 +22,7 @@ def _register() -> None:
     from netq.collector.compliance.cli import compliance, records
     from netq.demo import demo
     from netq.probe.cli import probe, reflector
+    from netq.reports.cli import report
 
     main.add_command(collector)
     main.add_command(connections)
@@ -30,6 +31,7 @@ def _register() -> None:
     main.add_command(probe)
     main.add_command(reflector)
     main.add_command(demo)
+    main.add_command(report)
 
 
 _register()

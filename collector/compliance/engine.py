@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from typing import Any
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, func, insert, select
 
 from netq.collector import tables
 from netq.collector.compliance import customer, indicators
@@ -33,6 +34,7 @@ def compliance(store: Store, quarter: Quarter, profile_key: str | None = None,
     with store.engine.connect() as db:
         units = indicators.read_units(db, quarter, profile)
         customer_figures, counted_apart = customer.figures(db, quarter, profile.method)
+        drawn = sample(db, quarter, profile)
         manifest = make_manifest(db, quarter, profile)
     warnings = []
     if not profile.in_force_on(quarter.first_day):
@@ -53,6 +55,7 @@ def compliance(store: Store, quarter: Quarter, profile_key: str | None = None,
         "connections": len({u.connection.connection_id for u in units}),
         "exclusions": {**indicators.exclusions(units), **counted_apart},
         "coverage": indicators.coverage(units),
+        "sample": drawn,
         "warnings": warnings,
         "manifest": manifest,
     }
@@ -66,6 +69,24 @@ def compliance(store: Store, quarter: Quarter, profile_key: str | None = None,
                 code_version=manifest["code_version"],
                 document=document))
     return document
+
+
+def sample(db: Any, quarter: Quarter, profile: Profile) -> dict[str, Any]:
+    """Who was measured: probes, and connections and results per region (from rollups)."""
+    r, c, p = tables.rollups, tables.connections, tables.probe_connections
+    in_quarter = and_(r.c.criteria == profile.criteria, r.c.day >= quarter.first_day,
+                      r.c.day <= quarter.last_day)
+    regions = db.execute(
+        select(c.c.region, func.count(func.distinct(r.c.connection_id)),
+               func.sum(r.c.results_n))
+        .select_from(r.join(c, and_(c.c.connection_id == r.c.connection_id,
+                                    c.c.effective_from == r.c.effective_from)))
+        .where(in_quarter).group_by(c.c.region).order_by(c.c.region)).all()
+    probes = db.execute(select(func.count(func.distinct(p.c.probe_id))).where(
+        p.c.connection_id.in_(select(r.c.connection_id).where(in_quarter)))).scalar_one()
+    return {"probes": int(probes),
+            "regions": [{"region": region, "connections": int(n), "results": int(results)}
+                        for region, n, results in regions]}
 
 
 def make_manifest(db: Any, quarter: Quarter, profile: Profile) -> dict[str, Any]:
@@ -104,3 +125,29 @@ def make_manifest(db: Any, quarter: Quarter, profile: Profile) -> dict[str, Any]
         "criteria": profile.criteria,
         "code_version": metadata.version("netq"),
     }
+
+
+def pictures(store: Store, quarter: Quarter, profile_key: str | None = None) -> dict[str, Any]:
+    """What the report draws: each network indicator month by month, each connection's mean
+    download speed as a share of its tariff by technology, availability by node."""
+    profile = store.norms.profile(profile_key or DEFAULT_PROFILE)
+    months = []
+    with store.engine.connect() as db:
+        for month in quarter.months():
+            entries = indicators.compute(indicators.read_units(db, month, profile), profile)
+            months.append({"month": month.first_day.isoformat(),
+                           "indicators": [e for e in entries if e["service"] != "customer"]})
+        units = indicators.read_units(db, quarter, profile)
+    speed: dict[str, list[float]] = defaultdict(list)
+    scheduled: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for unit in units:
+        if unit["speed_down_n"]:
+            speed[unit.connection.technology].append(
+                unit["speed_down_share_sum"] / unit["speed_down_n"])
+        if unit.scheduled_s > 0:
+            totals = scheduled[unit.connection.node]
+            totals[0] += unit.scheduled_s - unit.unavailable_s
+            totals[1] += unit.scheduled_s
+    return {"months": months, "speed_down_share_by_technology": dict(speed),
+            "availability_by_node": {node: 100 * up / total
+                                     for node, (up, total) in scheduled.items()}}

@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, stats
-from netq.collector.compliance.quarter import Quarter, minsk_midnight
+from netq.collector.compliance.quarter import Period, Quarter, minsk_midnight
 from netq.collector.compliance.thresholds import Indicator, Profile
 from netq.collector.registry import Connection
 
@@ -61,8 +61,9 @@ class Figure:
     ci95: tuple[float, float] | None = None
 
 
-def read_units(db: Any, quarter: Quarter, profile: Profile) -> list[Unit]:
-    """Every registry period in force during the quarter, with its rollups summed."""
+def read_units(db: Any, quarter: Quarter | Period, profile: Profile) -> list[Unit]:
+    """Every registry period in force during the quarter (or a month of it), with its
+    rollups summed."""
     periods: dict[str, list[Connection]] = defaultdict(list)
     for row in db.execute(select(tables.connections).where(
             tables.connections.c.effective_from <= quarter.last_day)).mappings():

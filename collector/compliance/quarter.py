@@ -19,6 +19,26 @@ def minsk_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), MINSK).astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class Period:
+    """Whole Minsk days from `first_day` to `last_day`: a month of a quarter, for trends."""
+
+    first_day: date
+    last_day: date
+
+    @property
+    def start(self) -> datetime:
+        return minsk_midnight(self.first_day)
+
+    @property
+    def end(self) -> datetime:
+        return minsk_midnight(self.last_day + timedelta(days=1))
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
 @dataclass(frozen=True, order=True)
 class Quarter:
     year: int
@@ -62,3 +82,8 @@ class Quarter:
     @property
     def seconds(self) -> float:
         return (self.end - self.start).total_seconds()
+
+    def months(self) -> list[Period]:
+        firsts = [date(self.year, 3 * self.number - 2 + i, 1) for i in range(3)]
+        ends = [*firsts[1:], self.next.first_day]
+        return [Period(a, b - timedelta(days=1)) for a, b in zip(firsts, ends, strict=True)]

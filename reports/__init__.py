@@ -1,0 +1,1 @@
+"""The quarterly public quality report, from the compliance engine's figures."""

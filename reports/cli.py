@@ -1,0 +1,86 @@
+"""`netq report …`: the quarterly public report, and which quarters are due."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from netq.collector.cli import DB_HELP, THRESHOLDS_HELP, open_store
+from netq.collector.compliance.cli import quarter_option
+
+FORMATS = ("html", "pdf", "csv", "json")
+
+
+@click.group()
+def report() -> None:
+    """The quarterly public quality report (HTML, PDF, open data) and its deadlines."""
+
+
+@report.command()
+@quarter_option
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
+              default=("html",), show_default=True, help="repeat for several")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="directory to write into")
+@click.option("--lang", type=click.Choice(["ru", "be", "en"]), default="ru", show_default=True)
+@click.option("--profile", help="thresholds profile (default com645)")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+@click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
+              type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
+              profile: str | None, db: str | None, thresholds_path: str | None) -> None:
+    """Write the quarter's report: the public table, method and sample, pictures, deadline."""
+    try:
+        from netq.reports import quarterly as builder
+    except ImportError as exc:
+        raise click.ClickException(f"the report needs its extra: pip install 'netq[report]' "
+                                   f"({exc.name} is missing)") from None
+    from netq.collector.compliance.thresholds import ThresholdsError
+
+    store = open_store(db, thresholds_path)
+    try:
+        context = builder.build(store, quarter, profile, lang)
+    except ThresholdsError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in builder.write(context, list(dict.fromkeys(formats)), out):
+        click.echo(path)
+    builder.record(store, context, formats)
+
+
+@report.command()
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="as if it were this day")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON document")
+def status(db: str | None, today: datetime | None, as_json: bool) -> None:
+    """Quarters whose report is published, due, or late (com645: by the 15th of the month
+    after the quarter). Exit 1 when any is late."""
+    from netq.reports.deadline import status as quarters
+
+    store = open_store(db)
+    day = today.date() if today else today_in_minsk()
+    with store.engine.connect() as connection:
+        listed = quarters(connection, day)
+    if as_json:
+        click.echo(json.dumps(listed, ensure_ascii=False))
+    else:
+        for entry in listed:
+            click.echo(f"{entry['quarter']}  due {entry['due']}  {entry['state']:<9} "
+                       f"{_days(entry['days_left'], entry['state'])}")
+    if any(entry["state"] == "late" for entry in listed):
+        raise SystemExit(1)
+
+
+def _days(left: int, state: str) -> str:
+    if state == "published":
+        return ""
+    return f"{left} days left" if left >= 0 else f"{-left} days late"
+
+
+def today_in_minsk() -> date:
+    from netq.collector.compliance.quarter import minsk_day
+
+    return minsk_day(datetime.now(UTC))

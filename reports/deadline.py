@@ -1,0 +1,45 @@
+"""When a quarter's report is due: com645 clause 35, by the 15th of the month after."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from netq.collector import tables
+from netq.collector.compliance.quarter import Quarter
+
+DUE_DAY = 15
+
+
+def due(quarter: Quarter) -> date:
+    return quarter.next.first_day.replace(day=DUE_DAY)
+
+
+def days_left(quarter: Quarter, today: date) -> int:
+    """Days until the deadline; negative once it has passed."""
+    return (due(quarter) - today).days
+
+
+def status(db: Any, today: date) -> list[dict[str, Any]]:
+    """Every ended quarter since the first measurement: its deadline and whether a report was
+    written; `state` is published, due (deadline ahead) or late."""
+    first = db.execute(select(func.min(tables.rollups.c.day))).scalar()
+    if first is None:
+        return []
+    written = {row.quarter: row.generated_at for row in db.execute(
+        select(tables.report_runs.c.quarter, func.min(tables.report_runs.c.generated_at)
+               .label("generated_at")).group_by(tables.report_runs.c.quarter))}
+    quarter = Quarter(first.year, (first.month - 1) // 3 + 1)
+    current = Quarter(today.year, (today.month - 1) // 3 + 1)
+    listed = []
+    while quarter < current:
+        left = days_left(quarter, today)
+        state = "published" if str(quarter) in written else "due" if left >= 0 else "late"
+        listed.append({"quarter": str(quarter), "due": due(quarter).isoformat(),
+                       "days_left": left, "state": state,
+                       "published_at": written[str(quarter)].isoformat()
+                       if str(quarter) in written else None})
+        quarter = quarter.next
+    return listed

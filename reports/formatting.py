@@ -1,0 +1,136 @@
+"""Numbers and words as the report's language writes them (Babel's CLDR data)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALES = {"ru": "ru_RU", "be": "be_BY", "en": "en_GB"}
+UNITS = {
+    "ru": {"%": "%", "ms": "мс", "% of tariff": "% от тарифа"},
+    "be": {"%": "%", "ms": "мс", "% of tariff": "% ад тарыфу"},
+    "en": {"%": "%", "ms": "ms", "% of tariff": "% of tariff"},
+}
+NORM_WORDS = {
+    "ru": {">=": "не менее", "<=": "не более"},
+    "be": {">=": "не менш за", "<=": "не больш за"},
+    "en": {">=": "at least", "<=": "at most"},
+}
+VERDICTS = {
+    "ru": {True: "соответствует", False: "не соответствует", None: "недостаточная выборка",
+           "none": "нет данных"},
+    "be": {True: "адпавядае", False: "не адпавядае", None: "недастатковая выбарка",
+           "none": "няма даных"},
+    "en": {True: "meets", False: "does not meet", None: "insufficient sample",
+           "none": "no data"},
+}
+
+
+def number(value: float | Decimal | None, lang: str, places: int = 2) -> str:
+    if value is None:
+        return "—"
+    pattern = "#,##0." + "0" * places if places else "#,##0"
+    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def month(day: date, lang: str) -> str:
+    """The month's short standalone name: "июл.", "Jul"."""
+    return format_date(day, "LLL", locale=LOCALES[lang])
+
+
+def norm(op: str, value: float, lang: str) -> str:
+    places = 0 if float(value).is_integer() else 1
+    return f"{NORM_WORDS[lang][op]} {number(value, lang, places)}"
+
+
+def verdict(meets: bool | None, has_value: bool, lang: str) -> str:
+    return VERDICTS[lang][meets] if has_value else VERDICTS[lang]["none"]
+
+
+def unit(name: str, lang: str) -> str:
+    return UNITS[lang].get(name, name)
+
+LABELS = {
+    "ru": {
+        "pictures": "Наглядно", "trend": "Доли соединений по месяцам квартала и нормы",
+        "speed_picture": "Средняя скорость к абоненту каждого соединения, % от тарифа, "
+                         "по технологиям",
+        "availability_picture": "Коэффициент готовности по узлам (узлы с наименьшим)",
+        "measured": "измерено", "norm_line": "норма",
+        "speed_axis": "% от тарифа", "availability_axis": "коэффициент готовности, %",
+        "title": "Параметры (показатели) качества услуг передачи данных",
+        "quarter": "{n} квартал {year} г.",
+        "number": "№", "indicator": "Параметр (показатель) качества", "unit": "Ед. изм.",
+        "norm": "Норма", "value": "Измеренное значение", "interval": "95 % интервал",
+        "n": "Объём выборки", "verdict": "Соответствие норме",
+        "all": "все технологии", "technology": "технология",
+        "source": "Нормы", "profile": "профиль",
+        "due": "Срок опубликования", "due_text": "не позднее {date} (п. 35 Правил, "
+                                                 "постановление № 645)",
+        "method": "Методика измерений", "sample": "Выборка", "region": "Регион",
+        "connections": "Соединений", "results": "Результатов измерений",
+        "probes": "Зондов", "exclusions": "Исключено из оценки",
+        "coverage": "Охват наблюдением (доступность)",
+        "manifest": "Контрольная сумма расчёта", "generated": "Сформирован",
+        "code": "версия netq",
+        "excluded": "всего исключено", "infrastructure": "отказ измерительного сервера",
+        "deferred": "отложено из-за трафика абонента", "probe_error": "ошибка зонда",
+        "unjudged": "сессия короче минимальной",
+        "contracts_customer_delayed": "договоры с задержкой по вине абонента",
+        "tickets_not_operator_fault": "заявки не по вине оператора",
+    },
+    "be": {
+        "pictures": "Наглядна", "trend": "Долі злучэнняў па месяцах квартала і нормы",
+        "speed_picture": "Сярэдняя хуткасць да абанента кожнага злучэння, % ад тарыфу, "
+                         "па тэхналогіях",
+        "availability_picture": "Каэфіцыент гатоўнасці па вузлах (вузлы з найменшым)",
+        "measured": "вымерана", "norm_line": "норма",
+        "speed_axis": "% ад тарыфу", "availability_axis": "каэфіцыент гатоўнасці, %",
+        "title": "Параметры (паказчыкі) якасці паслуг перадачы даных",
+        "quarter": "{n} квартал {year} г.",
+        "number": "№", "indicator": "Параметр (паказчык) якасці", "unit": "Адз. вым.",
+        "norm": "Норма", "value": "Вымеранае значэнне", "interval": "95 % інтэрвал",
+        "n": "Аб'ём выбаркі", "verdict": "Адпаведнасць норме",
+        "all": "усе тэхналогіі", "technology": "тэхналогія",
+        "source": "Нормы", "profile": "профіль",
+        "due": "Тэрмін апублікавання", "due_text": "не пазней за {date} (п. 35 Правілаў, "
+                                                  "пастанова № 645)",
+        "method": "Методыка вымярэнняў", "sample": "Выбарка", "region": "Рэгіён",
+        "connections": "Злучэнняў", "results": "Вынікаў вымярэнняў",
+        "probes": "Зондаў", "exclusions": "Выключана з ацэнкі",
+        "coverage": "Ахоп назіраннем (даступнасць)",
+        "manifest": "Кантрольная сума разліку", "generated": "Сфарміраваны",
+        "code": "версія netq",
+        "excluded": "усяго выключана", "infrastructure": "адмова вымяральнага сервера",
+        "deferred": "адкладзена з-за трафіку абанента", "probe_error": "памылка зонда",
+        "unjudged": "сесія карацейшая за мінімальную",
+        "contracts_customer_delayed": "дагаворы з затрымкай па віне абанента",
+        "tickets_not_operator_fault": "заяўкі не па віне аператара",
+    },
+    "en": {
+        "pictures": "At a glance", "trend": "Shares month by month against the norm",
+        "speed_picture": "Each connection's mean download speed as % of its tariff, by "
+                         "technology",
+        "availability_picture": "Availability by node (the lowest)",
+        "measured": "measured", "norm_line": "norm",
+        "speed_axis": "% of tariff", "availability_axis": "availability, %",
+        "title": "Quality of data services", "quarter": "Q{n} {year}",
+        "number": "No", "indicator": "Indicator (as worded in the source)", "unit": "Unit",
+        "norm": "Norm", "value": "Measured", "interval": "95 % interval", "n": "Sample",
+        "verdict": "Meets the norm", "all": "all technologies", "technology": "technology",
+        "source": "Norms", "profile": "profile", "due": "Publication deadline",
+        "due_text": "by {date} (clause 35 of the Rules, resolution No 645)",
+        "method": "Method", "sample": "Sample", "region": "Region",
+        "connections": "Connections", "results": "Results", "probes": "Probes",
+        "exclusions": "Not judged", "coverage": "Time observed (availability)",
+        "manifest": "Computation hash", "generated": "Generated", "code": "netq version",
+        "excluded": "excluded in all", "infrastructure": "measurement server failed",
+        "deferred": "deferred for the subscriber's traffic", "probe_error": "probe error",
+        "unjudged": "session shorter than the minimum",
+        "contracts_customer_delayed": "contracts delayed by the customer",
+        "tickets_not_operator_fault": "tickets not the operator's fault",
+    },
+}

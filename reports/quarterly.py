@@ -1,0 +1,195 @@
+"""The quarterly report: the compliance engine's document, laid out as operators publish it.
+
+Every figure comes from one `compliance()` computation; the templates only format it (one
+source of truth: the report and `netq compliance --json` cannot disagree).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from sqlalchemy import insert
+
+from netq.collector import tables
+from netq.collector.compliance.engine import compliance, pictures
+from netq.collector.compliance.quarter import Quarter
+from netq.collector.compliance.thresholds import Profile
+from netq.collector.store import Store
+from netq.reports import deadline, formatting
+
+SERVICES = ("fixed", "wireless", "customer")
+TITLES = {
+    "ru": {"fixed": "Передача данных с использованием сети стационарной электросвязи",
+           "wireless": "Передача данных сотовой подвижной электросвязи, Wi-Fi и иных "
+                       "технологий беспроводного доступа",
+           "customer": "Показатели качества обслуживания абонентов"},
+    "be": {"fixed": "Перадача даных з выкарыстаннем сеткі стацыянарнай электрасувязі",
+           "wireless": "Перадача даных сотавай рухомай электрасувязі, Wi-Fi і іншых "
+                       "тэхналогій бесправаднога доступу",
+           "customer": "Паказчыкі якасці абслугоўвання абанентаў"},
+    "en": {"fixed": "Data over the fixed network", "wireless": "Wireless data",
+           "customer": "Customer service"},
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    number: str
+    name: str
+    unit: str
+    norm: str
+    value: str
+    interval: str
+    n: str
+    verdict: str
+    meets: bool | None
+
+
+@dataclass(frozen=True)
+class Section:
+    service: str
+    title: str
+    technology: str | None
+    rows: list[Row]
+
+
+def row(entry: dict[str, Any], lang: str) -> Row:
+    ci = entry["ci95"]
+    return Row(
+        number=entry["id"].split(".")[1],
+        name=entry["name_ru"],
+        unit=formatting.unit(entry["unit"], lang),
+        norm=formatting.norm(entry["norm"]["op"], entry["norm"]["value"], lang),
+        value=formatting.number(entry["value"], lang),
+        interval="" if ci is None else
+        f"{formatting.number(ci[0], lang)} – {formatting.number(ci[1], lang)}",
+        n=formatting.number(entry["n"], lang, 0),
+        verdict=formatting.verdict(entry["meets"], entry["value"] is not None, lang),
+        meets=entry["meets"],
+    )
+
+
+def sections(document: dict[str, Any], lang: str) -> list[Section]:
+    """Per service: the whole population first, then each technology that has figures."""
+    found = []
+    for service in SERVICES:
+        entries = [e for e in document["indicators"] if e["service"] == service]
+        technologies = sorted({e["technology"] for e in entries if e["technology"]})
+        for technology in (None, *technologies):
+            chosen = [e for e in entries if e["technology"] == technology]
+            if technology is not None and all(e["value"] is None for e in chosen):
+                continue
+            found.append(Section(service, TITLES[lang][service], technology,
+                                 [row(e, lang) for e in chosen]))
+    return found
+
+
+def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Markup | None]:
+    """The SVG pictures, ready to inline (matplotlib escapes the text inside them)."""
+    from netq.reports import charts
+
+    labels = {**formatting.LABELS[lang], "norm": formatting.LABELS[lang]["norm_line"]}
+    norms = {i.measure: float(i.norm.value) for i in profile.indicators
+             if i.service == "fixed"}
+    months = [formatting.month(date.fromisoformat(m["month"]), lang) for m in data["months"]]
+    made = {
+        "trend": charts.monthly_trend(data["months"], months, labels),
+        "speed": charts.speed_distribution(data["speed_down_share_by_technology"],
+                                           float(profile.per_test["fixed"]
+                                                 .speed_min_share_of_tariff), labels),
+        "availability": charts.availability_by_node(data["availability_by_node"],
+                                                    norms["availability"], labels),
+    }
+    return {name: None if text is None else Markup(text) for name, text in made.items()}
+
+
+def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str = "ru",
+          today: date | None = None) -> dict[str, Any]:
+    """The report's content: the computation, and how each part of it is shown."""
+    document = compliance(store, quarter, profile, breakdown="technology")
+    today = today or date.today()
+    chosen = store.norms.profile(document["profile"])
+    return {
+        "pictures": drawings(pictures(store, quarter, chosen.key), chosen, lang),
+        "document": document,
+        "lang": lang,
+        "quarter": quarter,
+        "profile": chosen,
+        "sections": sections(document, lang),
+        "due": deadline.due(quarter),
+        "days_left": deadline.days_left(quarter, today),
+        "generated_on": today,
+        "labels": formatting.LABELS[lang],
+        "number": lambda v, places=2: formatting.number(v, lang, places),
+    }
+
+
+def environment() -> Environment:
+    return Environment(loader=PackageLoader("netq.reports", "templates"),
+                       autoescape=select_autoescape(["html", "j2"]),
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def html(context: dict[str, Any]) -> str:
+    return environment().get_template("quarterly.html.j2").render(**context)
+
+
+def pdf(context: dict[str, Any], path: Path) -> None:
+    """The same HTML, typeset by WeasyPrint: A4, page numbers, fonts embedded."""
+    from weasyprint import HTML
+
+    HTML(string=html(context)).write_pdf(path)
+
+
+def indicator_table_csv(document: dict[str, Any]) -> str:
+    """Open data: the indicator table, machine-readable, decimal point, no formatting."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["quarter", "profile", "id", "service", "technology", "name_ru", "unit",
+                     "norm_op", "norm_value", "value", "ci95_low", "ci95_high", "n", "meets"])
+    for e in document["indicators"]:
+        ci = e["ci95"] or [None, None]
+        writer.writerow([document["quarter"], document["profile"], e["id"], e["service"],
+                         e["technology"] or "", e["name_ru"], e["unit"], e["norm"]["op"],
+                         e["norm"]["value"], "" if e["value"] is None else e["value"],
+                         "" if ci[0] is None else ci[0], "" if ci[1] is None else ci[1],
+                         e["n"], "" if e["meets"] is None else str(e["meets"]).lower()])
+    return out.getvalue()
+
+
+def record(store: Store, context: dict[str, Any], formats: tuple[str, ...]) -> None:
+    """Note the report as written: `netq report status` counts its quarter as published."""
+    document = context["document"]
+    with store.engine.begin() as db:
+        db.execute(insert(tables.report_runs).values(
+            quarter=document["quarter"], profile=document["profile"],
+            generated_at=datetime.now(UTC), formats=",".join(sorted(set(formats))),
+            snapshot_sha256=document["manifest"]["snapshot_sha256"]))
+
+
+def write(context: dict[str, Any], formats: list[str], out: Path) -> list[Path]:
+    """Write the report in each format into `out`; the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"netq-quality-{context['quarter']}-{context['document']['profile']}"
+    written = []
+    for kind in formats:
+        path = out / f"{stem}.{kind}"
+        if kind == "html":
+            path.write_text(html(context), "utf-8")
+        elif kind == "csv":
+            path.write_text(indicator_table_csv(context["document"]), "utf-8")
+        elif kind == "pdf":
+            pdf(context, path)
+        elif kind == "json":
+            path.write_text(json.dumps(context["document"], ensure_ascii=False, indent=1),
+                            "utf-8")
+        written.append(path)
+    return written
