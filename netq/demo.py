@@ -5,7 +5,7 @@ embedded SQLite store, and the probe daemon measuring against the node, spooling
 record and uploading it to the collector. Then sample operator records (support calls,
 tickets, contracts, planned works) dated in the current quarter go through the same CSV
 import an operator uses, and the quarter is judged against thresholds.yaml.
-The quarterly report joins later.
+Last, the quarterly public report of that quarter: HTML, PDF and open data.
 """
 
 from __future__ import annotations
@@ -244,7 +244,21 @@ def judge_quarter(workdir: Path) -> None:
                f"--db {workdir / 'netq.db'}):")
     for line in table(compliance(store, quarter)):
         click.echo(f"  {line}")
+    write_report(store, quarter, workdir / "report")
     store.close()
+
+
+def write_report(store: Any, quarter: Any, out: Path) -> None:
+    """The quarterly public report of the demo quarter, as an operator would publish it."""
+    from netq.reports import quarterly
+
+    context = quarterly.build(store, quarter)
+    formats = ["html", "pdf", "csv", "json"]
+    paths = quarterly.write(context, formats, out)
+    quarterly.record(store, context, tuple(formats))
+    click.echo(f"\nThe quarterly report (netq report quarterly --quarter {quarter} ...):")
+    for path in paths:
+        click.echo(f"  {path}")
 
 
 async def run_for(daemon: Daemon, duration_s: float) -> None:
@@ -260,5 +274,5 @@ async def run_for(daemon: Daemon, duration_s: float) -> None:
               type=click.Path(file_okay=False, path_type=Path), help="where the demo writes")
 def demo(duration: float, workdir: Path) -> None:
     """Run netq on this machine, no set-up: the probe measuring a loopback lab, the collector
-    storing its results, and the current quarter judged against thresholds.yaml."""
+    storing its results, the current quarter judged against thresholds.yaml, and its report."""
     run_demo(duration, workdir)

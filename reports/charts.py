@@ -42,8 +42,8 @@ def monthly_trend(months: list[dict[str, Any]], month_names: list[str],
         return None
     columns = min(4, len(series))
     rows = -(-len(series) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(2.1 * columns, 1.7 * rows),
-                                squeeze=False, sharex=True)
+    figure, axes = plt.subplots(rows, columns, figsize=(2.1 * columns, 1.8 * rows + 0.3),
+                                squeeze=False, sharex=True, layout="constrained")
     for axis in axes.flat[len(series):]:
         axis.set_visible(False)
     for axis, (indicator_id, entries) in zip(axes.flat, series.items(), strict=False):
@@ -56,9 +56,8 @@ def monthly_trend(months: list[dict[str, Any]], month_names: list[str],
         axis.set_ylim(0, 100)
     figure.supylabel("%")
     figure.legend([plt.Line2D([], [], color=BAR, marker="o"), plt.Line2D([], [], **NORM_STYLE)],
-                  [labels["measured"], labels["norm"]], loc="lower center", ncol=2,
-                  frameon=False, bbox_to_anchor=(0.5, -0.08))
-    figure.tight_layout()
+                  [labels["measured"], labels["norm"]], loc="outside lower center", ncol=2,
+                  frameon=False)
     return svg(figure)
 
 
@@ -68,14 +67,14 @@ def speed_distribution(by_technology: dict[str, list[float]], norm_percent: floa
     if not by_technology:
         return None
     technologies = sorted(by_technology)
-    figure, axis = plt.subplots(figsize=(7, 0.5 + 0.45 * len(technologies)))
-    axis.boxplot([by_technology[t] for t in technologies], vert=False,
+    figure, axis = plt.subplots(figsize=(7, 0.9 + 0.45 * len(technologies)),
+                                layout="constrained")
+    axis.boxplot([by_technology[t] for t in technologies], orientation="horizontal",
                  tick_labels=technologies, widths=0.5, showfliers=True,
                  flierprops={"markersize": 2})
     axis.axvline(norm_percent, **NORM_STYLE, label=labels["norm"])
     axis.set_xlabel(labels["speed_axis"])
     axis.legend(frameon=False, loc="lower right", bbox_to_anchor=(1, 1))
-    figure.tight_layout()
     return svg(figure)
 
 
@@ -85,7 +84,7 @@ def availability_by_node(by_node: dict[str, float], norm_percent: float,
     if not by_node:
         return None
     nodes = sorted(by_node, key=lambda n: (by_node[n], n))[:worst]
-    figure, axis = plt.subplots(figsize=(7, 0.5 + 0.3 * len(nodes)))
+    figure, axis = plt.subplots(figsize=(7, 0.9 + 0.3 * len(nodes)), layout="constrained")
     axis.barh(range(len(nodes)), [by_node[n] for n in nodes], color=BAR, height=0.6)
     axis.set_yticks(range(len(nodes)), nodes)
     axis.invert_yaxis()
@@ -94,5 +93,4 @@ def availability_by_node(by_node: dict[str, float], norm_percent: float,
     axis.set_xlim(max(0.0, low - 1), 100)
     axis.set_xlabel(labels["availability_axis"])
     axis.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1))
-    figure.tight_layout()
     return svg(figure)

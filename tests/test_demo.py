@@ -32,3 +32,5 @@ def test_the_demo_measures_for_real_and_the_collector_gets_every_kind(tmp_path: 
         line = next(x for x in result.stdout.splitlines() if f"com645.{number} " in x)
         assert "no data" not in line, line
     assert "com645.9.min.down" in result.stdout
+    reports = {p.suffix for p in (tmp_path / "report").iterdir()}
+    assert reports == {".html", ".pdf", ".csv", ".json"}

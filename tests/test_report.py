@@ -1,0 +1,163 @@
+"""The quarterly report: the public table as the sources word it, the figures of
+`netq compliance` and nothing else, escaping, a real PDF, and a page that loads in a browser."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netq.collector.compliance import thresholds
+from netq.collector.compliance.engine import compliance
+from netq.collector.compliance.quarter import Quarter
+from netq.collector.registry import FIRST_PERIOD, Connection
+from netq.collector.store import Store
+from netq.reports import deadline, formatting, quarterly
+from tests.records import interval, latency, speed
+from tests.test_compliance_quarter import RECORDS, norms_with_min_sample, registry
+
+Q3 = Quarter(2026, 3)
+HOSTILE_REGION = '<script>alert("x")</script> Мінск "кв"'
+HOSTILE_NODE = "<b>узел&1</b>"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store.open(str(tmp_path / "netq.db"), norms_with_min_sample(tmp_path, 2))
+    store.upsert_connections([*registry(), Connection(
+        "SUBSCRIBER-00042", FIRST_PERIOD, "fixed", "ethernet", 50_000, 50_000,
+        HOSTILE_REGION, HOSTILE_NODE, "com645")])
+    store.ingest([*RECORDS,
+                  speed("SUBSCRIBER-00042", "2026-07-03T10:00:00+03:00", 40_000_000),
+                  latency("SUBSCRIBER-00042", "2026-08-03T10:00:00+03:00", 25.0, 100),
+                  interval("SUBSCRIBER-00042", "2026-07-03T00:00:00+03:00",
+                           "2026-07-03T06:00:00+03:00", up=True)])
+    return store
+
+
+@pytest.fixture
+def written(store: Store, tmp_path: Path) -> dict[str, Path]:
+    context = quarterly.build(store, Q3, today=date(2026, 10, 2))
+    paths = quarterly.write(context, ["html", "pdf", "csv", "json"], tmp_path / "report")
+    return {path.suffix[1:]: path for path in paths}
+
+
+def test_every_indicator_appears_worded_as_in_the_source(written: dict[str, Path]) -> None:
+    page = written["html"].read_text("utf-8")
+    for indicator in thresholds.load().profile("com645").indicators:
+        assert indicator.name_ru in page, indicator.id
+
+
+def test_the_figures_are_those_of_netq_compliance_formatted_in_russian(
+    store: Store, written: dict[str, Path]
+) -> None:
+    page = written["html"].read_text("utf-8")
+    document = compliance(store, Q3, breakdown="technology", record=False)
+    entries = [e for e in document["indicators"] if e["value"] is not None]
+    assert entries
+    for entry in entries:
+        assert formatting.number(entry["value"], "ru") in page, entry["id"]
+    fifteen = next(e for e in entries if e["id"] == "com645.15" and e["technology"] is None)
+    assert formatting.number(fifteen["value"], "ru").count(",") == 1
+
+
+def test_the_report_states_its_deadline_and_the_computation_hash(store: Store,
+                                                                 written: dict[str, Path]) -> None:
+    page = written["html"].read_text("utf-8")
+    assert "не позднее 15.10.2026" in page
+    document = json.loads(written["json"].read_text("utf-8"))
+    assert document["manifest"]["snapshot_sha256"] in page
+
+
+def test_names_from_the_registry_render_as_text_not_markup(written: dict[str, Path]) -> None:
+    page = written["html"].read_text("utf-8")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Мінск &#34;кв&#34;" in page
+    assert "<b>узел" not in page  # the node's name in the availability picture too
+    assert "&lt;b&gt;узел&amp;1&lt;/b&gt;" in page
+
+
+def test_nothing_public_names_a_subscriber(written: dict[str, Path]) -> None:
+    for kind in ("html", "csv", "json"):
+        assert "SUBSCRIBER-00042" not in written[kind].read_text("utf-8"), kind
+
+
+def test_the_open_data_csv_is_the_indicator_table(store: Store,
+                                                  written: dict[str, Path]) -> None:
+    rows = list(csv.DictReader(io.StringIO(written["csv"].read_text("utf-8"))))
+    document = compliance(store, Q3, breakdown="technology", record=False)
+    assert len(rows) == len(document["indicators"])
+    fifteen = next(r for r in rows if r["id"] == "com645.15" and r["technology"] == "")
+    assert float(fifteen["value"]) == pytest.approx(100 * 6 / 9)  # 8 sessions + SUBSCRIBER's
+
+
+def test_the_pdf_is_a4_with_extractable_cyrillic_and_renders_to_png(
+    written: dict[str, Path], tmp_path: Path
+) -> None:
+    for tool in ("pdftotext", "pdftoppm", "pdfinfo"):
+        assert shutil.which(tool), f"{tool} is missing: scripts/setup installs poppler-utils"
+    info = subprocess.run(["pdfinfo", str(written["pdf"])], capture_output=True, text=True,
+                          check=True).stdout
+    assert "595.276 x 841.89 pts (A4)" in info
+    text = subprocess.run(["pdftotext", "-layout", str(written["pdf"]), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Коэффициент потери IP-пакетов" in text
+    assert "Срок опубликования" in text
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(written["pdf"]),
+                    str(tmp_path / "page")], check=True)
+    png = next(tmp_path.glob("page-*1.png"))
+    assert png.stat().st_size > 10_000  # a page with a table on it, not a blank
+
+
+def test_the_html_loads_in_chromium_without_console_errors(written: dict[str, Path],
+                                                            tmp_path: Path) -> None:
+    browser = shutil.which("chromium")
+    assert browser, "chromium is missing: scripts/setup installs Debian's chromium"
+    shot = tmp_path / "page.png"
+    result = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--enable-logging=stderr", "--v=0", "--window-size=1200,1600",
+         f"--screenshot={shot}", written["html"].as_uri()],
+        capture_output=True, text=True, timeout=120)
+    console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == []
+    assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("today", "states"), [
+    (date(2026, 10, 2), {"2026Q3": "due"}),
+    (date(2026, 10, 16), {"2026Q3": "late"}),
+])
+def test_status_lists_quarters_due_and_late(store: Store, today: date,
+                                            states: dict[str, str]) -> None:
+    with store.engine.connect() as db:
+        found = {e["quarter"]: e["state"] for e in deadline.status(db, today)}
+    assert found == {"2026Q2": "late", **states}  # Q2: F2's outage began in June
+
+
+def test_status_counts_a_written_report_as_published(store: Store, tmp_path: Path) -> None:
+    db = str(tmp_path / "netq.db")
+    run = subprocess.run([sys.executable, "-m", "netq", "report", "quarterly", "--quarter",
+                          "2026Q3", "--db", db, "--out", str(tmp_path / "out"),
+                          "--format", "csv"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    status = subprocess.run([sys.executable, "-m", "netq", "report", "status", "--db", db,
+                             "--today", "2026-10-20", "--json"], capture_output=True,
+                            text=True, timeout=60)
+    found: list[dict[str, Any]] = json.loads(status.stdout)
+    assert {e["quarter"]: e["state"] for e in found} == {"2026Q2": "late",
+                                                          "2026Q3": "published"}
+    assert status.returncode == 1  # Q2 is late
+
+
+def test_the_deadline_is_the_15th_of_the_month_after_the_quarter() -> None:
+    assert deadline.due(Quarter(2026, 4)) == date(2027, 1, 15)
+    assert deadline.days_left(Quarter(2026, 3), date(2026, 10, 15)) == 0
