@@ -1,0 +1,150 @@
+"""The quarterly report's cost beyond the compliance computation, and the sample report.
+
+    .venv/bin/python bench/report.py [--connections 10000] [--sample docs/sample-report]
+
+A generated quarter (2026Q3): daily rollups, down intervals and a registry across technologies,
+regions and nodes, written straight into the store as ingest would leave them. Then:
+- in process: the compliance computation, the pictures' data, the HTML and the PDF, timed apart;
+- `netq report quarterly --format html --format pdf` as its own process: time and peak memory.
+Target (issue 5): HTML under 10 s and PDF under 30 s beyond the compliance computation.
+--sample also writes the report of a smaller generated quarter (HTML, PDF, PNG of page 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.compliance import QUARTER, SQLITE_TIME, rollup
+from netq.collector import tables
+from netq.collector.compliance.engine import compliance, pictures
+from netq.collector.registry import FIRST_PERIOD, Connection
+from netq.collector.store import Store
+from netq.reports import quarterly
+
+TECHNOLOGIES = [("fixed", "pon", 100_000, 50_000), ("fixed", "adsl", 10_000, 1_000),
+                ("fixed", "ethernet", 300_000, 300_000), ("fixed", "docsis", 50_000, 5_000),
+                ("wireless", "lte", 20_000, 5_000), ("wireless", "wifi", 50_000, 10_000)]
+REGIONS = ["Брестская", "Витебская", "Гомельская", "Гродненская", "Минская", "Могилёвская",
+           "г. Минск"]
+
+
+def registry(n: int) -> list[Connection]:
+    rows = []
+    for i in range(n):
+        service, technology, down, up = TECHNOLOGIES[i % len(TECHNOLOGIES)]
+        region = REGIONS[i % len(REGIONS)]
+        rows.append(Connection(f"C{i:05d}", FIRST_PERIOD, service, technology, down, up,
+                               region, f"{region[:3]}-узел-{i % 40:02d}", "com645"))
+    return rows
+
+
+def generate(path: Path, connections: int, seed: int = 3) -> None:
+    store = Store.open(str(path))
+    store.upsert_connections(registry(connections))
+    criteria = next(iter(store.norms.criteria()))
+    store.close()
+    rng = random.Random(seed)
+    names = [c.name for c in tables.rollups.columns]
+    days = [QUARTER.first_day + timedelta(days=d)
+            for d in range((QUARTER.last_day - QUARTER.first_day).days + 1)]
+    with sqlite3.connect(path) as db:
+        for row in registry(connections):
+            quality = rng.betavariate(8, 1.5)  # most lines good, some poor
+            values = [rollup(criteria, row.connection_id, day, rng, names) for day in days]
+            values = [degrade(v, names, quality, rng) for v in values]
+            db.executemany(f"INSERT INTO rollups ({','.join(names)}) "
+                           f"VALUES ({','.join('?' * len(names))})", values)
+            node_bad = int(row.node[-2:]) % 13 == 0  # a few nodes with outages
+            outages = [(f"{row.connection_id}-{d}", row.connection_id, day)
+                       for d, day in enumerate(days) if rng.random() < (0.05 if node_bad else
+                                                                        0.003)]
+            db.executemany("INSERT INTO down_intervals VALUES (?, ?, ?, ?)", [
+                (rid, cid, start.strftime(SQLITE_TIME),
+                 (start + timedelta(minutes=rng.randint(5, 240))).strftime(SQLITE_TIME))
+                for rid, cid, day in outages
+                for start in [datetime(day.year, day.month, day.day, 9, tzinfo=UTC)]])
+
+
+def degrade(values: tuple, names: list[str], quality: float, rng: random.Random) -> tuple:
+    """Scale one day's passes and speeds by the line's quality."""
+    row = dict(zip(names, values, strict=True))
+    for column in ("speed_down_pass_n", "speed_up_pass_n"):
+        row[column] = min(row[column], round(3 * quality + rng.random() * 0.5))
+    row["delay_pass_n"] = round(row["latency_n"] * min(1.0, quality + 0.1))
+    for direction in ("down", "up"):
+        row[f"speed_{direction}_share_min"] *= quality
+        row[f"speed_{direction}_share_sum"] *= quality
+    return tuple(row[name] for name in names)
+
+
+def timed(label: str, work, *args):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = work(*args)
+    print(f"  {label:<38} {time.perf_counter() - started:7.2f} s")
+    return result
+
+
+def measure(connections: int, workdir: Path) -> None:
+    path = workdir / f"report-{connections}.db"
+    started = time.perf_counter()
+    generate(path, connections)
+    print(f"{connections} connections: quarter generated in {time.perf_counter() - started:.0f} s")
+    store = Store.open(str(path))
+    timed("compliance (by technology)", compliance, store, QUARTER, None, "technology", False)
+    timed("pictures' data (3 months, by node)", pictures, store, QUARTER)
+    context = timed("build: both, and the charts", quarterly.build, store, QUARTER)
+    timed("HTML", quarterly.html, context)
+    timed("PDF (WeasyPrint)", quarterly.pdf, context, workdir / "report.pdf")
+    store.close()
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "netq", "report", "quarterly",
+                              "--quarter", str(QUARTER), "--db", str(path), "--out",
+                              str(workdir / "out"), "--format", "html", "--format", "pdf"],
+                             stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    print(f"  {'netq report quarterly html+pdf, all in':<38} "
+          f"{time.perf_counter() - started:7.2f} s, peak RSS {usage.ru_maxrss / 1024:.0f} MB")
+
+
+def sample(out: Path, workdir: Path) -> None:
+    path = workdir / "sample.db"
+    generate(path, 420)
+    store = Store.open(str(path))
+    context = quarterly.build(store, QUARTER, today=date(2026, 10, 5))
+    shutil.rmtree(out, ignore_errors=True)
+    written = quarterly.write(context, ["html", "pdf", "csv", "json"], out)
+    store.close()
+    pdf = next(p for p in written if p.suffix == ".pdf")
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                    str(pdf), str(out / "page-1")], check=True)
+    print("sample report:", *written, out / "page-1.png", sep="\n  ")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--connections", type=int, nargs="*", default=[10000])
+    parser.add_argument("--sample", type=Path, help="also write the sample report here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="netq-bench-") as tmp:
+        for n in args.connections:
+            measure(n, Path(tmp))
+        if args.sample:
+            sample(args.sample, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
