@@ -30,8 +30,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from netq import __version__
+from netq.collector.compliance import deadline
 from netq.collector.compliance.engine import compliance
-from netq.collector.compliance.quarter import Quarter
+from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.metrics import CollectorMetrics
 from netq.collector.store import Store
 from netq.record import schema_text
@@ -88,6 +89,9 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         document = compliance(store, Quarter.of(datetime.now(UTC)), breakdown="technology",
                               record=False)
         metrics.publish_compliance(document)
+        with store.engine.connect() as db:
+            quarters = deadline.status(db, minsk_day(datetime.now(UTC)))
+        metrics.publish_deadline(quarters[-1] if quarters else None)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

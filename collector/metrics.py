@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics
 
-from netq.collector.compliance.quarter import minsk_day
+from netq.collector.compliance.quarter import minsk_day, minsk_midnight
 from netq.collector.registry import Connection
 
 disable_created_metrics()
@@ -61,6 +61,23 @@ class CollectorMetrics:
                             "packets, minutes, calls...).", INDICATOR_LABELS, registry=r)
         self.computed = Gauge("netq_compliance_computed_timestamp_seconds", "When the "
                               "quarter-to-date indicators were last computed.", registry=r)
+        self.report_deadline = Gauge("netq_report_deadline_timestamp_seconds", "When the last "
+                                     "ended quarter's report must be published by: the end "
+                                     "of the 15th of the month after, in Minsk (com645).",
+                                     ["quarter"], registry=r)
+        self.report_published = Gauge("netq_report_published", "1 when a report of the last "
+                                      "ended quarter has been written, else 0.", ["quarter"],
+                                      registry=r)
+
+    def publish_deadline(self, entry: dict[str, Any] | None) -> None:
+        """The last ended quarter's deadline, from compliance.deadline.status."""
+        self.report_deadline.clear()
+        self.report_published.clear()
+        if entry is not None:
+            due = minsk_midnight(date.fromisoformat(entry["due"]) + timedelta(days=1))
+            self.report_deadline.labels(entry["quarter"]).set(due.timestamp())
+            self.report_published.labels(entry["quarter"]).set(
+                1 if entry["state"] == "published" else 0)
 
     def publish_compliance(self, document: dict[str, Any]) -> None:
         """Replace the quarter-to-date gauges with a computation's indicators."""

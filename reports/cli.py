@@ -58,7 +58,7 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
 def status(db: str | None, today: datetime | None, as_json: bool) -> None:
     """Quarters whose report is published, due, or late (com645: by the 15th of the month
     after the quarter). Exit 1 when any is late."""
-    from netq.reports.deadline import status as quarters
+    from netq.collector.compliance.deadline import status as quarters
 
     store = open_store(db)
     day = today.date() if today else today_in_minsk()

@@ -19,11 +19,12 @@ from markupsafe import Markup
 from sqlalchemy import insert
 
 from netq.collector import tables
+from netq.collector.compliance import deadline
 from netq.collector.compliance.engine import compliance, pictures
 from netq.collector.compliance.quarter import Quarter
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
-from netq.reports import deadline, formatting
+from netq.reports import formatting
 
 SERVICES = ("fixed", "wireless", "customer")
 TITLES = {

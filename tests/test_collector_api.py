@@ -207,6 +207,24 @@ def test_quarter_to_date_compliance_is_published_per_technology(db_url: str,
         assert ('netq_compliance_norm{indicator="com645.16",profile="com645",technology="all"}'
                 ' 0.9') in text
         assert 'netq_compliance_delay_seconds{indicator="com645.10"' in text
+        # the quarter before has data and no report: its deadline is counted down
+        assert httpx.post(f"http://127.0.0.1:{port}/api/v1/results", json=[latency_record(
+            started_at=rfc3339(now - timedelta(days=100)),
+            ended_at=rfc3339(now - timedelta(days=100, seconds=-20)))],
+            headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        today = (now + timedelta(hours=3)).date()  # Minsk
+        last = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - timedelta(days=1)
+        due = date(last.year + last.month // 12, last.month % 12 + 1, 15)
+        quarter = f"{last.year}Q{(last.month - 1) // 3 + 1}"
+        end_of_due_day = datetime(due.year, due.month, due.day, tzinfo=UTC) + timedelta(hours=21)
+        series = f'netq_report_deadline_timestamp_seconds{{quarter="{quarter}"}} '
+        deadline = time.monotonic() + 20
+        while series not in text and time.monotonic() < deadline:
+            time.sleep(0.2)
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        value = next(line for line in text.splitlines() if line.startswith(series))
+        assert float(value.split()[-1]) == end_of_due_day.timestamp()
+        assert f'netq_report_published{{quarter="{quarter}"}} 0.0' in text
         lint = subprocess.run([shutil.which("promtool") or "promtool", "check", "metrics"],
                               input=text.encode(), capture_output=True)
         assert (lint.returncode, lint.stdout) == (0, b""), lint.stdout + lint.stderr

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from netq.collector.compliance import thresholds
+from netq.collector.compliance import deadline, thresholds
 from netq.collector.compliance.engine import compliance
 from netq.collector.compliance.quarter import Quarter
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.store import Store
-from netq.reports import deadline, formatting, quarterly
+from netq.reports import formatting, quarterly
 from tests.records import interval, latency, speed
 from tests.test_compliance_quarter import RECORDS, norms_with_min_sample, registry
 

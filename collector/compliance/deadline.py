@@ -1,4 +1,5 @@
-"""When a quarter's report is due: com645 clause 35, by the 15th of the month after."""
+"""When a quarter's report is due: com645 clause 35, by the 15th of the month after.
+Here, not in reports/, because the collector exports the days left for an alert."""
 
 from __future__ import annotations
 
