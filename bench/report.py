@@ -4,7 +4,8 @@
 
 A generated quarter (2026Q3): daily rollups, down intervals and a registry across technologies,
 regions and nodes, written straight into the store as ingest would leave them. Then:
-- in process: the compliance computation, the pictures' data, the HTML and the PDF, timed apart;
+- in process: the compliance computation, the details (months, nodes, connections), the HTML
+  and the PDF, timed apart;
 - `netq report quarterly --format html --format pdf` as its own process: time and peak memory.
 Target (issue 5): HTML under 10 s and PDF under 30 s beyond the compliance computation.
 --sample also writes the report of a smaller generated quarter (HTML, PDF, PNG of page 1).
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.compliance import QUARTER, SQLITE_TIME, rollup
 from netq.collector import tables
-from netq.collector.compliance.engine import compliance, pictures
+from netq.collector.compliance.engine import compliance, details
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.store import Store
 from netq.reports import quarterly
@@ -103,7 +104,7 @@ def measure(connections: int, workdir: Path) -> None:
     print(f"{connections} connections: quarter generated in {time.perf_counter() - started:.0f} s")
     store = Store.open(str(path))
     timed("compliance (by technology)", compliance, store, QUARTER, None, "technology", False)
-    timed("pictures' data (3 months, by node)", pictures, store, QUARTER)
+    timed("details: 3 months, nodes, connections", details, store, QUARTER)
     context = timed("build: both, and the charts", quarterly.build, store, QUARTER)
     timed("HTML", quarterly.html, context)
     timed("PDF (WeasyPrint)", quarterly.pdf, context, workdir / "report.pdf")

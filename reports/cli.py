@@ -28,11 +28,16 @@ def report() -> None:
               help="directory to write into")
 @click.option("--lang", type=click.Choice(["ru", "be", "en"]), default="ru", show_default=True)
 @click.option("--profile", help="thresholds profile (default com645)")
+@click.option("--pseudonym-key-file", envvar="NETQ_PSEUDONYM_KEY_FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="secret that keys the per-connection pseudonyms of the open data, so that "
+                   "the operator (only) can link them across quarters; default: a fresh one")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
 def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
-              profile: str | None, db: str | None, thresholds_path: str | None) -> None:
+              profile: str | None, pseudonym_key_file: Path | None, db: str | None,
+              thresholds_path: str | None) -> None:
     """Write the quarter's report: the public table, method and sample, pictures, deadline."""
     try:
         from netq.reports import quarterly as builder
@@ -46,7 +51,8 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
         context = builder.build(store, quarter, profile, lang)
     except ThresholdsError as exc:
         raise click.ClickException(str(exc)) from None
-    for path in builder.write(context, list(dict.fromkeys(formats)), out):
+    key = pseudonym_key_file.read_bytes() if pseudonym_key_file else None
+    for path in builder.write(context, list(dict.fromkeys(formats)), out, key):
         click.echo(path)
     builder.record(store, context, formats)
 

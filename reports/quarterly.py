@@ -7,8 +7,11 @@ source of truth: the report and `netq compliance --json` cannot disagree).
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +23,7 @@ from sqlalchemy import insert
 
 from netq.collector import tables
 from netq.collector.compliance import deadline
-from netq.collector.compliance.engine import compliance, pictures
+from netq.collector.compliance.engine import compliance, details
 from netq.collector.compliance.quarter import Quarter
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
@@ -118,8 +121,10 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
     document = compliance(store, quarter, profile, breakdown="technology")
     today = today or date.today()
     chosen = store.norms.profile(document["profile"])
+    shown = details(store, quarter, chosen.key)
     return {
-        "pictures": drawings(pictures(store, quarter, chosen.key), chosen, lang),
+        "pictures": drawings(shown, chosen, lang),
+        "connections": shown["connections"],
         "document": document,
         "lang": lang,
         "quarter": quarter,
@@ -176,7 +181,22 @@ def record(store: Store, context: dict[str, Any], formats: tuple[str, ...]) -> N
             snapshot_sha256=document["manifest"]["snapshot_sha256"]))
 
 
-def write(context: dict[str, Any], formats: list[str], out: Path) -> list[Path]:
+def pseudonymised_csv(connections: list[dict[str, Any]], key: bytes) -> str:
+    """Open data per connection: the id replaced by a keyed hash (HMAC-SHA-256), so the
+    operator can link its own rows across quarters with its key and nobody else can link
+    them to a subscriber. Rows in pseudonym order, so the order says nothing either."""
+    out = io.StringIO()
+    columns = [c for c in connections[0] if c != "connection_id"] if connections else []
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["pseudonym", *columns])
+    rows = sorted([hmac.new(key, c["connection_id"].encode(), hashlib.sha256).hexdigest()[:20],
+                    *("" if c[k] is None else c[k] for k in columns)] for c in connections)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def write(context: dict[str, Any], formats: list[str], out: Path,
+          pseudonym_key: bytes | None = None) -> list[Path]:
     """Write the report in each format into `out`; the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     stem = f"netq-quality-{context['quarter']}-{context['document']['profile']}"
@@ -187,6 +207,11 @@ def write(context: dict[str, Any], formats: list[str], out: Path) -> list[Path]:
             path.write_text(html(context), "utf-8")
         elif kind == "csv":
             path.write_text(indicator_table_csv(context["document"]), "utf-8")
+            connections = out / f"{stem}-connections.csv"
+            # without the operator's key, a fresh one: rows then link across nothing
+            connections.write_text(pseudonymised_csv(
+                context["connections"], pseudonym_key or secrets.token_bytes(32)), "utf-8")
+            written.append(connections)
         elif kind == "pdf":
             pdf(context, path)
         elif kind == "json":

@@ -46,8 +46,11 @@ def store(tmp_path: Path) -> Store:
 @pytest.fixture
 def written(store: Store, tmp_path: Path) -> dict[str, Path]:
     context = quarterly.build(store, Q3, today=date(2026, 10, 2))
-    paths = quarterly.write(context, ["html", "pdf", "csv", "json"], tmp_path / "report")
-    return {path.suffix[1:]: path for path in paths}
+    paths = quarterly.write(context, ["html", "pdf", "csv", "json"], tmp_path / "report",
+                            b"operator's secret")
+    found = {path.suffix[1:]: path for path in paths if "-connections" not in path.name}
+    found["connections"] = next(p for p in paths if p.name.endswith("-connections.csv"))
+    return found
 
 
 def test_every_indicator_appears_worded_as_in_the_source(written: dict[str, Path]) -> None:
@@ -86,8 +89,25 @@ def test_names_from_the_registry_render_as_text_not_markup(written: dict[str, Pa
 
 
 def test_nothing_public_names_a_subscriber(written: dict[str, Path]) -> None:
-    for kind in ("html", "csv", "json"):
+    for kind in ("html", "csv", "json", "connections"):
         assert "SUBSCRIBER-00042" not in written[kind].read_text("utf-8"), kind
+
+
+def test_per_connection_open_data_is_keyed_pseudonyms_the_operator_can_link(
+    store: Store, written: dict[str, Path], tmp_path: Path
+) -> None:
+    rows = list(csv.DictReader(io.StringIO(written["connections"].read_text("utf-8"))))
+    assert len(rows) == 6  # F1's two tariff periods, F2, W1, W2, SUBSCRIBER-00042
+    assert all(len(r["pseudonym"]) == 20 for r in rows)
+    ours = next(r for r in rows if r["technology"] == "ethernet")
+    assert (ours["speed_sessions"], ours["speed_meeting_norm_percent"]) == ("1", "100.0")
+    context = quarterly.build(store, Q3)
+    again = quarterly.write(context, ["csv"], tmp_path / "again", b"operator's secret")
+    other = quarterly.write(context, ["csv"], tmp_path / "other", b"another key")
+    def pseudonyms(path: Path) -> set[str]:
+        return {r["pseudonym"] for r in csv.DictReader(io.StringIO(path.read_text("utf-8")))}
+    assert pseudonyms(again[1]) == pseudonyms(written["connections"])  # same key: linkable
+    assert not pseudonyms(other[1]) & pseudonyms(written["connections"])
 
 
 def test_the_open_data_csv_is_the_indicator_table(store: Store,

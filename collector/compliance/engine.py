@@ -127,9 +127,10 @@ def make_manifest(db: Any, quarter: Quarter, profile: Profile) -> dict[str, Any]
     }
 
 
-def pictures(store: Store, quarter: Quarter, profile_key: str | None = None) -> dict[str, Any]:
-    """What the report draws: each network indicator month by month, each connection's mean
-    download speed as a share of its tariff by technology, availability by node."""
+def details(store: Store, quarter: Quarter, profile_key: str | None = None) -> dict[str, Any]:
+    """What the report shows beside the indicator table: each network indicator month by
+    month, each connection's mean download speed as a share of its tariff by technology,
+    availability by node, and each connection's own shares (for pseudonymised open data)."""
     profile = store.norms.profile(profile_key or DEFAULT_PROFILE)
     months = []
     with store.engine.connect() as db:
@@ -150,4 +151,24 @@ def pictures(store: Store, quarter: Quarter, profile_key: str | None = None) -> 
             totals[1] += unit.scheduled_s
     return {"months": months, "speed_down_share_by_technology": dict(speed),
             "availability_by_node": {node: 100 * up / total
-                                     for node, (up, total) in scheduled.items()}}
+                                     for node, (up, total) in scheduled.items()},
+            "connections": [connection_shares(unit) for unit in units]}
+
+
+def connection_shares(unit: indicators.Unit) -> dict[str, Any]:
+    """One registry period's own figures; `connection_id` is for the caller to pseudonymise."""
+    def ratio(k: float, n: float) -> float | None:
+        return None if not n else round(100 * k / n, 4)
+    return {
+        "connection_id": unit.connection.connection_id,
+        "service": unit.connection.service, "technology": unit.connection.technology,
+        "region": unit.connection.region, "period_from": unit.begins.isoformat(),
+        "speed_sessions": int(unit["speed_down_n"] + unit["speed_up_n"]),
+        "speed_meeting_norm_percent": ratio(unit["speed_down_pass_n"] + unit["speed_up_pass_n"],
+                                            unit["speed_down_n"] + unit["speed_up_n"]),
+        "latency_sessions": int(unit["latency_n"]),
+        "delay_meeting_norm_percent": ratio(unit["delay_pass_n"], unit["latency_n"]),
+        "loss_meeting_norm_percent": ratio(unit["loss_pass_n"], unit["latency_n"]),
+        "packet_loss_percent": ratio(unit["packets_lost"], unit["packets_sent"]),
+        "availability_percent": ratio(unit.scheduled_s - unit.unavailable_s, unit.scheduled_s),
+    }
