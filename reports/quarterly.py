@@ -23,7 +23,7 @@ from sqlalchemy import insert
 
 from netq.collector import tables
 from netq.collector.compliance import deadline
-from netq.collector.compliance.engine import compliance, details
+from netq.collector.compliance.engine import compliance, details, read_units
 from netq.collector.compliance.quarter import Quarter
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
@@ -118,10 +118,11 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
 def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str = "ru",
           today: date | None = None) -> dict[str, Any]:
     """The report's content: the computation, and how each part of it is shown."""
-    document = compliance(store, quarter, profile, breakdown="technology")
+    units = read_units(store, quarter, profile)  # once, for the table and the details
+    document = compliance(store, quarter, profile, breakdown="technology", units=units)
     today = today or date.today()
     chosen = store.norms.profile(document["profile"])
-    shown = details(store, quarter, chosen.key)
+    shown = details(store, quarter, chosen.key, units)
     return {
         "pictures": drawings(shown, chosen, lang),
         "connections": shown["connections"],

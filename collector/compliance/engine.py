@@ -25,14 +25,24 @@ from netq.collector.store import Store
 DEFAULT_PROFILE = "com645"  # the regulation in force
 
 
-def compliance(store: Store, quarter: Quarter, profile_key: str | None = None,
-               breakdown: indicators.Breakdown | None = None,
-               record: bool = True) -> dict[str, Any]:
-    """The quarter's indicators under a profile, as `netq compliance --json` prints them."""
+def read_units(store: Store, quarter: Quarter,
+               profile_key: str | None = None) -> list[indicators.Unit]:
+    """The quarter's registry periods with their rollups: what every figure is made from.
+    Read once and pass to `compliance` and `details` when a caller needs both."""
     profile = store.norms.profile(profile_key or DEFAULT_PROFILE)
     store.rollups.ensure_built(store.engine)  # a profile judged by criteria not yet rolled up
     with store.engine.connect() as db:
-        units = indicators.read_units(db, quarter, profile)
+        return indicators.read_units(db, quarter, profile)
+
+
+def compliance(store: Store, quarter: Quarter, profile_key: str | None = None,
+               breakdown: indicators.Breakdown | None = None, record: bool = True,
+               units: list[indicators.Unit] | None = None) -> dict[str, Any]:
+    """The quarter's indicators under a profile, as `netq compliance --json` prints them."""
+    profile = store.norms.profile(profile_key or DEFAULT_PROFILE)
+    if units is None:
+        units = read_units(store, quarter, profile.key)
+    with store.engine.connect() as db:
         customer_figures, counted_apart = customer.figures(db, quarter, profile.method)
         drawn = sample(db, quarter, profile)
         manifest = make_manifest(db, quarter, profile)
@@ -127,7 +137,8 @@ def make_manifest(db: Any, quarter: Quarter, profile: Profile) -> dict[str, Any]
     }
 
 
-def details(store: Store, quarter: Quarter, profile_key: str | None = None) -> dict[str, Any]:
+def details(store: Store, quarter: Quarter, profile_key: str | None = None,
+            units: list[indicators.Unit] | None = None) -> dict[str, Any]:
     """What the report shows beside the indicator table: each network indicator month by
     month, each connection's mean download speed as a share of its tariff by technology,
     availability by node, and each connection's own shares (for pseudonymised open data)."""
@@ -138,7 +149,8 @@ def details(store: Store, quarter: Quarter, profile_key: str | None = None) -> d
             entries = indicators.compute(indicators.read_units(db, month, profile), profile)
             months.append({"month": month.first_day.isoformat(),
                            "indicators": [e for e in entries if e["service"] != "customer"]})
-        units = indicators.read_units(db, quarter, profile)
+        if units is None:
+            units = indicators.read_units(db, quarter, profile)
     speed: dict[str, list[float]] = defaultdict(list)
     scheduled: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for unit in units:
