@@ -81,6 +81,7 @@ LABELS = {
         "unjudged": "сессия короче минимальной",
         "contracts_customer_delayed": "договоры с задержкой по вине абонента",
         "tickets_not_operator_fault": "заявки не по вине оператора",
+        "planned_works_minutes": "плановые работы, минут наблюдения",
     },
     "be": {
         "pictures": "Наглядна", "trend": "Долі злучэнняў па месяцах квартала і нормы",
@@ -109,6 +110,7 @@ LABELS = {
         "unjudged": "сесія карацейшая за мінімальную",
         "contracts_customer_delayed": "дагаворы з затрымкай па віне абанента",
         "tickets_not_operator_fault": "заяўкі не па віне аператара",
+        "planned_works_minutes": "планавыя работы, хвілін назірання",
     },
     "en": {
         "pictures": "At a glance", "trend": "Shares month by month against the norm",
@@ -132,5 +134,6 @@ LABELS = {
         "unjudged": "session shorter than the minimum",
         "contracts_customer_delayed": "contracts delayed by the customer",
         "tickets_not_operator_fault": "tickets not the operator's fault",
+        "planned_works_minutes": "planned works, minutes observed",
     },
 }

@@ -165,5 +165,7 @@ def test_announced_planned_works_are_taken_out_of_availability(db_url: str,
                   # announced an hour ahead: not planned in com645's sense; stays down
                   "w2,2026-07-01 09:00,2026-07-01 10:00,2026-07-01 10:30,node-a\n")
     assert netq("records", "import", "planned-works", str(works), "--db", db_url).returncode == 0
-    after = {e["id"]: e["value"] for e in compliance(store, Q3)["indicators"]}
+    document = compliance(store, Q3)
+    after = {e["id"]: e["value"] for e in document["indicators"]}
     assert after["com645.12"] == pytest.approx(100 * (11 - 0.5) / 11)
+    assert document["exclusions"]["planned_works_minutes"] == 60  # w1 only

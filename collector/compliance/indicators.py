@@ -227,8 +227,11 @@ def compute(units: Iterable[Unit], profile: Profile, breakdown: Breakdown | None
 
 def exclusions(units: Iterable[Unit]) -> dict[str, float]:
     units = list(units)
-    return {name: sum(u[f"{name}_n"] for u in units)
-            for name in ("excluded", "infrastructure", "deferred", "probe_error", "unjudged")}
+    counted = {name: sum(u[f"{name}_n"] for u in units)
+               for name in ("excluded", "infrastructure", "deferred", "probe_error", "unjudged")}
+    # observed time taken out of availability for announced planned works
+    counted["planned_works_minutes"] = round(sum(u.planned_covered_s for u in units) / 60, 3)
+    return counted
 
 
 def coverage(units: Iterable[Unit]) -> dict[str, float | None]:
