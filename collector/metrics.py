@@ -2,8 +2,9 @@
 
 Cardinality: outcomes and status codes are small fixed sets; `probe_id` adds one series per
 probe; the per-connection gauges add at most four series per connection (RTT, loss, speed
-down, speed up), labelled with technology, region and node so dashboards can aggregate
-without a join. 10 000 connections: about 40 000 series, an ordinary scrape. The
+down, speed up) and one for availability, labelled with technology, region and node so
+dashboards can aggregate without a join. 10 000 connections: about 50 000 series, an ordinary
+scrape. The
 quarter-to-date compliance gauges add one series per indicator and technology (and "all"):
 at most 19 × 10 per gauge, whatever the fleet.
 """
@@ -39,6 +40,10 @@ class CollectorMetrics:
                          "connection's latest latency session.", CONNECTION_LABELS, registry=r)
         self.loss = Gauge("netq_connection_loss_ratio", "Packet loss of the connection's "
                           "latest latency session.", CONNECTION_LABELS, registry=r)
+        self.up = Gauge("netq_connection_up", "1 when the connection's latest availability "
+                        "interval was up, 0 when down (known when the interval closes: on a "
+                        "change of state, and at least every 15 minutes).", CONNECTION_LABELS,
+                        registry=r)
         self.speed = Gauge("netq_connection_throughput_tariff_ratio", "Goodput of the "
                            "connection's latest completed speed test, as a share of the tariff "
                            "in force when it ran.", [*CONNECTION_LABELS, "direction"],
@@ -53,7 +58,10 @@ class CollectorMetrics:
                                      "speed as a share of the tariff (com645 9).",
                                      INDICATOR_LABELS, registry=r)
         self.norm = Gauge("netq_compliance_norm", "The norm of each indicator, in the unit of "
-                          "its value gauge.", INDICATOR_LABELS, registry=r)
+                          "its value gauge; bound=lower: the value must be at least this, "
+                          "upper: at most.", [*INDICATOR_LABELS, "bound"], registry=r)
+        self.quarter_end = Gauge("netq_compliance_quarter_end_timestamp_seconds", "When the "
+                                 "quarter being judged ends (Minsk).", registry=r)
         self.meets = Gauge("netq_compliance_meets", "1 when the indicator meets its norm "
                            "quarter to date, 0 when not; absent when the sample is too small.",
                            INDICATOR_LABELS, registry=r)
@@ -91,12 +99,14 @@ class CollectorMetrics:
             gauge, scale = ((self.delay, 1e-3) if unit == "ms" else
                             (self.speed_of_tariff, 1e-2) if unit == "% of tariff" else
                             (self.share, 1e-2))
-            self.norm.labels(*labels).set(entry["norm"]["value"] * scale)
+            bound = "lower" if entry["norm"]["op"] == ">=" else "upper"
+            self.norm.labels(*labels, bound).set(entry["norm"]["value"] * scale)
             self.sample.labels(*labels).set(entry["n"])
             if entry["value"] is not None:
                 gauge.labels(*labels).set(entry["value"] * scale)
             if entry["meets"] is not None:
                 self.meets.labels(*labels).set(1 if entry["meets"] else 0)
+        self.quarter_end.set(datetime.fromisoformat(document["period"]["to"]).timestamp())
         self.computed.set(time.time())
 
     def probe_seen(self, probe_id: str) -> None:
@@ -105,8 +115,8 @@ class CollectorMetrics:
     def observe(self, record: dict[str, Any],
                 tariff_at: Callable[[str, date], Connection | None]) -> None:
         """Update the per-connection gauges from one accepted record."""
-        if not record["ok"] or record["exclusion"] or record["kind"] not in ("latency",
-                                                                             "throughput"):
+        if not record["ok"] or record["exclusion"] or record["kind"] not in (
+                "latency", "throughput", "availability"):
             return
         day = minsk_day(datetime.fromisoformat(record["started_at"]))
         connection = tariff_at(record["connection_id"], day)
@@ -115,7 +125,9 @@ class CollectorMetrics:
         labels = (connection.connection_id, connection.technology, connection.region,
                   connection.node)
         metrics = record["metrics"]
-        if record["kind"] == "latency":
+        if record["kind"] == "availability":
+            self.up.labels(*labels).set(1 if metrics["up"] else 0)
+        elif record["kind"] == "latency":
             if metrics["rtt_ms"]:
                 self.rtt.labels(*labels).set(metrics["rtt_ms"]["mean"] / 1000)
             if metrics.get("loss_ratio") is not None:

@@ -204,8 +204,8 @@ def test_quarter_to_date_compliance_is_published_per_technology(db_url: str,
             time.sleep(0.2)
             text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
         assert delay in text  # 2 of 4 sessions within 400 ms, for the one PON connection
-        assert ('netq_compliance_norm{indicator="com645.16",profile="com645",technology="all"}'
-                ' 0.9') in text
+        assert ('netq_compliance_norm{bound="lower",indicator="com645.16",profile="com645",'
+                'technology="all"} 0.9') in text
         assert 'netq_compliance_delay_seconds{indicator="com645.10"' in text
         # the quarter before has data and no report: its deadline is counted down
         assert httpx.post(f"http://127.0.0.1:{port}/api/v1/results", json=[latency_record(
