@@ -1,0 +1,84 @@
+"""The Grafana provisioning: dashboards that point at the provisioned datasource, PromQL that
+Prometheus accepts, and no metric the code does not export."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from netq.collector.metrics import CollectorMetrics
+from netq.probe.metrics import ProbeMetrics
+
+GRAFANA = Path(__file__).resolve().parent.parent / "grafana"
+DASHBOARDS = sorted((GRAFANA / "dashboards").glob("*.json"))
+# what Grafana puts in place of a template variable, near enough for Prometheus to parse
+VARIABLES = {"$technology": ".*", "$region": ".*", "$node": ".*", "$connection_id": "C-1"}
+
+
+def exported_metrics() -> set[str]:
+    names: set[str] = set()
+    for registry in (CollectorMetrics().registry, ProbeMetrics("p", "c", "pon").registry):
+        for family in registry.collect():
+            names.add(family.name)
+            names.update(sample.name for sample in family.samples)
+            if family.type == "counter":
+                names.add(f"{family.name}_total")
+            if family.type == "histogram":
+                names.update(f"{family.name}_{s}" for s in ("bucket", "sum", "count"))
+    return names
+
+
+def expressions(board: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(panel["title"], target["expr"]) for panel in board["panels"]
+            for target in panel["targets"]]
+
+
+def substituted(expr: str) -> str:
+    for name, value in VARIABLES.items():
+        expr = expr.replace(name, value)
+    return expr
+
+
+def test_the_dashboards_use_the_provisioned_datasource() -> None:
+    provisioned = yaml.safe_load((GRAFANA / "provisioning/datasources/netq.yml").read_text())
+    uid = provisioned["datasources"][0]["uid"]
+    assert DASHBOARDS
+    for path in DASHBOARDS:
+        board = json.loads(path.read_text("utf-8"))
+        for panel in board["panels"]:
+            assert panel["datasource"]["uid"] == uid, (path.name, panel["title"])
+            assert panel["targets"], (path.name, panel["title"])
+        assert len({p["id"] for p in board["panels"]}) == len(board["panels"]), path.name
+        variables = {v["name"] for v in board["templating"]["list"]}
+        used = set(re.findall(r"\$(\w+)", json.dumps(expressions(board))))
+        assert used <= variables, (path.name, used - variables)
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=[p.stem for p in DASHBOARDS])
+def test_every_panel_queries_metrics_that_exist(path: Path) -> None:
+    known = exported_metrics() | {"ALERTS"}
+    for title, expr in expressions(json.loads(path.read_text("utf-8"))):
+        for name in re.findall(r"\b(netq_[a-z_]+|ALERTS)\b", expr):
+            assert name in known, f"{path.name}: {title}: {name} is not exported"
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=[p.stem for p in DASHBOARDS])
+def test_every_panel_query_is_promql_that_prometheus_accepts(path: Path,
+                                                             tmp_path: Path) -> None:
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: scripts/setup installs Debian's prometheus"
+    rules = {"groups": [{"name": "panels", "rules": [
+        {"record": f"panel:{index}", "expr": substituted(expr)}
+        for index, (_, expr) in enumerate(expressions(json.loads(path.read_text("utf-8"))))]}]}
+    file = tmp_path / "panels.yml"
+    file.write_text(yaml.safe_dump(rules), "utf-8")
+    result = subprocess.run([promtool, "check", "rules", str(file)], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
