@@ -87,7 +87,7 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
 
     def refresh_compliance() -> None:
         document = compliance(store, Quarter.of(datetime.now(UTC)), breakdown="technology",
-                              record=False)
+                              record=False, evidence=False)
         metrics.publish_compliance(document)
         with store.engine.connect() as db:
             quarters = deadline.status(db, minsk_day(datetime.now(UTC)))

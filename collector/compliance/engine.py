@@ -37,15 +37,19 @@ def read_units(store: Store, quarter: Quarter,
 
 def compliance(store: Store, quarter: Quarter, profile_key: str | None = None,
                breakdown: indicators.Breakdown | None = None, record: bool = True,
-               units: list[indicators.Unit] | None = None) -> dict[str, Any]:
-    """The quarter's indicators under a profile, as `netq compliance --json` prints them."""
+               units: list[indicators.Unit] | None = None,
+               evidence: bool = True) -> dict[str, Any]:
+    """The quarter's indicators under a profile, as `netq compliance --json` prints them.
+
+    `evidence=False` leaves out the sample and the manifest (a hash over every rollup row of
+    the quarter): for the collector's periodic gauges, which are never published."""
     profile = store.norms.profile(profile_key or DEFAULT_PROFILE)
     if units is None:
         units = read_units(store, quarter, profile.key)
     with store.engine.connect() as db:
         customer_figures, counted_apart = customer.figures(db, quarter, profile.method)
-        drawn = sample(db, quarter, profile)
-        manifest = make_manifest(db, quarter, profile)
+        drawn = sample(db, quarter, profile) if evidence else None
+        manifest = make_manifest(db, quarter, profile) if evidence else None
     warnings = []
     if not profile.in_force_on(quarter.first_day):
         when = profile.effective_from or "no date set"
@@ -69,7 +73,7 @@ def compliance(store: Store, quarter: Quarter, profile_key: str | None = None,
         "warnings": warnings,
         "manifest": manifest,
     }
-    if record:
+    if record and manifest is not None:  # a run is recorded with its manifest or not at all
         with store.engine.begin() as db:
             db.execute(insert(tables.compliance_runs).values(
                 quarter=str(quarter), profile=profile.key,
