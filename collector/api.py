@@ -131,7 +131,12 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         },
     )
     async def post_results(request: Request) -> JSONResponse:
-        response = await _post_results(request)
+        try:
+            response = await _post_results(request)
+        except Exception:
+            # the framework answers 500; it is counted here, or NetqIngestErrors never fires
+            metrics.requests.labels("500").inc()
+            raise
         metrics.requests.labels(str(response.status_code)).inc()
         return response
 

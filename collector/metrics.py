@@ -34,6 +34,12 @@ class CollectorMetrics:
                                registry=r)
         self.requests = Counter("netq_collector_ingest_requests_total", "Ingest requests, by "
                                 "HTTP status.", ["code"], registry=r)
+        # every known outcome and status exists from the start, at 0: a rate or an alert on
+        # one that has not happened yet reads 0, not "no data"
+        for outcome in ("accepted", "duplicate", "rejected"):
+            self.records.labels(outcome)
+        for code in ("200", "400", "401", "403", "413", "422", "500"):
+            self.requests.labels(code)
         self.last_seen = Gauge("netq_collector_probe_last_seen_timestamp_seconds", "When a "
                                "probe last delivered a batch.", ["probe_id"], registry=r)
         self.rtt = Gauge("netq_connection_rtt_mean_seconds", "Mean round trip of the "

@@ -20,7 +20,7 @@ def main(log_level: str) -> None:
 def _register() -> None:
     from netq.collector.cli import collector, connections
     from netq.collector.compliance.cli import compliance, records
-    from netq.demo import demo
+    from netq.demo.command import demo
     from netq.probe.cli import probe, reflector
     from netq.reports.cli import report
 

@@ -73,11 +73,15 @@ def status(db: str | None, today: datetime | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(listed, ensure_ascii=False))
     else:
-        for entry in listed:
-            click.echo(f"{entry['quarter']}  due {entry['due']}  {entry['state']:<9} "
-                       f"{_days(entry['days_left'], entry['state'])}")
+        for line in status_lines(listed):
+            click.echo(line)
     if any(entry["state"] == "late" for entry in listed):
         raise SystemExit(1)
+
+
+def status_lines(listed: list[dict[str, Any]]) -> list[str]:
+    return [f"{entry['quarter']}  due {entry['due']}  {entry['state']:<9} "
+            f"{_days(entry['days_left'], entry['state'])}".rstrip() for entry in listed]
 
 
 def _days(left: int, state: str) -> str:

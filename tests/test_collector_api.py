@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from netq.collector.store import Store
 from netq.record import rfc3339
@@ -177,6 +178,24 @@ def test_health_readiness_metrics_and_openapi(collector) -> None:
     assert body["content"]["application/json"]["schema"]["items"]["$ref"] == \
         "#/components/schemas/ResultRecord"
     assert "latency" in spec["components"]["schemas"]
+
+
+def test_every_outcome_and_status_is_exported_from_the_start_at_zero(collector) -> None:
+    metrics = httpx.get(f"{collector.url}/metrics").text
+    for outcome in ("accepted", "duplicate", "rejected"):
+        assert f'netq_collector_records_total{{outcome="{outcome}"}} 0.0' in metrics
+    assert 'netq_collector_ingest_requests_total{code="500"} 0.0' in metrics
+
+
+def test_a_store_failure_is_a_500_and_is_counted(collector) -> None:
+    assert collector.post([latency_record()]).status_code == 200
+    store = Store.open(collector.db)
+    with store.engine.begin() as db:  # the store loses its table under the running collector
+        db.execute(text("ALTER TABLE results RENAME TO results_away"))
+    store.close()
+    assert collector.post([latency_record()]).status_code == 500
+    metrics = httpx.get(f"{collector.url}/metrics").text
+    assert 'netq_collector_ingest_requests_total{code="500"} 1.0' in metrics
 
 
 def test_quarter_to_date_compliance_is_published_per_technology(db_url: str,

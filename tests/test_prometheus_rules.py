@@ -93,6 +93,14 @@ CASES: list[tuple[str, list[tuple[str, str]], str, list[tuple[dict[str, str], st
         ({"indicator": "com645.16", "profile": "com645", "technology": "all"},
          "com645.16 is heading past its norm by the end of the quarter"),
     ]),
+    ("NetqComplianceProjectedBreach", [
+        # a share far below its norm, but seen for 10 hours only: a trend needs a day first
+        ('netq_compliance_share_ratio{indicator="com645.16",profile="com645",technology="all"}',
+         "_x5400 0.5x600"),
+        ('netq_compliance_norm{bound="lower",indicator="com645.16",profile="com645",'
+         'technology="all"}', "0.9x6000"),
+        ("netq_compliance_quarter_end_timestamp_seconds", "2520000x6000"),
+    ], "100h", []),
     ("NetqComplianceBreached", [
         ('netq_compliance_meets{indicator="com645.15",profile="com645",technology="all"}',
          "0x1600"),

@@ -71,7 +71,7 @@ def table(document: dict[str, Any]) -> list[str]:
         value = "—" if entry["value"] is None else f"{entry['value']:.2f}"
         lines.append(f"{entry['id']:<22} {group:<6} {value:>9} {entry['unit']:<11} "
                      f"{entry['norm']['op']} {entry['norm']['value']:<5g} "
-                     f"n={entry['n']:<8g} {verdict}")
+                     f"n={entry['n']:<8,.0f} {verdict}")
     return lines
 
 

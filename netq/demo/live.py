@@ -1,0 +1,134 @@
+"""The demo's live probes: one probe daemon per live line, all in this process, measuring the
+loopback node for real, spooling and uploading like any probe."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+import structlog
+
+from netq.demo.fleet import Line
+from netq.probe.config import Config, parse
+from netq.probe.daemon import Daemon
+from netq.probe.upload import Uploader
+
+
+@dataclass(frozen=True)
+class LiveProbe:
+    line: Line
+    token: str
+    iperf3_port: int
+    metrics_port: int
+
+
+def probe_config(probe: LiveProbe, workdir: Path, reflector_port: int,
+                 collector_url: str) -> Config:
+    iperf3 = f"127.0.0.1:{probe.iperf3_port}"
+    connection = probe.line.connection
+    return parse({
+        "probe_id": probe.line.probe_id, "connection_id": connection.connection_id,
+        "technology": connection.technology,
+        "tariff_down_kbps": connection.tariff_down_kbps,
+        "tariff_up_kbps": connection.tariff_up_kbps,
+        "spool": str(workdir / f"spool-{probe.line.probe_id}.db"),
+        "metrics_listen": f"127.0.0.1:{probe.metrics_port}",
+        "log_level": "warning", "availability_report_every": "30s",
+        "collector": {"url": collector_url, "token": probe.token, "every": "5s", "batch": 100},
+        "tests": [
+            {"kind": "availability", "every": "5s",
+             "target": ["127.0.0.1", f"127.0.0.2:{probe.iperf3_port}"]},
+            {"kind": "latency", "every": "10s", "target": f"127.0.0.1:{reflector_port}",
+             "method": "udp", "count": 100, "interval": 0.02},
+            {"kind": "latency", "every": "10s", "target": "127.0.0.1", "count": 100,
+             "interval": 0.02},
+            {"kind": "throughput", "every": "20s", "target": iperf3, "direction": "down",
+             "duration": 3, "omit": 1},
+            {"kind": "throughput", "every": "20s", "target": iperf3, "direction": "up",
+             "duration": 3, "omit": 1},
+            {"kind": "attempt", "every": "10s", "target": iperf3},
+        ],
+    }, f"demo probe {probe.line.probe_id}")
+
+
+def summary_line(record: dict[str, Any]) -> str:
+    m = record["metrics"]
+    if record["kind"] == "latency" and m.get("rtt_ms"):
+        return (f"{m['method']} mean {m['rtt_ms']['mean']:.3f} ms, "
+                f"loss {m['loss_ratio']:.1%} of {m['sent']}")
+    if record["kind"] == "throughput":
+        return f"{m['direction']} {m['bits_per_second'] / 1e6:,.1f} Mbit/s ({m['ended']})"
+    if record["kind"] == "availability":
+        return f"{'up' if m['up'] else 'DOWN'} over {m['checks']} checks"
+    if record["kind"] == "attempt":
+        return f"{m['phase']} in {m['duration_ms']:.1f} ms"
+    return ""
+
+
+class Shown(Daemon):
+    """A probe daemon that also prints each record as it is spooled, while `showing`."""
+
+    showing = True
+
+    def keep(self, record: Any) -> None:
+        super().keep(record)
+        if not Shown.showing:
+            return
+        doc = record.to_json()
+        state = "ok " if doc["ok"] else "ERR"
+        click.echo(f"  {doc['ended_at'][11:19]} {doc['probe_id']:<13} {state} "
+                   f"{doc['kind']:<12} {summary_line(doc)}"
+                   f"{'  ' + doc['error'] if doc['error'] else ''}")
+
+
+async def final_upload(config: Config) -> None:
+    """What a probe made after its last upload goes to the collector before it stops."""
+    from netq.probe.metrics import ProbeMetrics
+    from netq.probe.spool import Spool
+
+    upload = config.collector
+    assert upload is not None
+    spool = Spool(config.spool)
+    uploader = Uploader(spool, upload.url, upload.secret(), upload.batch, upload.timeout,
+                        upload.max_backoff,
+                        ProbeMetrics(config.probe_id, config.connection_id, config.technology),
+                        structlog.get_logger("netq.demo"))
+    async with httpx.AsyncClient(timeout=upload.timeout) as client:
+        await uploader.drain(client)
+    spool.close()
+
+
+async def measure(configs: list[Config], duration_s: float, serve: bool,
+                  afterwards: Callable[[], None], serving: Callable[[], None]) -> None:
+    """The probes measure for `duration_s` (Ctrl-C ends that early), then `afterwards` runs.
+    Without `serve` the probes stop and deliver everything first; with it they go on
+    measuring, and everything runs until Ctrl-C."""
+    loop = asyncio.get_running_loop()
+    interrupted = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, interrupted.set)
+    stop = asyncio.Event()
+    log = structlog.get_logger("netq.demo")
+    probes = [asyncio.create_task(Shown(config, log).run(stop)) for config in configs]
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(interrupted.wait(), duration_s)
+    Shown.showing = False
+    done = False
+    if serve and not interrupted.is_set():
+        await asyncio.to_thread(afterwards)  # the probes go on measuring meanwhile
+        done = True
+        serving()
+        await interrupted.wait()
+    stop.set()
+    await asyncio.gather(*probes)
+    for config in configs:
+        await final_upload(config)
+    if not done:
+        afterwards()

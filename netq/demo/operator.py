@@ -1,0 +1,96 @@
+"""The operator's side of the demo once the probes have measured: what reached the store,
+sample operator records imported as CSV, the quarter judged, and its public report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from netq.collector.compliance import deadline
+from netq.collector.compliance.quarter import MINSK, minsk_day
+from netq.demo.fleet import MINSK_1
+from netq.reports.cli import status_lines
+
+
+def summary(db: Path) -> None:
+    from sqlalchemy import text
+
+    from netq.collector.store import Store
+
+    store = Store.open(str(db))
+    with store.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT kind, ok, count(*) FROM results GROUP BY kind, ok ORDER BY kind, ok")).all()
+    store.close()
+    click.echo(f"\n{sum(n for _, _, n in rows)} records in the collector's store {db}:")
+    for kind, ok, n in rows:
+        click.echo(f"  {kind:<12} {'ok' if ok else 'failed':<6} {n}")
+
+
+def sample_records(now: datetime) -> dict[str, str]:
+    """A few operator records of each kind, dated in the quarter of `now` (Minsk time)."""
+    day = now.astimezone(MINSK).replace(hour=10, minute=0, second=0, microsecond=0)
+    first = day - timedelta(days=1) if day.day > 1 else day  # still this quarter
+
+    def at(offset: timedelta = timedelta()) -> str:
+        return f"{first + offset:%Y-%m-%d %H:%M:%S}"
+
+    calls = [f"demo-call-{i},{at()},{at(timedelta(seconds=40 * i))}" for i in range(1, 9)]
+    return {
+        "calls": "\n".join(["call_id,offered_at,answered_at", *calls,
+                            f"demo-call-9,{at()},"]) + "\n",  # 320 s and abandoned: late
+        "tickets": "ticket_id,connection_id,registered_at,restored_at,fault\n"
+                   f"demo-ticket-1,DEMO-0001,{at()},{at(timedelta(hours=5))},operator\n",
+        "contracts": "contract_id,connection_id,registered_on,promised_days,activated_on\n"
+                     f"demo-contract-1,DEMO-0001,{first:%Y-%m-%d},10,{first:%Y-%m-%d}\n",
+        "planned-works": "work_id,announced_at,starts_at,ends_at,nodes\n"
+                         f"demo-work-1,{at(timedelta(days=-2))},{at()},"
+                         f"{at(timedelta(hours=1))},{MINSK_1}\n",
+    }
+
+
+def judge_quarter(workdir: Path) -> None:
+    """Import the sample operator records as CSV, then judge the current quarter."""
+    from netq.collector.compliance.cli import table
+    from netq.collector.compliance.engine import compliance
+    from netq.collector.compliance.quarter import Quarter
+    from netq.collector.compliance.records import import_csv
+    from netq.collector.store import Store
+
+    now = datetime.now(UTC)
+    store = Store.open(str(workdir / "netq.db"))
+    click.echo("\nThe operator's records (sample CSV files, imported as an operator would):")
+    for kind, text in sample_records(now).items():
+        path = workdir / f"{kind}.csv"
+        path.write_text(text, "utf-8")
+        with path.open(encoding="utf-8", newline="") as lines:
+            result = import_csv(store.engine, kind, lines, str(path))
+        click.echo(f"  {kind:<14} {result.inserted + result.updated + result.unchanged} "
+                   f"stored, {len(result.rejected)} rejected")
+    quarter = Quarter.of(now)
+    click.echo(f"\nCompliance, {quarter} so far (netq compliance --quarter {quarter} "
+               f"--db {workdir / 'netq.db'}):")
+    for line in table(compliance(store, quarter)):
+        click.echo(f"  {line}")
+    write_report(store, quarter, workdir / "report")
+    store.close()
+
+
+def write_report(store: Any, quarter: Any, out: Path) -> None:
+    """The quarterly public report of the demo quarter, as an operator would publish it."""
+    from netq.reports import quarterly
+
+    context = quarterly.build(store, quarter)
+    formats = ["html", "pdf", "csv", "json"]
+    paths = quarterly.write(context, formats, out)
+    quarterly.record(store, context, tuple(formats))
+    click.echo(f"\nThe quarterly report (netq report quarterly --quarter {quarter} ...):")
+    for path in paths:
+        click.echo(f"  {path}")
+    click.echo("\nReports of ended quarters (netq report status):")
+    with store.engine.connect() as db:
+        for line in status_lines(deadline.status(db, minsk_day(datetime.now(UTC)))):
+            click.echo(f"  {line}")
