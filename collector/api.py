@@ -36,6 +36,7 @@ from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.metrics import CollectorMetrics
 from netq.collector.store import Store
 from netq.record import schema_text
+from netq.sdnotify import keep_alive
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_RECORDS = 5000
@@ -95,10 +96,11 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(every(compliance_every_s, refresh_compliance)) \
-            if compliance_every_s > 0 else None
+        tasks = [asyncio.create_task(keep_alive())]  # systemd: ready, then the watchdog
+        if compliance_every_s > 0:
+            tasks.append(asyncio.create_task(every(compliance_every_s, refresh_compliance)))
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -26,6 +26,7 @@ from netq.probe.probers import throughput
 from netq.probe.runner import measure
 from netq.probe.spool import Spool
 from netq.record import Identity, Outcome, Record, now
+from netq.sdnotify import keep_alive
 
 
 class Daemon:
@@ -142,12 +143,13 @@ class Daemon:
             uploader = Uploader(self.spool, upload.url, upload.secret(), upload.batch,
                                 upload.timeout, upload.max_backoff, self.metrics, self.log)
             tasks.append(asyncio.create_task(uploader.run(upload.every), name="upload"))
+        alive = asyncio.create_task(keep_alive(), name="watchdog")  # not a test loop
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
         # a test loop ends only by failing (the spool's disk full, say): stop the whole daemon
         # rather than run on without that test; systemd restarts it
         failed = [t for t in tasks if t.done() and not t.cancelled() and t.exception()]
-        for task in [stopping, *tasks]:
+        for task in [alive, stopping, *tasks]:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):

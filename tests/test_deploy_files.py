@@ -29,19 +29,36 @@ def test_the_example_collector_config_is_valid() -> None:
     assert settings.db == "/var/lib/netq-collector/netq.db"
 
 
-@pytest.mark.parametrize("unit", ["netq-probe.service", "netq-reflector.service",
-                                  "netq-collector.service",
-                                  "netq-iperf3@5201.service"])
-def test_systemd_units_verify_clean(tmp_path: Path, unit: str) -> None:
+UNITS = ["netq-probe.service", "netq-reflector.service", "netq-collector.service",
+         "netq-iperf3@5201.service"]
+
+
+def installed(unit: str, tmp_path: Path) -> Path:
+    """The unit as installed, but naming this checkout's netq, for systemd-analyze."""
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not on this machine")
     netq = str(Path(sys.executable).parent / "netq")
     source = ROOT / "systemd" / unit.replace("@5201", "@")
-    # the units name the installed path; point them at this checkout's netq to verify
     (tmp_path / unit).write_text(source.read_text().replace("/usr/local/bin/netq", netq))
+    return tmp_path / unit
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_systemd_units_verify_clean(tmp_path: Path, unit: str) -> None:
+    path = installed(unit, tmp_path)
     assert shutil.which("iperf3")
-    result = subprocess.run([analyze, "verify", str(tmp_path / unit)], capture_output=True,
+    result = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "", result.stderr
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_systemd_units_expose_little(tmp_path: Path, unit: str) -> None:
+    # systemd's own exposure score, 0 (locked down) to 10: "OK" is under 2; a unit running
+    # as root with default settings scores 9.6
+    path = installed(unit, tmp_path)
+    result = subprocess.run(["systemd-analyze", "security", "--offline=true",
+                             "--threshold=20", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-400:]
