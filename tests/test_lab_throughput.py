@@ -11,7 +11,10 @@ import pytest
 from tests.lab import L2_GOODPUT, NODE_IP, UNROUTED_IP, Lab
 
 pytestmark = pytest.mark.lab
-DURATION, OMIT, STREAMS = 8, 2, 4
+# the probe's defaults. iperf3 counts bytes when it reads them, so a receiver descheduled
+# for 0.2 s at the warm-up's end moves 0.2 s of bytes into the measured window: over 10 s
+# that is the 2 % the ceiling below allows (seen once under CI load at 8 s: +2.8 %)
+DURATION, OMIT, STREAMS = 10, 2, 4
 
 
 @pytest.fixture
