@@ -107,9 +107,10 @@ def run_demo(duration_s: float, workdir: Path, serve: bool) -> None:
                 operator.judge_quarter(workdir)
 
             def serving() -> None:
+                # Debian's Prometheus serves its classic UI, where the alerts are
                 click.echo("\nServing: the probes go on measuring, the collector and "
                            "Prometheus stay up (URLs above; alerts at "
-                           f"{prometheus or '-'}/alerts). Stop with Ctrl-C.")
+                           f"{prometheus or '-'}/classic/alerts). Stop with Ctrl-C.")
 
             asyncio.run(live.measure(configs, duration_s, serve, afterwards, serving))
     click.echo("\nnetq demo: stopped; everything it wrote is under " + str(workdir))
