@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+import click
 import httpx
 
 from netq.demo.fleet import Line
@@ -113,6 +114,6 @@ def deliver(client: httpx.Client, url: str, token: str, records: list[dict[str, 
         response = client.post(f"{url}/api/v1/results", json=batch,
                                headers={"Authorization": f"Bearer {token}"})
         if response.status_code != 200:
-            raise RuntimeError(f"the collector refused the generated history: "
+            raise click.ClickException(f"the collector refused the generated history: "
                                f"{response.status_code} {response.text[:500]}")
         progress(len(batch))
