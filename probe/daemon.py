@@ -140,8 +140,7 @@ class Daemon:
         if upload is not None:
             from netq.probe.upload import Uploader  # httpx: only for probes that upload
 
-            uploader = Uploader(self.spool, upload.url, upload.secret(), upload.batch,
-                                upload.timeout, upload.max_backoff, self.metrics, self.log)
+            uploader = Uploader(self.spool, upload, self.metrics, self.log)
             tasks.append(asyncio.create_task(uploader.run(upload.every), name="upload"))
         alive = asyncio.create_task(keep_alive(), name="watchdog")  # not a test loop
         stopping = asyncio.create_task(stop.wait())

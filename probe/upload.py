@@ -16,6 +16,7 @@ import httpx
 from structlog.typing import FilteringBoundLogger
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponential
 
+from netq.probe.config import Upload
 from netq.probe.metrics import ProbeMetrics
 from netq.probe.spool import Spool
 
@@ -25,14 +26,14 @@ class UploadError(Exception):
 
 
 class Uploader:
-    def __init__(self, spool: Spool, url: str, token: str, batch: int, timeout_s: float,
-                 max_backoff_s: float, metrics: ProbeMetrics, log: FilteringBoundLogger) -> None:
+    def __init__(self, spool: Spool, upload: Upload, metrics: ProbeMetrics,
+                 log: FilteringBoundLogger) -> None:
         self.spool = spool
-        self.endpoint = url.rstrip("/") + "/api/v1/results"
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self.batch = batch
-        self.timeout_s = timeout_s
-        self.max_backoff_s = max_backoff_s
+        self.endpoint = upload.url.rstrip("/") + "/api/v1/results"
+        self.headers = {"Authorization": f"Bearer {upload.secret()}"}
+        self.batch = upload.batch
+        self.timeout_s = upload.timeout
+        self.max_backoff_s = upload.max_backoff
         self.metrics = metrics
         self.log = log
 

@@ -79,7 +79,7 @@ class Shown(Daemon):
 
     def keep(self, record: Any) -> None:
         super().keep(record)
-        if not Shown.showing:
+        if not self.showing:
             return
         doc = record.to_json()
         state = "ok " if doc["ok"] else "ERR"
@@ -96,8 +96,7 @@ async def final_upload(config: Config) -> None:
     upload = config.collector
     assert upload is not None
     spool = Spool(config.spool)
-    uploader = Uploader(spool, upload.url, upload.secret(), upload.batch, upload.timeout,
-                        upload.max_backoff,
+    uploader = Uploader(spool, upload,
                         ProbeMetrics(config.probe_id, config.connection_id, config.technology),
                         structlog.get_logger("netq.demo"))
     async with httpx.AsyncClient(timeout=upload.timeout) as client:
@@ -116,10 +115,12 @@ async def measure(configs: list[Config], duration_s: float, serve: bool,
         loop.add_signal_handler(sig, interrupted.set)
     stop = asyncio.Event()
     log = structlog.get_logger("netq.demo")
-    probes = [asyncio.create_task(Shown(config, log).run(stop)) for config in configs]
+    daemons = [Shown(config, log) for config in configs]
+    probes = [asyncio.create_task(daemon.run(stop)) for daemon in daemons]
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(interrupted.wait(), duration_s)
-    Shown.showing = False
+    for daemon in daemons:
+        daemon.showing = False
     done = False
     if serve and not interrupted.is_set():
         await asyncio.to_thread(afterwards)  # the probes go on measuring meanwhile
