@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import pg
+from tests import packaging, pg
 from tests.lab import Lab, missing_requirements
 
 
@@ -45,3 +45,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "netq.db")
     return pg.create_database(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(scope="session")
+def distributions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The sdist and the wheel of this checkout."""
+    return packaging.build_distributions(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def probe_env(tmp_path_factory: pytest.TempPathFactory,
+              distributions: tuple[Path, Path]) -> Path:
+    """`pip install netq` from the wheel: the probe box. Its bin directory."""
+    return packaging.virtualenv(tmp_path_factory.mktemp("venv") / "probe", str(distributions[1]))
+
+
+@pytest.fixture(scope="session")
+def full_env(tmp_path_factory: pytest.TempPathFactory,
+             distributions: tuple[Path, Path]) -> Path:
+    """`pip install 'netq[all]'` from the wheel: every role. Its bin directory."""
+    return packaging.virtualenv(tmp_path_factory.mktemp("venv") / "all",
+                                f"{distributions[1]}[all]")
