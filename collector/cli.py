@@ -10,20 +10,18 @@ from typing import Any
 
 import click
 
+from netq import progress
+
 DB_HELP = "SQLite path or postgresql:// URL (default: $NETQ_DB, else ./netq.db)"
 THRESHOLDS_HELP = "norms and method (default: $NETQ_THRESHOLDS, else the packaged one)"
 BATCH = 1000
 
 
 def open_store(db: str | None, thresholds_path: str | None = None) -> Any:
-    try:
-        from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
-        from netq.collector.compliance import thresholds
-        from netq.collector.store import Store
-    except ImportError:
-        raise click.ClickException("the collector needs its extra: pip install 'netq[collector]'")\
-            from None
+    from netq.collector.compliance import thresholds
+    from netq.collector.store import Store
 
     try:
         norms = thresholds.load(thresholds_path)
@@ -90,8 +88,7 @@ def import_results(path: Path, db: str | None) -> None:
 
     batch: list[tuple[int, Any]] = []
     size = path.stat().st_size
-    with path.open("rb") as lines, click.progressbar(length=size, label="importing",
-                                                     file=sys.stderr) as bar:
+    with path.open("rb") as lines, progress.bar(size, "importing") as bar:
         for number, raw in enumerate(lines, start=1):
             bar.update(len(raw))
             if not raw.strip():
@@ -151,7 +148,7 @@ def import_connections(path: Path, db: str | None) -> None:
     """Import the registry CSV; all of it, or nothing when any line is wrong."""
     from netq.collector.registry import parse
 
-    with path.open(encoding="utf-8-sig", newline="") as lines:
+    with progress.lines_of(path, "reading the registry") as lines:
         parsed = parse(lines, str(path))
     if parsed.errors:
         for error in parsed.errors:

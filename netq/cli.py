@@ -2,13 +2,57 @@
 
 from __future__ import annotations
 
+import re
+from importlib.metadata import PackageNotFoundError, requires
+from typing import Any
+
 import click
 
 from netq import __version__
 from netq.logging import configure
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def extra_providing(module: str) -> str | None:
+    """The extra of netq's package metadata that installs `module`, if any does."""
+    try:
+        requirements = requires("netq") or []
+    except PackageNotFoundError:
+        return None
+    wanted = module.split(".")[0].lower()
+    for requirement in requirements:
+        name = re.match(r"[A-Za-z0-9._-]+", requirement)
+        extra = re.search(r'extra == "(\w+)"', requirement)
+        if name and extra and extra[1] not in ("test", "all") and \
+                re.sub(r"[-.]", "_", name[0].lower()) == wanted:
+            return extra[1]
+    return None
+
+
+class Netq(click.Group):
+    """The roles share one command; a role whose extra is not installed says which it is."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:
+            extra = extra_providing(exc.name or "")
+            if extra is None:
+                raise
+            raise click.ClickException(
+                f"this command needs {exc.name}, from netq's {extra} extra: "
+                f"pip install 'netq[{extra}]' (the Debian package netq-server has every "
+                "extra)") from None
+
+
+EPILOG = """Exit status: 0 when the command did what it was asked; 1 when it ran and something
+failed, said on stderr (a test that did not succeed, rows or records rejected, a report that
+is late, a file or store that cannot be used); 2 when the command line is wrong. Long work
+shows its progress on stderr when that is a terminal. Documentation: docs/ in the repository,
+/usr/share/doc/netq-probe/ and /usr/share/doc/netq-server/ with the Debian packages."""
+
+
+@click.group(cls=Netq, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="netq")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]), envvar="NETQ_LOG_LEVEL")
