@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from netq import progress
 from netq.collector.cli import DB_HELP, THRESHOLDS_HELP, open_store
 from netq.collector.compliance.cli import quarter_option
 
@@ -39,20 +40,19 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
               profile: str | None, pseudonym_key_file: Path | None, db: str | None,
               thresholds_path: str | None) -> None:
     """Write the quarter's report: the public table, method and sample, pictures, deadline."""
-    try:
-        from netq.reports import quarterly as builder
-    except ImportError as exc:
-        raise click.ClickException(f"the report needs its extra: pip install 'netq[report]' "
-                                   f"({exc.name} is missing)") from None
     from netq.collector.compliance.thresholds import ThresholdsError
+    from netq.reports import quarterly as builder
 
     store = open_store(db, thresholds_path)
     try:
-        context = builder.build(store, quarter, profile, lang)
+        with progress.step(f"judging {quarter} and drawing its charts"):
+            context = builder.build(store, quarter, profile, lang)
     except ThresholdsError as exc:
         raise click.ClickException(str(exc)) from None
     key = pseudonym_key_file.read_bytes() if pseudonym_key_file else None
-    for path in builder.write(context, list(dict.fromkeys(formats)), out, key):
+    with progress.step(f"writing {', '.join(dict.fromkeys(formats))}"):
+        written = builder.write(context, list(dict.fromkeys(formats)), out, key)
+    for path in written:
         click.echo(path)
     builder.record(store, context, formats)
 

@@ -3,7 +3,10 @@ to fix on stderr, non-zero exits."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
 import subprocess
 import sys
 
@@ -64,3 +67,42 @@ def test_a_missing_config_file_is_a_clear_error() -> None:
     result = netq("probe", "run", "--config", "/nonexistent/probe.yaml")
     assert result.returncode == 1
     assert "cannot read the probe configuration /nonexistent/probe.yaml" in result.stderr
+
+
+def test_the_exit_status_is_documented_in_help() -> None:
+    result = netq("--help")
+    assert "Exit status: 0 when" in result.stdout
+    assert "2 when the command line is wrong" in result.stdout.replace("\n", " ")
+
+
+REGISTRY = ("connection_id,service,technology,tariff_down_kbps,tariff_up_kbps,region,node,"
+            "profile,effective_from\n") + "".join(
+    f"C-{i},fixed,pon,100000,50000,г. Минск,Минск-узел-01,com645,\n" for i in range(2000))
+
+
+def test_an_import_shows_progress_on_a_terminal(tmp_path) -> None:
+    (tmp_path / "connections.csv").write_text(REGISTRY)
+    primary, secondary = pty.openpty()
+    with os.fdopen(primary, "rb", buffering=0) as terminal:
+        result = subprocess.run(
+            [sys.executable, "-m", "netq", "connections", "import",
+             str(tmp_path / "connections.csv"), "--db", str(tmp_path / "netq.db")],
+            stdout=subprocess.PIPE, stderr=secondary, text=True, timeout=60)
+        os.close(secondary)
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once the writer is gone
+            while chunk := terminal.read(4096):
+                shown += chunk
+    assert result.returncode == 0
+    assert b"reading the registry" in shown
+    assert b"100%" in shown
+    assert result.stdout == "2000 inserted, 0 updated, 0 unchanged\n"
+
+
+def test_an_import_is_silent_when_nobody_watches(tmp_path) -> None:
+    (tmp_path / "connections.csv").write_text(REGISTRY)
+    result = netq("connections", "import", str(tmp_path / "connections.csv"), "--db",
+                  str(tmp_path / "netq.db"))
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert result.stdout == "2000 inserted, 0 updated, 0 unchanged\n"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
+from netq import progress
 from netq.collector.cli import DB_HELP, THRESHOLDS_HELP, open_store
 
 
@@ -49,7 +51,8 @@ def compliance(ctx: click.Context, quarter: Any, profile: str | None, breakdown:
 
     store = open_store(db, thresholds_path)
     try:
-        document = compute(store, quarter, profile, breakdown)  # type: ignore[arg-type]
+        with progress.step(f"judging {quarter}"):
+            document = compute(store, quarter, profile, breakdown)  # type: ignore[arg-type]
     except ThresholdsError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -112,7 +115,7 @@ def import_records(kind: str, path: str, db: str | None) -> None:
     from netq.collector.compliance.records import KINDS, import_csv
 
     store = open_store(db)
-    with open(path, encoding="utf-8-sig", newline="") as lines:
+    with progress.lines_of(Path(path), f"importing {kind}") as lines:
         summary = import_csv(store.engine, kind, lines, path)
     for problem in summary.rejected[:100]:
         click.echo(problem, err=True)

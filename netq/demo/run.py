@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 import httpx
 
+from netq import progress
 from netq.collector.compliance.quarter import Quarter, minsk_midnight
 from netq.demo import history, live, operator
 from netq.demo.fleet import FLEET, LIVE
@@ -54,8 +55,7 @@ def load_history(url: str, tokens: dict[str, str], now: datetime) -> None:
     click.echo(f"\nThe quarter so far, generated: {total:,} records of {len(FLEET)} "
                f"connections since {first_day} (a fortnight before the quarter), delivered "
                "through the ingest API")
-    with click.progressbar(length=total, label="  delivering", show_pos=True) as bar, \
-            httpx.Client(timeout=120) as client:
+    with progress.bar(total, "  delivering") as bar, httpx.Client(timeout=120) as client:
         for probe_id, records in batches:
             history.deliver(client, url, tokens[probe_id], records, bar.update)
 
