@@ -9,7 +9,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.packaging import isolated_env
 from tests.test_grafana import DASHBOARDS, expressions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,11 +54,13 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+def demo(tmp_path_factory: pytest.TempPathFactory, full_env: Path) -> Iterator[Demo]:
+    """The demo from the installed wheel, its alert rules the wheel's own."""
     workdir = tmp_path_factory.mktemp("demo")
     process = subprocess.Popen(
-        [sys.executable, "-m", "netq", "demo", "--duration", "15", "--serve", "--workdir",
-         str(workdir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [str(full_env / "netq"), "demo", "--duration", "15", "--serve", "--workdir",
+         str(workdir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=isolated_env())
     output = []
     assert process.stdout is not None
     for line in process.stdout:  # until the demo says it is serving
