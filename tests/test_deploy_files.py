@@ -14,10 +14,18 @@ from netq.probe.config import load
 ROOT = Path(__file__).parent.parent
 
 
-def test_the_example_probe_config_is_valid() -> None:
-    config = load(ROOT / "examples" / "probe.yaml")
+def test_the_example_probe_config_is_valid(tmp_path: Path) -> None:
+    # as installed, once the operator has put the probe's token in place
+    (tmp_path / "probe.token").write_text("t" * 43 + "\n")
+    text = (ROOT / "examples" / "probe.yaml").read_text()
+    assert "token_file: /etc/netq/probe.token" in text
+    (tmp_path / "probe.yaml").write_text(text.replace("/etc/netq/probe.token",
+                                                      str(tmp_path / "probe.token")))
+    config = load(tmp_path / "probe.yaml")
     assert {t.kind for t in config.tests} == {"availability", "latency", "throughput", "attempt"}
     assert config.cross_traffic is not None
+    assert config.collector is not None
+    assert config.collector.secret() == "t" * 43
 
 
 def test_the_example_collector_config_is_valid() -> None:
@@ -26,7 +34,7 @@ def test_the_example_collector_config_is_valid() -> None:
     from netq.collector.settings import Settings
 
     settings = Settings(**yaml.safe_load((ROOT / "examples" / "collector.yaml").read_text()))
-    assert settings.db == "/var/lib/netq-collector/netq.db"
+    assert settings.db == "/var/lib/netq/collector/netq.db"  # the unit's state directory
 
 
 UNITS = ["netq-probe.service", "netq-reflector.service", "netq-collector.service",
@@ -40,7 +48,7 @@ def installed(unit: str, tmp_path: Path) -> Path:
         pytest.skip("systemd-analyze is not on this machine")
     netq = str(Path(sys.executable).parent / "netq")
     source = ROOT / "systemd" / unit.replace("@5201", "@")
-    (tmp_path / unit).write_text(source.read_text().replace("/usr/local/bin/netq", netq))
+    (tmp_path / unit).write_text(source.read_text().replace("/usr/bin/netq", netq))
     return tmp_path / unit
 
 

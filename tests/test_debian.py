@@ -1,0 +1,185 @@
+"""The Debian packages as an operator gets them: built from this checkout by scripts/build-debs,
+checked by lintian, installed on a clean Debian root, used, removed and purged.
+
+The tests of this module run in order: install the probe, add the server, run the loop, remove,
+purge; each stage starts from what the one before left."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from netq.collector.compliance.quarter import Quarter
+from tests import debian
+from tests.packaging import HEAVY, ROOT, VERSION
+
+pytestmark = pytest.mark.skipif(debian.missing_requirements() is not None,
+                                reason=str(debian.missing_requirements()))
+PACKAGES = ("netq-probe", "netq-server")
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[debian.DebianRoot]:
+    made = debian.DebianRoot(tmp_path_factory.mktemp("debian") / "root")
+    yield made
+    made.remove()
+
+
+@pytest.fixture(scope="module")
+def debs(root: debian.DebianRoot, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The two packages, built by the README's command while debootstrap makes the root."""
+    out = tmp_path_factory.mktemp("debs")
+    started = time.monotonic()
+    built = subprocess.run([str(ROOT / "scripts" / "build-debs"), str(out)],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    print(f"\nscripts/build-debs: {time.monotonic() - started:.0f} s")
+    return {name: next(out.glob(f"{name}_{VERSION}_*.deb")) for name in PACKAGES}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_the_debian_version_is_the_package_version() -> None:
+    first = (ROOT / "debian" / "changelog").read_text().splitlines()[0]
+    assert first.startswith(f"netq ({VERSION})"), first
+    assert f"## {VERSION}" in (ROOT / "CHANGELOG.md").read_text()
+
+
+def test_lintian_reports_no_errors(debs: dict[str, Path]) -> None:
+    result = subprocess.run(["lintian", "--tag-display-limit", "0", *map(str, debs.values())],
+                            capture_output=True, text=True)
+    tags = [line for line in result.stdout.splitlines() if re.match(r"[EWIXPO]: ", line)]
+    print("\nlintian:", dict(Counter(" ".join(t.split()[:3]) for t in tags)))
+    errors = [t for t in tags if t.startswith("E: ")]
+    assert not errors, "\n".join(errors)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_probe_package_installs_on_a_clean_debian_and_measures(
+        root: debian.DebianRoot, debs: dict[str, Path]) -> None:
+    shutil.copy(debs["netq-probe"], root.file("/tmp"))
+    root.run("apt-get", "update", "-qq")
+    root.run("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq",
+             "--no-install-recommends", f"/tmp/{debs['netq-probe'].name}")
+
+    assert root.run("netq", "--version").stdout.strip() == f"netq, version {VERSION}"
+    assert root.run("sh", "-c", "command -v netq").stdout.strip() == "/usr/bin/netq"
+    assert root.run("getent", "passwd", "netq").stdout.split(":")[5] == "/var/lib/netq"
+    conffiles = root.run("dpkg-query", "-W", "-f=${Conffiles}", "netq-probe").stdout
+    assert "/etc/netq/probe.yaml" in conffiles
+    assert (root.run("stat", "-c", "%U %a", "/var/lib/netq/probe").stdout.strip()
+            == "netq 750")
+    wants = root.file("/etc/systemd/system/multi-user.target.wants")
+    assert (wants / "netq-probe.service").is_symlink()  # enabled, started once configured
+    assert not (wants / "netq-reflector.service").exists()  # a node's, enabled by hand
+    assert root.file("/lib/systemd/system/netq-iperf3@.service").exists()
+    # lean: the probe's environment holds none of the collector's or the report's libraries
+    installed = root.run("/usr/lib/netq-probe/bin/python", "-c",
+                         "from importlib.metadata import distributions as d; "
+                         "print('\\n'.join(x.metadata['Name'].lower() for x in d()))").stdout
+    assert not set(installed.split()) & HEAVY
+
+    measured = root.run("netq", "probe", "measure", "latency", "--target", "127.0.0.1",
+                        "--count", "3", "--interval", "0.05", "--json")
+    assert '"received": 3' in measured.stdout
+
+
+def test_the_server_package_installs_beside_it_and_the_whole_loop_runs(
+        root: debian.DebianRoot, debs: dict[str, Path]) -> None:
+    shutil.copy(debs["netq-server"], root.file("/tmp"))
+    root.run("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq",
+             "--no-install-recommends", f"/tmp/{debs['netq-server'].name}")
+    # the server's environment holds every command, so it is the one on the PATH
+    assert root.run("readlink", "-f", "/usr/bin/netq").stdout.strip() == \
+        "/usr/lib/netq-server/bin/netq"
+    assert root.file("/usr/share/netq/prometheus/netq.rules.yml").exists()
+
+    db = "/var/lib/netq/collector/netq.db"  # as /etc/netq/collector.yaml says
+    root.file("/tmp/connections.csv").write_text(
+        "connection_id,service,technology,tariff_down_kbps,tariff_up_kbps,region,node,profile,"
+        "effective_from\nC-1,fixed,pon,100000,50000,г. Минск,Минск-узел-01,com645,\n")
+    root.run("netq", "connections", "import", "/tmp/connections.csv", "--db", db, user="netq")
+    token = root.run("netq", "collector", "token", "create", "--probe-id", "p-1",
+                     "--connection", "C-1", "--db", db, user="netq").stdout.strip()
+    root.file("/etc/netq/probe.token").write_text(token + "\n")
+    root.run("chgrp", "netq", "/etc/netq/probe.token")
+    root.file("/etc/netq/probe.token").chmod(0o640)
+
+    collector_port, reflector_port, metrics_port = free_port(), free_port(), free_port()
+    root.file("/etc/netq/probe.yaml").write_text(
+        "probe_id: p-1\nconnection_id: C-1\ntechnology: pon\ntariff_down_kbps: 100000\n"
+        "tariff_up_kbps: 50000\nspool: /var/lib/netq/probe/spool.db\n"
+        f"metrics_listen: 127.0.0.1:{metrics_port}\n"
+        f"collector: {{url: 'http://127.0.0.1:{collector_port}', "
+        "token_file: /etc/netq/probe.token, every: 1}\n"
+        f"tests: [{{kind: latency, every: 2s, target: '127.0.0.1:{reflector_port}', "
+        "method: udp, count: 5, interval: 0.05}]\n")
+    # the units' own command lines, as the units' user
+    services = [
+        root.popen("netq", "collector", "serve", "--config", "/etc/netq/collector.yaml",
+                   "--listen", f"127.0.0.1:{collector_port}", user="netq",
+                   stderr=subprocess.PIPE),
+        root.popen("netq", "reflector", "serve", "--listen", f"127.0.0.1:{reflector_port}",
+                   user="netq", stderr=subprocess.PIPE),
+        root.popen("netq", "probe", "run", "--config", "/etc/netq/probe.yaml", user="netq",
+                   stderr=subprocess.PIPE),
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        accepted = 0.0
+        while accepted < 2:
+            assert time.monotonic() < deadline, "the probe's results never reached the collector"
+            assert all(s.poll() is None for s in services), [s.communicate()[1][-2000:]
+                                                              for s in services if s.poll()]
+            time.sleep(1)
+            try:
+                metrics = httpx.get(f"http://127.0.0.1:{collector_port}/metrics").text
+            except httpx.TransportError:
+                continue
+            found = re.search(r'netq_collector_records_total\{outcome="accepted"\} (\S+)', metrics)
+            accepted = float(found.group(1)) if found else 0.0
+    finally:
+        for service in services:
+            service.terminate()
+            service.communicate(timeout=30)
+
+    quarter = str(Quarter.of(datetime.now(UTC)))
+    written = root.run("netq", "report", "quarterly", "--quarter", quarter, "--format", "pdf",
+                       "--out", "/tmp/report", "--db", db, user="netq")
+    pdf = root.file(written.stdout.split()[0])
+    assert pdf.read_bytes().startswith(b"%PDF"), written.stderr
+
+
+def test_removing_keeps_configuration_and_data_and_purging_deletes_them(
+        root: debian.DebianRoot) -> None:
+    root.run("dpkg", "-r", *PACKAGES)
+    assert not root.file("/usr/bin/netq").exists()
+    assert not root.file("/usr/lib/netq-probe").exists()
+    for kept in ("/etc/netq/probe.yaml", "/etc/netq/collector.yaml", "/etc/netq/probe.token",
+                 "/var/lib/netq/collector/netq.db", "/var/lib/netq/probe/spool.db"):
+        assert root.file(kept).exists(), kept
+    # purging one package leaves the other's configuration and data
+    root.run("dpkg", "-P", "netq-server")
+    assert not root.file("/var/lib/netq/collector").exists()
+    assert not root.file("/etc/netq/collector.yaml").exists()
+    assert root.file("/var/lib/netq/probe/spool.db").exists()
+    assert root.file("/etc/netq/probe.yaml").exists()
+    root.run("dpkg", "-P", "netq-probe")
+    assert not root.file("/etc/netq").exists()
+    assert not root.file("/var/lib/netq").exists()
+    assert not root.file("/etc/systemd/system/multi-user.target.wants/netq-probe.service"
+                         ).exists()
