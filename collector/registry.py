@@ -1,4 +1,4 @@
-"""The connections registry CSV (DESIGN.md): parsed and checked line by line.
+"""The connections registry CSV (docs/design.md): parsed and checked line by line.
 
 One bad line rejects the whole file, with every bad line named: a registry half imported
 would judge some connections against the wrong tariff.

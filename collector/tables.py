@@ -23,8 +23,8 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-# One row per connection per tariff period (DESIGN.md's registry); effective_from is a date
-# in Europe/Minsk, FIRST_PERIOD for "since the start".
+# One row per connection per tariff period (docs/design.md, the connections CSV);
+# effective_from is a date in Europe/Minsk, FIRST_PERIOD for "since the start".
 connections = Table(
     "connections", metadata,
     Column("connection_id", String(128), primary_key=True),

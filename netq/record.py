@@ -1,4 +1,4 @@
-"""The result record, wire format v1 (DESIGN.md): one JSON object per test.
+"""The result record, wire format v1 (docs/design.md): one JSON object per test.
 
 The probe builds records here; the collector validates them against
 ``schema/result-v1.schema.json``. Both read the same constants.
@@ -23,7 +23,7 @@ def schema_text() -> str:
 
 
 def rfc3339(moment: datetime) -> str:
-    """UTC, millisecond precision, explicit offset: what DESIGN.md asks for on the wire."""
+    """UTC, millisecond precision, explicit offset: what docs/design.md asks for on the wire."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 

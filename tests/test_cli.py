@@ -1,4 +1,4 @@
-"""The command line contract of DESIGN.md: one JSON document on stdout, errors that say what
+"""The command line contract of docs/design.md: one JSON document on stdout, errors that say what
 to fix on stderr, non-zero exits."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`netq compliance` on the command line: the JSON contract of DESIGN.md, the evidence, and a
+"""`netq compliance` on the command line: the JSON contract of docs/design.md, the evidence, and a
 thresholds file that cannot be used."""
 
 from __future__ import annotations

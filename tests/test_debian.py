@@ -164,6 +164,15 @@ def test_the_server_package_installs_beside_it_and_the_whole_loop_runs(
     assert pdf.read_bytes().startswith(b"%PDF"), written.stderr
 
 
+def test_an_upgrade_keeps_the_configuration_the_operator_changed(
+        root: debian.DebianRoot, debs: dict[str, Path]) -> None:
+    changed = root.file("/etc/netq/probe.yaml").read_text()
+    # the same version again runs every maintainer script on their upgrade path
+    root.run("dpkg", "-i", *(f"/tmp/{deb.name}" for deb in debs.values()))
+    assert root.file("/etc/netq/probe.yaml").read_text() == changed
+    assert root.run("netq", "--version").stdout.strip() == f"netq, version {VERSION}"
+
+
 def test_removing_keeps_configuration_and_data_and_purging_deletes_them(
         root: debian.DebianRoot) -> None:
     root.run("dpkg", "-r", *PACKAGES)

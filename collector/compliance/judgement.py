@@ -3,7 +3,7 @@
 The same function feeds the daily rollups at ingest and lists the evidence behind a figure
 (`netq compliance explain`), so the two can never disagree.
 
-What counts (INDICATORS.md, "How netq measures"):
+What counts (docs/method.md):
 - a record with an `exclusion` is counted by its reason and never judged;
 - latency: a session of at least `latency_packets_min` packets; it meets the delay norm when
   its mean round trip is within the limit (a session with no reply at all does not), the loss
