@@ -55,12 +55,13 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, full_env: Path) -> Iterator[Demo]:
-    """The demo from the installed wheel, its alert rules the wheel's own."""
+    """The demo from the installed wheel, its alert rules the wheel's own; run from the
+    checkout's top directory, whose netq/ folder must not shadow the installed package."""
     workdir = tmp_path_factory.mktemp("demo")
     process = subprocess.Popen(
         [str(full_env / "netq"), "demo", "--duration", "15", "--serve", "--workdir",
          str(workdir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=isolated_env())
+        env=isolated_env(), cwd=ROOT)
     output = []
     assert process.stdout is not None
     for line in process.stdout:  # until the demo says it is serving

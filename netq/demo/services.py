@@ -17,6 +17,10 @@ import click
 import httpx
 import yaml
 
+# this netq, whatever the working directory holds: -P keeps a `netq` folder there (a source
+# checkout, say) from shadowing the installed package
+NETQ = ("-P", "-m", "netq")
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -77,7 +81,7 @@ def node_servers(iperf3_ports: list[int], reflector_port: int, log: Path) -> Ite
                                    "(scripts/setup does it)")
     iperf3 = [["iperf3", "--server", "--bind", "127.0.0.1", "--port", str(port)]
               for port in iperf3_ports]
-    reflector = [sys.executable, "-m", "netq", "reflector", "serve", "--listen",
+    reflector = [sys.executable, *NETQ, "reflector", "serve", "--listen",
                  f"127.0.0.1:{reflector_port}"]
     with processes(*iperf3, reflector, log=log):
         for port in iperf3_ports:
@@ -93,7 +97,7 @@ def collector_server(db: Path, port: int, workdir: Path) -> Iterator[str]:
     config = workdir / "collector.yaml"
     config.write_text(yaml.safe_dump({"db": str(db), "listen": f"127.0.0.1:{port}",
                                       "compliance_every": 10}))
-    with processes([sys.executable, "-m", "netq", "collector", "serve", "--config",
+    with processes([sys.executable, *NETQ, "collector", "serve", "--config",
                     str(config)], log=workdir / "collector.log"):
         url = f"http://127.0.0.1:{port}"
         wait_ready(f"{url}/healthz")
