@@ -1,0 +1,73 @@
+"""Speed through a shaped link with the probe's CPU idle, then busy: how far the reading moves.
+
+    .venv/bin/python bench/speed_on_busy_probe.py --runs 10      (as root: the lab)
+
+The link is shaped with tc tbf at 10 Mbit/s, so the true TCP goodput is 10 × 1448/1514 =
+9.564 Mbit/s whatever the probe does. "Busy" runs one spinning process per core, at the
+probe's own priority, for the whole test: the probe's receiver competes for the CPU as on a
+small, loaded probe box. Prints each condition's readings against the goodput ceiling, the
+idle runs being the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.lab import L2_GOODPUT, NODE_IP, built_lab
+
+RATE_MBIT, DURATION, OMIT, STREAMS = 10, 10, 2, 4
+
+
+@contextlib.contextmanager
+def busy_cpu() -> Iterator[None]:
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(os.cpu_count() or 1)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    runs = parser.parse_args().runs
+    ceiling = RATE_MBIT * L2_GOODPUT
+    print(f"tbf {RATE_MBIT} Mbit/s down, goodput ceiling {ceiling:.3f} Mbit/s, "
+          f"{DURATION} s measured after {OMIT} s, {STREAMS} streams, {runs} runs each\n")
+    print("| probe CPU | runs | median Mbit/s | max Mbit/s | median vs ceiling "
+          "| max vs ceiling | runs over ceiling +2 % |")
+    print("|---|---|---|---|---|---|---|")
+    medians = {}
+    with built_lab(Path(tempfile.mkdtemp(prefix="netq-busy-"))) as lab:
+        lab.shape(RATE_MBIT)
+        for condition in ("idle", "busy"):
+            readings = []
+            for _ in range(runs):
+                with busy_cpu() if condition == "busy" else contextlib.nullcontext():
+                    record = lab.probe("throughput", "--target", f"{NODE_IP}:5201",
+                                       "--direction", "down", "--duration", str(DURATION),
+                                       "--omit", str(OMIT), "--streams", str(STREAMS))
+                readings.append(record["metrics"]["bits_per_second"] / 1e6)
+            medians[condition] = statistics.median(readings)
+            over = sum(r > ceiling * 1.02 for r in readings)
+            print(f"| {condition} | {runs} | {medians[condition]:.3f} | {max(readings):.3f} "
+                  f"| {medians[condition] / ceiling - 1:+.2%} | {max(readings) / ceiling - 1:+.2%} "
+                  f"| {over} |")
+    print(f"\nbusy / idle median: {medians['busy'] / medians['idle']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
