@@ -87,6 +87,10 @@ def test_the_probe_package_installs_on_a_clean_debian_and_measures(
     assert (wants / "netq-probe.service").is_symlink()  # enabled, started once configured
     assert not (wants / "netq-reflector.service").exists()  # a node's, enabled by hand
     assert root.file("/lib/systemd/system/netq-iperf3@.service").exists()
+    # the documents the units and the README point at
+    assert root.file("/usr/share/doc/netq-probe/docs/operations.md").exists()
+    assert "file:/usr/share/doc/netq-probe/docs/operations.md" in root.file(
+        "/lib/systemd/system/netq-probe.service").read_text()
     # lean: the probe's environment holds none of the collector's or the report's libraries
     installed = root.run("/usr/lib/netq-probe/bin/python", "-c",
                          "from importlib.metadata import distributions as d; "
