@@ -32,6 +32,21 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_bound(port: int, process: subprocess.Popen[str]) -> None:
+    """Until `process` holds UDP `port` (binding it ourselves fails), so no packet goes out
+    before the server listens."""
+    deadline = time.monotonic() + 30
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return
+        assert process.poll() is None, process.communicate()[1]
+        assert time.monotonic() < deadline, f"nothing bound UDP {port}"
+        time.sleep(0.05)
+
+
 def test_the_wheel_holds_every_module_and_data_file_of_the_checkout(
         distributions: tuple[Path, Path]) -> None:
     sdist, wheel = distributions
@@ -109,6 +124,7 @@ def test_the_reflector_and_the_daemon_start_on_the_probe_install(probe_env: Path
                                str(config)], env=packaging.isolated_env(),
                               stderr=subprocess.PIPE, text=True)
     try:
+        wait_until_bound(port, reflector)
         measured = netq(probe_env, "probe", "measure", "latency", "--method", "udp",
                         "--target", f"127.0.0.1:{port}", "--count", "3", "--interval", "0.05",
                         "--json")
