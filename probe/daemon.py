@@ -8,9 +8,9 @@ a daily pattern. Speed tests never overlap on one probe: they would measure each
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import signal
+from typing import Any
 
 import structlog
 from prometheus_client import start_http_server
@@ -148,17 +148,27 @@ class Daemon:
         # a test loop ends only by failing (the spool's disk full, say): stop the whole daemon
         # rather than run on without that test; systemd restarts it
         failed = [t for t in tasks if t.done() and not t.cancelled() and t.exception()]
-        for task in [alive, stopping, *tasks]:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancelled([alive, stopping, *tasks])
         self.spool.close()
         for task in failed:
             self.log.error("test_loop_failed", task=task.get_name(), exc_info=task.exception())
         self.log.info("probe_stopped")
         if failed:
             raise SystemExit(1)
+
+
+async def cancelled(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel until every task has ended. A cancellation can be swallowed (asyncio.wait_for
+    of Python 3.11 loses one that arrives as its awaitable completes), and a test loop that
+    swallows it would keep measuring after SIGTERM."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1)
+    for task in tasks:  # retrieved, so that asyncio does not report them as lost
+        if not task.cancelled():
+            task.exception()
 
 
 async def run_forever(config: Config) -> None:

@@ -47,7 +47,8 @@ class EchoSession:
             except OSError as exc:  # no route, link down: the packet is lost, not the session
                 self.send_errors.append(exc.strerror or str(exc))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._all_in.wait(), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):
+                await self._all_in.wait()
 
     def metrics(self, method: str) -> dict[str, Any]:
         ordered = [self.rtt_s[seq] * 1000 for seq in sorted(self.rtt_s)]

@@ -118,7 +118,8 @@ async def measure(configs: list[Config], duration_s: float, serve: bool,
     daemons = [Shown(config, log) for config in configs]
     probes = [asyncio.create_task(daemon.run(stop)) for daemon in daemons]
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(interrupted.wait(), duration_s)
+        async with asyncio.timeout(duration_s):
+            await interrupted.wait()
     for daemon in daemons:
         daemon.showing = False
     done = False

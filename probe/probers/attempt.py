@@ -48,8 +48,8 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
     loop = asyncio.get_running_loop()
     start = time.perf_counter()
     try:
-        infos = await asyncio.wait_for(
-            loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), params.timeout)
+        async with asyncio.timeout(params.timeout):
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, TimeoutError) as exc:
         reason = exc.strerror if isinstance(exc, socket.gaierror) else "timed out"
         return result("dns", f"DNS: cannot resolve {host}: {reason}")
@@ -58,7 +58,8 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
     address = infos[0][4][0]
     start = time.perf_counter()
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), params.timeout)
+        async with asyncio.timeout(params.timeout):
+            _, writer = await asyncio.open_connection(address, port)
     except (OSError, TimeoutError) as exc:
         reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else "timed out"
         return result("tcp", f"TCP: cannot connect to {address}:{port}: {reason}")

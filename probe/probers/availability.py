@@ -39,7 +39,8 @@ async def icmp_answers(host: str, params: Params) -> bool:
 
 async def tcp_answers(host: str, port: int, wait_s: float) -> bool:
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), wait_s)
+        async with asyncio.timeout(wait_s):
+            _, writer = await asyncio.open_connection(host, port)
     except ConnectionRefusedError:
         return True  # a reset came back over the path
     except (OSError, TimeoutError):

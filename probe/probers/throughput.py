@@ -69,7 +69,8 @@ async def run_iperf3(argv: list[str], hard_timeout: float) -> Run:
         *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), hard_timeout)
+        async with asyncio.timeout(hard_timeout):
+            stdout, stderr = await process.communicate()
     except asyncio.CancelledError:  # the daemon is stopping: leave no iperf3 behind
         with contextlib.suppress(ProcessLookupError):
             process.kill()
