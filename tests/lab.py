@@ -139,7 +139,12 @@ class Lab:
         wait_for(lambda: self.listening(self.sub, "udp", 16161), "snmpd")
 
     def start_iperf3(self, port: int) -> subprocess.Popen[bytes]:
-        return self.spawn(self.node, "iperf3", "--server", "--bind", NODE_IP, "--port", str(port))
+        """The operator's measurement server, a box of its own in the field. Here it shares two
+        cores with the suite, and a server descheduled at the warm-up's end reads its buffered
+        bytes into the measured window; real-time priority keeps that ground truth steady. The
+        probe keeps normal priority: its own receiver stalls stay in what the tests see."""
+        return self.spawn(self.node, "chrt", "--fifo", "50", "iperf3", "--server", "--bind",
+                          NODE_IP, "--port", str(port))
 
     def teardown(self) -> None:
         for process in self.processes:
