@@ -1,12 +1,14 @@
 """Speed through a shaped link with the probe's CPU idle, then busy: how far the reading moves.
 
-    .venv/bin/python bench/speed_on_busy_probe.py --runs 10      (as root: the lab)
+    .venv/bin/python bench/speed_on_busy_probe.py --runs 10 [--direction up]   (as root: the lab)
 
 The link is shaped with tc tbf at 10 Mbit/s, so the true TCP goodput is 10 × 1448/1514 =
 9.564 Mbit/s whatever the probe does. "Busy" runs one spinning process per core, at the
 probe's own priority, for the whole test: the probe's receiver competes for the CPU as on a
-small, loaded probe box. Prints each condition's readings against the goodput ceiling, the
-idle runs being the baseline.
+small, loaded probe box (in an upload the receiver is the lab's server, at real-time
+priority). Prints each condition's readings against the goodput ceiling, the idle runs being
+the baseline, then every run with the sender's retransmissions: a segment lost at the
+warm-up's end over-reads like a stall.
 """
 
 from __future__ import annotations
@@ -43,14 +45,17 @@ def busy_cpu() -> Iterator[None]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    runs = parser.parse_args().runs
+    parser.add_argument("--direction", choices=("down", "up"), default="down")
+    args = parser.parse_args()
+    runs, direction = args.runs, args.direction
     ceiling = RATE_MBIT * L2_GOODPUT
-    print(f"tbf {RATE_MBIT} Mbit/s down, goodput ceiling {ceiling:.3f} Mbit/s, "
+    print(f"tbf {RATE_MBIT} Mbit/s {direction}, goodput ceiling {ceiling:.3f} Mbit/s, "
           f"{DURATION} s measured after {OMIT} s, {STREAMS} streams, {runs} runs each\n")
     print("| probe CPU | runs | median Mbit/s | max Mbit/s | median vs ceiling "
           "| max vs ceiling | runs over ceiling +2 % |")
     print("|---|---|---|---|---|---|---|")
     medians = {}
+    every_run = []
     with built_lab(Path(tempfile.mkdtemp(prefix="netq-busy-"))) as lab:
         lab.shape(RATE_MBIT)
         for condition in ("idle", "busy"):
@@ -58,15 +63,19 @@ def main() -> None:
             for _ in range(runs):
                 with busy_cpu() if condition == "busy" else contextlib.nullcontext():
                     record = lab.probe("throughput", "--target", f"{NODE_IP}:5201",
-                                       "--direction", "down", "--duration", str(DURATION),
+                                       "--direction", direction, "--duration", str(DURATION),
                                        "--omit", str(OMIT), "--streams", str(STREAMS))
                 readings.append(record["metrics"]["bits_per_second"] / 1e6)
+                every_run.append((condition, readings[-1], record["metrics"]["retransmits"]))
             medians[condition] = statistics.median(readings)
             over = sum(r > ceiling * 1.02 for r in readings)
             print(f"| {condition} | {runs} | {medians[condition]:.3f} | {max(readings):.3f} "
                   f"| {medians[condition] / ceiling - 1:+.2%} | {max(readings) / ceiling - 1:+.2%} "
                   f"| {over} |")
-    print(f"\nbusy / idle median: {medians['busy'] / medians['idle']:.4f}")
+    print(f"\nbusy / idle median: {medians['busy'] / medians['idle']:.4f}\n")
+    print("| probe CPU | Mbit/s | vs ceiling | sender retransmits |\n|---|---|---|---|")
+    for condition, reading, retransmits in every_run:
+        print(f"| {condition} | {reading:.3f} | {reading / ceiling - 1:+.2%} | {retransmits} |")
 
 
 if __name__ == "__main__":
