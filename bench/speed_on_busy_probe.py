@@ -1,14 +1,16 @@
 """Speed through a shaped link with the probe's CPU idle, then busy: how far the reading moves.
 
-    .venv/bin/python bench/speed_on_busy_probe.py --runs 10 [--direction up]   (as root: the lab)
+    .venv/bin/python bench/speed_on_busy_probe.py --runs 10 [--direction up]
+        [--server-priority normal]                                  (as root: the lab)
 
 The link is shaped with tc tbf at 10 Mbit/s, so the true TCP goodput is 10 × 1448/1514 =
 9.564 Mbit/s whatever the probe does. "Busy" runs one spinning process per core, at the
 probe's own priority, for the whole test: the probe's receiver competes for the CPU as on a
-small, loaded probe box (in an upload the receiver is the lab's server, at real-time
-priority). Prints each condition's readings against the goodput ceiling, the idle runs being
-the baseline, then every run with the sender's retransmissions: a segment lost at the
-warm-up's end over-reads like a stall.
+small, loaded probe box. In an upload the receiver is the lab's server, at real-time
+priority unless --server-priority normal, which lets the spinners stall it too. Prints each
+condition's readings against the goodput ceiling, the idle runs being the baseline, then
+every run with the sender's retransmissions: a segment lost at the warm-up's end over-reads
+like a stall.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.lab import L2_GOODPUT, NODE_IP, built_lab
+from tests.lab import L2_GOODPUT, NODE_IP, built_lab, wait_for
 
 RATE_MBIT, DURATION, OMIT, STREAMS = 10, 10, 2, 4
 
@@ -46,11 +48,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--direction", choices=("down", "up"), default="down")
+    parser.add_argument("--server-priority", choices=("realtime", "normal"), default="realtime")
     args = parser.parse_args()
     runs, direction = args.runs, args.direction
     ceiling = RATE_MBIT * L2_GOODPUT
     print(f"tbf {RATE_MBIT} Mbit/s {direction}, goodput ceiling {ceiling:.3f} Mbit/s, "
-          f"{DURATION} s measured after {OMIT} s, {STREAMS} streams, {runs} runs each\n")
+          f"{DURATION} s measured after {OMIT} s, {STREAMS} streams, {runs} runs each, "
+          f"{args.server_priority} server\n")
     print("| probe CPU | runs | median Mbit/s | max Mbit/s | median vs ceiling "
           "| max vs ceiling | runs over ceiling +2 % |")
     print("|---|---|---|---|---|---|---|")
@@ -58,15 +62,20 @@ def main() -> None:
     every_run = []
     with built_lab(Path(tempfile.mkdtemp(prefix="netq-busy-"))) as lab:
         lab.shape(RATE_MBIT)
+        port = 5201
+        if args.server_priority == "normal":
+            port = 5203
+            lab.start_iperf3(port, realtime=False)
+            wait_for(lambda: lab.listening(lab.node, "tcp", port), f"iperf3 {port}")
         for condition in ("idle", "busy"):
-            readings = []
             for _ in range(runs):
                 with busy_cpu() if condition == "busy" else contextlib.nullcontext():
-                    record = lab.probe("throughput", "--target", f"{NODE_IP}:5201",
+                    record = lab.probe("throughput", "--target", f"{NODE_IP}:{port}",
                                        "--direction", direction, "--duration", str(DURATION),
                                        "--omit", str(OMIT), "--streams", str(STREAMS))
-                readings.append(record["metrics"]["bits_per_second"] / 1e6)
-                every_run.append((condition, readings[-1], record["metrics"]["retransmits"]))
+                every_run.append((condition, record["metrics"]["bits_per_second"] / 1e6,
+                                  record["metrics"]["retransmits"]))
+            readings = [reading for ran, reading, _ in every_run if ran == condition]
             medians[condition] = statistics.median(readings)
             over = sum(r > ceiling * 1.02 for r in readings)
             print(f"| {condition} | {runs} | {medians[condition]:.3f} | {max(readings):.3f} "

@@ -138,13 +138,14 @@ class Lab:
         wait_for(lambda: self.listening(self.node, "udp", 53), "dnsmasq")
         wait_for(lambda: self.listening(self.sub, "udp", 16161), "snmpd")
 
-    def start_iperf3(self, port: int) -> subprocess.Popen[bytes]:
+    def start_iperf3(self, port: int, realtime: bool = True) -> subprocess.Popen[bytes]:
         """The operator's measurement server, a box of its own in the field. Here it shares two
         cores with the suite, and a server descheduled at the warm-up's end reads its buffered
         bytes into the measured window; real-time priority keeps that ground truth steady. The
         probe keeps normal priority: its own receiver stalls stay in what the tests see."""
-        return self.spawn(self.node, "chrt", "--fifo", "50", "iperf3", "--server", "--bind",
-                          NODE_IP, "--port", str(port))
+        priority = ("chrt", "--fifo", "50") if realtime else ()
+        return self.spawn(self.node, *priority, "iperf3", "--server", "--bind", NODE_IP,
+                          "--port", str(port))
 
     def teardown(self) -> None:
         for process in self.processes:
@@ -247,7 +248,7 @@ def built_lab(workdir: Path) -> Iterator[Lab]:
         lab.teardown()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -2,7 +2,7 @@
 
 asyncio.wait_for of Python 3.11 loses a cancellation that arrives as its awaitable completes;
 a test loop built on it went on measuring after SIGTERM (seen in the suite: a daemon still
-spooling records 15 s after it was told to stop)."""
+spooling records half an hour after it was told to stop)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -21,6 +20,7 @@ import pytest
 
 from netq.collector.compliance.quarter import Quarter
 from tests import debian
+from tests.lab import free_port
 from tests.packaging import HEAVY, ROOT, VERSION
 
 pytestmark = pytest.mark.skipif(debian.missing_requirements() is not None,
@@ -46,11 +46,6 @@ def debs(root: debian.DebianRoot, tmp_path_factory: pytest.TempPathFactory) -> d
     print(f"\nscripts/build-debs: {time.monotonic() - started:.0f} s")
     return {name: next(out.glob(f"{name}_{VERSION}_*.deb")) for name in PACKAGES}
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_the_debian_version_is_the_package_version() -> None:

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.lab
 # for 0.2 s at the warm-up's end moves 0.2 s of bytes into the measured window: over 10 s
 # that is the 2 % the ceiling below allows (seen once under CI load at 8 s: +2.8 %). A
 # segment lost at that edge does the same: TCP holds what follows until the retransmission
-# arrives. The lab's server cannot be descheduled (Lab.start_iperf3); the rest is the
-# measurement's own bias, and this ceiling is what shows it.
+# arrives. The suite does not deschedule the lab's server (Lab.start_iperf3); the rest is
+# the measurement's own bias, and this ceiling is what shows it.
 DURATION, OMIT, STREAMS = 10, 2, 4
 
 

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests import packaging
+from tests.lab import free_port, wait_for
 from tests.packaging import HEAVY, PACKAGE_ROOTS, VERSION
 
 
@@ -26,25 +27,14 @@ def netq(bin_dir: Path, *argv: str, cwd: Path | str = "/",
                           cwd=cwd, env=packaging.isolated_env(), timeout=timeout)
 
 
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until_bound(port: int, process: subprocess.Popen[str]) -> None:
-    """Until `process` holds UDP `port` (binding it ourselves fails), so no packet goes out
-    before the server listens."""
-    deadline = time.monotonic() + 30
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                return
-        assert process.poll() is None, process.communicate()[1]
-        assert time.monotonic() < deadline, f"nothing bound UDP {port}"
-        time.sleep(0.05)
+def udp_bound(port: int) -> bool:
+    """Whether something holds UDP `port` on loopback (binding it ourselves fails)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
 
 
 def test_the_wheel_holds_every_module_and_data_file_of_the_checkout(
@@ -124,7 +114,9 @@ def test_the_reflector_and_the_daemon_start_on_the_probe_install(probe_env: Path
                                str(config)], env=packaging.isolated_env(),
                               stderr=subprocess.PIPE, text=True)
     try:
-        wait_until_bound(port, reflector)
+        # no packet goes out before the reflector listens
+        wait_for(lambda: udp_bound(port) or reflector.poll() is not None, f"UDP {port}", 30)
+        assert reflector.poll() is None, reflector.communicate()[1]
         measured = netq(probe_env, "probe", "measure", "latency", "--method", "udp",
                         "--target", f"127.0.0.1:{port}", "--count", "3", "--interval", "0.05",
                         "--json")
