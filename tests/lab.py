@@ -43,6 +43,20 @@ RECORD_SCHEMA = jsonschema.Draft202012Validator(json.loads(schema_text()))
 L2_GOODPUT = 1448 / 1514  # TCP payload per Ethernet frame (MTU 1500, TCP timestamps), as tbf counts
 
 
+@contextlib.contextmanager
+def busy_cpu() -> Iterator[None]:
+    """One spinning process pinned to each core, at normal priority, while inside: the probe
+    competes for every core, as on a small, loaded probe box."""
+    spinners = [subprocess.Popen(["taskset", "--cpu-list", str(cpu), sys.executable, "-c",
+                                  "while True: pass"]) for cpu in sorted(os.sched_getaffinity(0))]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
 def run(*argv: str, check: bool = True, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, check=check, text=True, capture_output=True, **kwargs)
 
@@ -140,9 +154,9 @@ class Lab:
 
     def start_iperf3(self, port: int, realtime: bool = True) -> subprocess.Popen[bytes]:
         """The operator's measurement server, a box of its own in the field. Here it shares two
-        cores with the suite, and a server descheduled at the warm-up's end reads its buffered
-        bytes into the measured window; real-time priority keeps that ground truth steady. The
-        probe keeps normal priority: its own receiver stalls stay in what the tests see."""
+        cores with the suite, and a server starved long enough leaves the link idle; real-time
+        priority keeps the ground truth (the shaped rate) steady. The probe keeps normal
+        priority: its own stalls stay in what the tests see."""
         priority = ("chrt", "--fifo", "50") if realtime else ()
         return self.spawn(self.node, *priority, "iperf3", "--server", "--bind", NODE_IP,
                           "--port", str(port))

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
 
 import pytest
 
-from tests.lab import L2_GOODPUT, NODE_IP, UNROUTED_IP, Lab
+from tests.lab import L2_GOODPUT, NODE_IP, UNROUTED_IP, Lab, busy_cpu
 
 pytestmark = pytest.mark.lab
-# the probe's defaults. iperf3 counts bytes when it reads them, so a receiver descheduled
-# for 0.2 s at the warm-up's end moves 0.2 s of bytes into the measured window: over 10 s
-# that is the 2 % the ceiling below allows (seen once under CI load at 8 s: +2.8 %). A
-# segment lost at that edge does the same: TCP holds what follows until the retransmission
-# arrives. The suite does not deschedule the lab's server (Lab.start_iperf3); the rest is
-# the measurement's own bias, and this ceiling is what shows it.
+# the probe's defaults. The ground truth is the TCP goodput tbf lets through. A reading may
+# fall 3 % short of it (the streams' own losses cost some) but never exceed it by over 1 %:
+# an error that favours the operator is the one to rule out. Counted when iperf3 read the
+# bytes, readings moved by up to 5 % with the probe's CPU busy, and by up to 4.8 % with a
+# loss at the warm-up's end; counted by the probe's TCP (netq.probe.tcp_delivered), not.
 DURATION, OMIT, STREAMS = 10, 2, 4
 
 
@@ -26,27 +26,25 @@ def shaped(lab: Lab):
     lab.shape(None)
 
 
+@pytest.mark.parametrize("cpu", ["idle", "busy"])
 @pytest.mark.parametrize("direction", ["down", "up"])
 @pytest.mark.parametrize("rate_mbit", [10, 50, 200])
-def test_speed_is_the_shaped_rate_within_5_percent_and_plain_iperf3_within_2(
-    lab: Lab, shaped, rate_mbit: int, direction: str
+def test_speed_is_the_links_tcp_goodput_within_1_percent_over_3_under(
+    lab: Lab, shaped, rate_mbit: int, direction: str, cpu: str
 ) -> None:
     shaped(rate_mbit)
-    record = lab.probe("throughput", "--target", f"{NODE_IP}:5201", "--direction", direction,
-                       "--duration", str(DURATION), "--omit", str(OMIT),
-                       "--streams", str(STREAMS))
+    with busy_cpu() if cpu == "busy" else contextlib.nullcontext():
+        record = lab.probe("throughput", "--target", f"{NODE_IP}:5201", "--direction",
+                           direction, "--duration", str(DURATION), "--omit", str(OMIT),
+                           "--streams", str(STREAMS))
     assert record["ok"], record["error"]
     metrics = record["metrics"]
-    assert metrics["ended"] == "complete"
+    assert (metrics["ended"], metrics["counter"]) == ("complete", "tcp_info")
     assert metrics["direction"] == direction
     assert metrics["streams"] == STREAMS
-    measured = metrics["bits_per_second"]
-    shaped_bps = rate_mbit * 1e6
-    assert abs(measured - shaped_bps) <= 0.05 * shaped_bps
-    # tbf counts whole Ethernet frames, so TCP goodput tops out at 1448/1514 of the rate
-    assert measured <= shaped_bps * L2_GOODPUT * 1.02
-    baseline = lab.iperf3_baseline(5201, direction, DURATION, OMIT, STREAMS)
-    assert abs(measured - baseline) <= 0.02 * baseline, f"probe {measured} vs iperf3 {baseline}"
+    assert DURATION - 0.2 <= metrics["duration_s"] <= DURATION
+    goodput = rate_mbit * 1e6 * L2_GOODPUT
+    assert -0.03 <= metrics["bits_per_second"] / goodput - 1 <= 0.01, metrics
 
 
 def test_an_unreachable_server_is_an_unsuccessful_attempt(lab: Lab) -> None:

@@ -1,7 +1,9 @@
 """TCP throughput with the iperf3 program (RFC 6349 style: parallel streams, warm-up omitted).
 
 iperf3 runs as a subprocess under a hard timeout, never through the ctypes wrapper: that one
-fails or hangs on repeated runs in one process. Its JSON outcome maps onto `ended`:
+fails or hangs on repeated runs in one process. iperf3 makes the traffic; the bytes of the
+measured window are counted by the probe's TCP (`tcp_delivered`), so the reading does not
+depend on when iperf3 was scheduled. Its JSON outcome maps onto `ended`:
 complete; premature (started, then lost the connection); not_started. A busy or absent
 server is the measurement infrastructure's fault, retried with jittered backoff and
 recorded with an exclusion, never counted against the subscriber's line.
@@ -23,6 +25,7 @@ from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_ra
 
 from netq.probe.address import HostPort, split_host_port
 from netq.probe.probers import ProberParams
+from netq.probe.tcp_delivered import DeliveredBytes, Window
 from netq.record import Exclusion, Outcome
 
 DEFAULT_PORT = 5201
@@ -48,6 +51,8 @@ class Run:
     report: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     timed_out: bool = False
+    window: Window | None = None  # counted by the probe's TCP, when it could be
+    uncounted: str | None = None  # why it could not
 
     @property
     def busy(self) -> bool:
@@ -64,10 +69,13 @@ def command(params: Params, host: str, port: int) -> list[str]:
     return [*argv, "--reverse"] if params.direction == "down" else argv
 
 
-async def run_iperf3(argv: list[str], hard_timeout: float) -> Run:
+async def run_iperf3(params: Params, argv: list[str], hard_timeout: float) -> Run:
+    delivered = DeliveredBytes(params.direction, params.streams, params.omit, params.duration)
+    await asyncio.to_thread(delivered.start)
     process = await asyncio.create_subprocess_exec(
         *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
+    delivered.attach(process.pid)
     try:
         async with asyncio.timeout(hard_timeout):
             stdout, stderr = await process.communicate()
@@ -75,6 +83,7 @@ async def run_iperf3(argv: list[str], hard_timeout: float) -> Run:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
         await process.wait()
+        delivered.stop()
         raise
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
@@ -83,8 +92,12 @@ async def run_iperf3(argv: list[str], hard_timeout: float) -> Run:
         run = parse(stdout, stderr)
         run.timed_out = True
         run.error = f"iperf3 did not finish within {hard_timeout:g} s and was killed"
-        return run
-    return parse(stdout, stderr)
+    else:
+        run = parse(stdout, stderr)
+    run.window = delivered.stop()
+    if run.window is None:
+        run.uncounted = delivered.error or "no measured window between the streams' samples"
+    return run
 
 
 def parse(stdout: bytes, stderr: bytes) -> Run:
@@ -102,13 +115,20 @@ def measured_intervals(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 def metrics(params: Params, run: Run, ended: str, busy_retries: int) -> dict[str, Any]:
     received = run.report.get("end", {}).get("sum_received")
-    if ended == "complete" and received:
-        n_bytes, seconds = int(received["bytes"]), float(received["seconds"])
+    counter = "tcp_info"
+    if ended != "not_started" and run.window is not None:
+        n_bytes, seconds = run.window.bytes, run.window.seconds
+    elif ended == "complete" and received:
+        n_bytes, seconds, counter = int(received["bytes"]), float(received["seconds"]), "iperf3"
     else:  # what arrived before the test broke off, warm-up excluded
         intervals = measured_intervals(run.report)
         n_bytes = sum(int(i["bytes"]) for i in intervals)
         seconds = sum(float(i["seconds"]) for i in intervals)
+        counter = "iperf3"
     sent = run.report.get("end", {}).get("sum_sent") or {}
+    counted: dict[str, Any] = {} if ended == "not_started" else {"counter": counter}
+    if counter == "tcp_info" and ended == "complete" and received:
+        counted["iperf3_bits_per_second"] = round(float(received["bits_per_second"]), 1)
     return {
         "direction": params.direction,
         "streams": params.streams,
@@ -119,6 +139,7 @@ def metrics(params: Params, run: Run, ended: str, busy_retries: int) -> dict[str
         "ended": ended,
         "retransmits": sent.get("retransmits"),
         "busy_retries": busy_retries,
+        **counted,
     }
 
 
@@ -166,10 +187,12 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
             "iperf3_server_busy", target=params.target, attempt=state.attempt_number),
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else Run(),
     )
-    run: Run = await retrying(run_iperf3, argv, hard_timeout)
+    run: Run = await retrying(run_iperf3, params, argv, hard_timeout)
     attempts = int(retrying.statistics.get("attempt_number", 1))
 
     ended, exclusion = classify(run)
+    if ended != "not_started" and run.uncounted:
+        log.warning("throughput_counted_by_iperf3", target=params.target, reason=run.uncounted)
     outcome_metrics = metrics(params, run, ended, attempts - 1)
     error = None if run.error is None else f"iperf3: {run.error}"
     return Outcome(params.target, ended == "complete", outcome_metrics, error=error,
