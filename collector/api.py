@@ -34,7 +34,7 @@ from netq.collector.compliance import deadline
 from netq.collector.compliance.engine import compliance
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.metrics import CollectorMetrics
-from netq.collector.store import Store
+from netq.collector.store import HELD, VERDICTS, Store
 from netq.record import schema_text
 from netq.sdnotify import keep_alive
 
@@ -175,14 +175,10 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         accepted = [record for record, answer in zip(batch, answers, strict=True)
                     if answer.status == "accepted"]
         await run_in_threadpool(_observe, accepted)
-        rejected = sum(a.status == "rejected" for a in answers)
-        status = 422 if rejected else 200
-        return JSONResponse({
-            "accepted": sum(a.status == "accepted" for a in answers),
-            "duplicate": sum(a.status == "duplicate" for a in answers),
-            "rejected": rejected,
-            "results": [a.to_json() for a in answers],
-        }, status_code=status)
+        counts = {verdict: sum(a.status == verdict for a in answers) for verdict in VERDICTS}
+        held = sum(counts[verdict] for verdict in HELD)
+        return JSONResponse({**counts, "results": [a.to_json() for a in answers]},
+                            status_code=200 if held == len(answers) else 422)
 
     @app.get("/healthz", summary="The process is alive")
     def healthz() -> dict[str, str]:

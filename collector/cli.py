@@ -74,6 +74,8 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 def import_results(path: Path, db: str | None) -> None:
     """Backfill result records from a JSON Lines file: validated, idempotent."""
+    from netq.collector.store import HELD, VERDICTS
+
     store = open_store(db)
     totals: Counter[str] = Counter()
     rejected: list[str] = []
@@ -82,8 +84,9 @@ def import_results(path: Path, db: str | None) -> None:
         answers = store.ingest([record for _, record in batch])
         for (line, _), answer in zip(batch, answers, strict=True):
             totals[answer.status] += 1
-            if answer.status == "rejected":
-                rejected.extend(f"{path}: line {line}: {r}" for r in answer.reasons)
+            if answer.status not in HELD:
+                rejected.extend(f"{path}: line {line}: {answer.status}: {r}"
+                                for r in answer.reasons)
         batch.clear()
 
     batch: list[tuple[int, Any]] = []
@@ -106,9 +109,8 @@ def import_results(path: Path, db: str | None) -> None:
         click.echo(line, err=True)
     if len(rejected) > 100:
         click.echo(f"… and {len(rejected) - 100} more problems", err=True)
-    click.echo(f"{totals['accepted']} accepted, {totals['duplicate']} duplicate, "
-               f"{totals['rejected']} rejected")
-    if totals["rejected"]:
+    click.echo(", ".join(f"{totals[verdict]} {verdict}" for verdict in VERDICTS))
+    if sum(totals[verdict] for verdict in VERDICTS if verdict not in HELD):
         sys.exit(1)
 
 

@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created
 
 from netq.collector.compliance.quarter import minsk_day, minsk_midnight
 from netq.collector.registry import Connection
+from netq.collector.store import VERDICTS
 
 disable_created_metrics()
 CONNECTION_LABELS = ["connection_id", "technology", "region", "node"]
@@ -30,13 +31,13 @@ class CollectorMetrics:
     def __init__(self) -> None:
         self.registry = r = CollectorRegistry()
         self.records = Counter("netq_collector_records_total", "Result records received, by "
-                               "outcome (accepted, duplicate, rejected).", ["outcome"],
-                               registry=r)
+                               "outcome (accepted, duplicate, conflict, unregistered, "
+                               "rejected).", ["outcome"], registry=r)
         self.requests = Counter("netq_collector_ingest_requests_total", "Ingest requests, by "
                                 "HTTP status.", ["code"], registry=r)
         # every known outcome and status exists from the start, at 0: a rate or an alert on
         # one that has not happened yet reads 0, not "no data"
-        for outcome in ("accepted", "duplicate", "rejected"):
+        for outcome in VERDICTS:
             self.records.labels(outcome)
         for code in ("200", "400", "401", "403", "413", "422", "500"):
             self.requests.labels(code)

@@ -14,19 +14,30 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+import structlog
 from sqlalchemy import Engine, and_, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DataError, IntegrityError
 
 from netq.collector import tables
 from netq.collector.compliance import thresholds
 from netq.collector.compliance.rollups import Rollups
 from netq.collector.compliance.thresholds import Thresholds
 from netq.collector.db import engine_for, migrate
+from netq.collector.identity import content_digest
 from netq.collector.registry import Connection
 from netq.collector.validate import problems
 
-Verdict = Literal["accepted", "duplicate", "rejected"]
+# accepted: stored now; duplicate: stored before, same content; conflict: the id is stored
+# with other content or from another probe (the stored one is kept); unregistered: the
+# connection is not in the registry yet (send again later); rejected: never storable as is.
+Verdict = Literal["accepted", "duplicate", "conflict", "unregistered", "rejected"]
+VERDICTS: tuple[Verdict, ...] = ("accepted", "duplicate", "conflict", "unregistered", "rejected")
+HELD = ("accepted", "duplicate")  # the collector has the record: its sender may let it go
+CONFLICT_CONTENT = "id: already stored with other content; the stored record is kept"
+CONFLICT_OTHER_PROBE = "id: already stored from another probe; the stored record is kept"
+CONFLICT_IN_BATCH = "id: twice in this batch with other content; the first is kept"
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,9 @@ class Answer:
         if self.reasons:
             body["reasons"] = list(self.reasons)
         return body
+
+
+log = structlog.get_logger("netq.collector")
 
 
 def token_hash(token: str) -> str:
@@ -76,46 +90,100 @@ class Store:
         """Validate and store a batch; one answer per record, in order.
 
         `allowed_connections`: the connections the sending probe may write for (None: any
-        connection in the registry, as for a bulk import)."""
+        connection in the registry, as for a bulk import). Whatever goes wrong with one record
+        is that record's answer: the rest of the batch is stored as if it were not there."""
         received_at = now or datetime.now(UTC)
         answers: list[Answer | None] = []
         candidates: dict[str, tuple[int, dict[str, Any]]] = {}
         for index, record in enumerate(records):
-            found = problems(record, now)
-            if not found and record["id"] in candidates:
-                answers.append(Answer(record["id"], "duplicate"))
-                continue
-            if found:
-                answers.append(Answer(_id_of(record), "rejected", tuple(found)))
-                continue
-            answers.append(None)
-            candidates[record["id"]] = (index, record)
+            answer, row = self._checked(record, now, received_at)
+            if answer is None and row["id"] in candidates:
+                earlier = candidates[row["id"]][1]
+                answer = (Answer(row["id"], "duplicate") if earlier["digest"] == row["digest"]
+                          else Answer(row["id"], "conflict", (CONFLICT_IN_BATCH,)))
+            answers.append(answer)
+            if answer is None:
+                candidates[row["id"]] = (index, row)
 
-        with self.engine.begin() as db:
+        with self.engine.connect() as db:
             known = self._registered(db, {r["connection_id"] for _, r in candidates.values()})
-            rows = []
-            for record_id, (index, record) in list(candidates.items()):
-                connection = record["connection_id"]
-                if connection not in known:
-                    answers[index] = Answer(record_id, "rejected", (
-                        f"connection_id: {connection} is not in the connections registry",))
-                elif allowed_connections is not None and connection not in allowed_connections:
-                    answers[index] = Answer(record_id, "rejected", (
-                        f"connection_id: {connection} is not registered to this probe",))
-                else:
-                    rows.append(_row(record, received_at))
-                    continue
-                del candidates[record_id]
-            stored = self._existing(db, list(candidates))
-            new_rows = [row for row in rows if row["id"] not in stored]
-            self._ensure_partitions(db, {row["started_at"] for row in new_rows})
-            inserted: set[str] = set()
-            if new_rows:
-                inserted = set(db.execute(self._insert_ignoring_duplicates(), new_rows).scalars())
-                self.rollups.add(db, [row for row in new_rows if row["id"] in inserted])
-        for record_id, (index, _) in candidates.items():
-            answers[index] = Answer(record_id, "accepted" if record_id in inserted else "duplicate")
+        rows: list[tuple[int, dict[str, Any]]] = []
+        for record_id, (index, row) in candidates.items():
+            connection = row["connection_id"]
+            if connection not in known:
+                answers[index] = Answer(record_id, "unregistered", (
+                    f"connection_id: {connection} is not in the connections registry (yet)",))
+            elif allowed_connections is not None and connection not in allowed_connections:
+                answers[index] = Answer(record_id, "rejected", (
+                    f"connection_id: {connection} is not registered to this probe",))
+            else:
+                rows.append((index, row))
+        if rows:
+            self._ensure_partitions({row["started_at"] for _, row in rows})
+            try:
+                with self.engine.begin() as db:
+                    stored = self._store(db, [row for _, row in rows])
+            except (DataError, IntegrityError):
+                # a value the checks let through and the database refused: find which record,
+                # each on its own, so its neighbours are stored regardless. Any other failure
+                # is the store's, not a record's: it propagates, and the sender tries again.
+                stored = {}
+                for _, row in rows:
+                    stored.update(self._store_alone(row))
+            for index, row in rows:
+                answers[index] = stored[row["id"]]
         return [a for a in answers if a is not None]
+
+    def _checked(self, record: Any, now: datetime | None,
+                 received_at: datetime) -> tuple[Answer | None, dict[str, Any]]:
+        """(None, its row) for a record to store; (its rejection, {}) otherwise."""
+        try:
+            found = problems(record, now)
+            if found:
+                return Answer(_id_of(record), "rejected", tuple(found)), {}
+            return None, _row(record, received_at)
+        except Exception as exc:  # a check that fails is this record's problem, no one else's
+            log.exception("record_check_failed", id=_id_of(record))
+            return Answer(_id_of(record), "rejected", (
+                f"record: could not be checked ({type(exc).__name__})",)), {}
+
+    def _store(self, db: Any, rows: list[dict[str, Any]]) -> dict[str, Answer]:
+        """Claim each row's id, store the rows claimed, and answer every row."""
+        ids = tables.result_ids
+        builder = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        claimed = set(db.execute(
+            builder(ids).on_conflict_do_nothing().returning(ids.c.id),
+            [{"id": r["id"], "probe_id": r["probe_id"], "digest": r["digest"]} for r in rows],
+        ).scalars())
+        answers = {r["id"]: Answer(r["id"], "accepted") for r in rows if r["id"] in claimed}
+        others = [r for r in rows if r["id"] not in claimed]
+        held = {}
+        for start in range(0, len(others), 500):  # keep IN lists within SQLite's variable limit
+            chunk = [r["id"] for r in others[start:start + 500]]
+            held.update({found.id: found for found in db.execute(
+                select(ids).where(ids.c.id.in_(chunk)))})
+        for row in others:
+            kept = held[row["id"]]
+            if kept.probe_id != row["probe_id"]:
+                answers[row["id"]] = Answer(row["id"], "conflict", (CONFLICT_OTHER_PROBE,))
+            elif kept.digest != row["digest"]:
+                answers[row["id"]] = Answer(row["id"], "conflict", (CONFLICT_CONTENT,))
+            else:
+                answers[row["id"]] = Answer(row["id"], "duplicate")
+        new = [{k: v for k, v in r.items() if k != "digest"} for r in rows if r["id"] in claimed]
+        if new:
+            db.execute(insert(tables.results), new)
+            self.rollups.add(db, new)
+        return answers
+
+    def _store_alone(self, row: dict[str, Any]) -> dict[str, Answer]:
+        try:
+            with self.engine.begin() as db:
+                return self._store(db, [row])
+        except (DataError, IntegrityError) as exc:
+            log.warning("record_refused_by_store", id=row["id"], error=str(exc.orig))
+            return {row["id"]: Answer(row["id"], "rejected", (
+                f"record: the store refused it ({type(exc.orig).__name__})",))}
 
     def count_results(self) -> int:
         with self.engine.connect() as db:
@@ -128,31 +196,21 @@ class Store:
         query = select(column).where(column.in_(connection_ids)).distinct()
         return set(db.execute(query).scalars())
 
-    def _existing(self, db: Any, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), 500):  # keep IN lists within SQLite's variable limit
-            chunk = ids[start:start + 500]
-            found |= set(db.execute(select(tables.results.c.id)
-                                    .where(tables.results.c.id.in_(chunk))).scalars())
-        return found
-
-    def _insert_ignoring_duplicates(self) -> Any:
-        # a concurrent batch may have stored the same record since _existing looked
-        builder = pg_insert if self.dialect == "postgresql" else sqlite_insert
-        # RETURNING names the rows this batch really inserted: only they go into the rollups
-        return builder(tables.results).on_conflict_do_nothing().returning(tables.results.c.id)
-
-    def _ensure_partitions(self, db: Any, moments: set[datetime]) -> None:
+    def _ensure_partitions(self, moments: set[datetime]) -> None:
+        """Each month's partition, created and committed on its own before any batch uses it,
+        and remembered only once it exists: a batch that fails later cannot leave a month
+        believed present. Validation keeps months within the accepted window."""
         if self.dialect != "postgresql":
             return
-        for month in {(m.astimezone(UTC).year, m.astimezone(UTC).month) for m in moments}:
+        for month in sorted({(m.year, m.month) for m in moments}):
             name = f"results_y{month[0]}m{month[1]:02d}"
             if name in self._partitions:
                 continue
             start = date(month[0], month[1], 1)
             end = date(month[0] + month[1] // 12, month[1] % 12 + 1, 1)
-            db.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF results "
-                            f"FOR VALUES FROM ('{start}T00:00:00Z') TO ('{end}T00:00:00Z')"))
+            with self.engine.begin() as db:
+                db.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF results "
+                                f"FOR VALUES FROM ('{start}T00:00:00Z') TO ('{end}T00:00:00Z')"))
             self._partitions.add(name)
 
     # ---- probes and tokens ----------------------------------------------------------------
@@ -241,7 +299,7 @@ def _id_of(record: Any) -> str | None:
 
 
 def _row(record: dict[str, Any], received_at: datetime) -> dict[str, Any]:
-    return {
+    row = {
         "id": record["id"], "probe_id": record["probe_id"],
         "connection_id": record["connection_id"], "kind": record["kind"],
         "started_at": datetime.fromisoformat(record["started_at"]).astimezone(UTC),
@@ -250,3 +308,5 @@ def _row(record: dict[str, Any], received_at: datetime) -> dict[str, Any]:
         "exclusion": record["exclusion"], "metrics": record["metrics"],
         "received_at": received_at,
     }
+    row["digest"] = content_digest(row)
+    return row

@@ -4,6 +4,7 @@ cannot express (times in order, counts that add up). Each problem names its fiel
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -13,8 +14,6 @@ import fastjsonschema
 import jsonschema
 
 from netq.record import schema_text
-
-FUTURE_SLACK = timedelta(days=1)  # probe clocks drift; a day ahead is not drift
 
 
 @cache
@@ -52,22 +51,127 @@ def problems(record: Any, now: datetime | None = None) -> list[str]:
     """Everything wrong with `record`, as 'field: reason' sentences; empty when it is fine."""
     if not isinstance(record, dict):
         return [f"record: expected a JSON object, got {type(record).__name__}"]
+    found = unrepresentable(record)
+    if found:
+        return found
     found = schema_problems(record)
     if found:
         return found
-    started = datetime.fromisoformat(record["started_at"])
-    ended = datetime.fromisoformat(record["ended_at"])
+    started, problem = instant(record, "started_at")
+    ended, problem_end = instant(record, "ended_at")
+    found += [p for p in (problem, problem_end) if p]
+    if started is None or ended is None:
+        return found
+    found += window_problems(record, started, ended, now or datetime.now(UTC))
+    found += KIND_CHECKS.get(record["kind"], lambda *_: [])(record["metrics"],
+                                                             (ended - started).total_seconds())
+    return found
+
+
+def unrepresentable(value: Any, path: str = "record", depth: int = 0) -> list[str]:
+    """Values JSON Schema cannot refuse: NaN and infinities (Python's JSON reader takes them),
+    control characters (a NUL cannot be stored in PostgreSQL text), nesting past MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        return [f"{path}: nested deeper than {MAX_DEPTH} levels"]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{path}: {value} is not a number"]
+    if isinstance(value, str):
+        allowed = TEXT_CONTROLS if path == "error" else ""
+        bad = next((c for c in value if (c < " " or c == "\x7f") and c not in allowed), None)
+        return [] if bad is None else [f"{path}: control character U+{ord(bad):04X}"]
+    if isinstance(value, dict):
+        return [p for key, item in value.items()
+                for p in unrepresentable(key, f"{path}: key", depth + 1)
+                + unrepresentable(item, key if path == "record" else f"{path}.{key}", depth + 1)]
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value)
+                for p in unrepresentable(item, f"{path}[{i}]", depth + 1)]
+    return []
+
+
+def instant(record: dict[str, Any], field: str) -> tuple[datetime | None, str | None]:
+    """The field's instant, or why it is not one (the schema's pattern lets 30 February,
+    hour 29 and offset +29:00 through)."""
+    text = record[field]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        return None, f"{field}: {text} is not a real instant ({exc})"
+    offset = moment.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        return None, f"{field}: {text} has an offset beyond ±14:00"
+    return moment, None
+
+
+def window_problems(record: dict[str, Any], started: datetime, ended: datetime,
+                    now: datetime) -> list[str]:
+    found = []
     if ended < started:
         found.append(f"ended_at: {record['ended_at']} is before started_at {record['started_at']}")
-    if started > (now or datetime.now(UTC)) + FUTURE_SLACK:
-        found.append(f"started_at: {record['started_at']} is more than a day in the future")
-    metrics = record["metrics"]
-    if record["kind"] == "latency" and "sent" in metrics:
-        if metrics["received"] > metrics["sent"]:
-            found.append(f"metrics.received: {metrics['received']} exceeds metrics.sent "
-                         f"{metrics['sent']}")
-        rtt = metrics.get("rtt_ms")
-        if rtt and not (rtt["min"] <= rtt["median"] <= rtt["max"]
-                        and rtt["min"] <= rtt["mean"] <= rtt["max"]):
-            found.append("metrics.rtt_ms: min, mean, median and max are out of order")
+    if started < now - MAX_AGE:
+        found.append(f"started_at: {record['started_at']} is more than {MAX_AGE.days} days old")
+    for field, moment in (("started_at", started), ("ended_at", ended)):
+        if moment > now + CLOCK_SKEW:
+            found.append(f"{field}: {record[field]} is more than a day ahead of the collector")
+    longest = MAX_DURATION[record["kind"]]
+    if ended - started > longest:
+        found.append(f"ended_at: a {record['kind']} test lasts at most {longest}; this one "
+                     f"{ended - started}")
     return found
+
+
+def latency_problems(metrics: dict[str, Any], seconds: float) -> list[str]:
+    if "sent" not in metrics:
+        return []  # a probe error's partial metrics
+    found = []
+    if metrics["received"] > metrics["sent"]:
+        found.append(f"metrics.received: {metrics['received']} exceeds metrics.sent "
+                     f"{metrics['sent']}")
+    interval = metrics.get("interval_s")
+    if interval and (metrics["sent"] - 1) * interval > seconds + SCHEDULE_SLACK_S:
+        found.append(f"metrics.sent: {metrics['sent']} packets {interval} s apart do not fit "
+                     f"in a session of {seconds:g} s")
+    rtt = metrics.get("rtt_ms")
+    if rtt and not (rtt["min"] <= rtt["median"] <= rtt["max"]
+                    and rtt["min"] <= rtt["mean"] <= rtt["max"]
+                    and rtt["p95"] <= rtt["max"]):
+        found.append("metrics.rtt_ms: min, mean, median, p95 and max are out of order")
+    return found
+
+
+def throughput_problems(metrics: dict[str, Any], seconds: float) -> list[str]:
+    if "bits_per_second" not in metrics or "duration_s" not in metrics:
+        return []  # a probe error's partial metrics
+    found = []
+    n_bytes, measured_s, rate = metrics["bytes"], metrics["duration_s"], metrics["bits_per_second"]
+    expected = n_bytes * 8 / measured_s if measured_s > 0 else 0.0
+    if abs(rate - expected) > max(1.0, expected * 1e-3):
+        found.append(f"metrics.bits_per_second: {rate} is not metrics.bytes × 8 / "
+                     f"metrics.duration_s ({expected:.1f})")
+    if measured_s > seconds + SCHEDULE_SLACK_S:
+        found.append(f"metrics.duration_s: {measured_s} s measured in a test of {seconds:g} s")
+    return found
+
+
+MAX_DEPTH = 16  # a record nests four levels; anything deeper is not one
+TEXT_CONTROLS = "\t\n\r"  # an error message may quote a program's lines
+MAX_UTC_OFFSET = timedelta(hours=14)  # the widest offset in use (Line Islands, UTC+14)
+CLOCK_SKEW = timedelta(days=1)  # probe clocks drift; a day ahead is not drift
+# A probe cut off from the collector keeps its results until it is back; a year and a
+# month covers the longest outage anyone plans for, and the quarter it falls in.
+MAX_AGE = timedelta(days=400)
+SCHEDULE_SLACK_S = 5.0  # clocks read at a test's edges, not at its first and last packet
+# The longest a test of each kind can take with its prober's widest settings: a record
+# longer than this is not a test. A probe closes an availability interval at least every
+# 15 min; an import from another monitor may carry longer ones, up to a day.
+MAX_DURATION = {
+    "latency": timedelta(hours=2),
+    "throughput": timedelta(hours=1),
+    "availability": timedelta(days=1),
+    "attempt": timedelta(minutes=10),
+    "snmp": timedelta(minutes=30),
+}
+KIND_CHECKS: dict[str, Callable[[dict[str, Any], float], list[str]]] = {
+    "latency": latency_problems,
+    "throughput": throughput_problems,
+}

@@ -140,7 +140,9 @@ def test_identities_of_the_wrong_type_are_rejected_records_not_server_errors(col
 
 
 def speed_record(started_at: str, bits_per_second: float, direction: str = "down") -> dict:
-    record = latency_record(kind="throughput", started_at=started_at, ended_at=started_at)
+    began = datetime.fromisoformat(started_at)
+    record = latency_record(kind="throughput", started_at=started_at,
+                            ended_at=(began + timedelta(seconds=13)).isoformat())
     record["metrics"] = {"direction": direction, "streams": 4, "duration_s": 10,
                          "bytes": int(bits_per_second * 10 / 8),
                          "bits_per_second": bits_per_second, "ended": "complete"}

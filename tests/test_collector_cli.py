@@ -66,11 +66,13 @@ def test_a_token_is_printed_once_and_the_import_reports_what_it_did(
     jsonl.write_text("\n".join(lines) + "\n")
     result = netq("collector", "import", str(jsonl), "--db", db_url)
     assert result.returncode == 1  # something was rejected, and the exit says so
-    assert result.stdout.strip().splitlines()[-1] == "3 accepted, 0 duplicate, 2 rejected"
+    assert result.stdout.strip().splitlines()[-1] == \
+        "3 accepted, 0 duplicate, 0 conflict, 0 unregistered, 2 rejected"
     assert f"{jsonl}: line 4: not JSON" in result.stderr
-    assert f"{jsonl}: line 5: ok: 'yes' is not of type 'boolean'" in result.stderr
+    assert f"{jsonl}: line 5: rejected: ok: 'yes' is not of type 'boolean'" in result.stderr
     again = netq("collector", "import", str(jsonl), "--db", db_url)
-    assert again.stdout.strip().splitlines()[-1] == "0 accepted, 3 duplicate, 2 rejected"
+    assert again.stdout.strip().splitlines()[-1] == \
+        "0 accepted, 3 duplicate, 0 conflict, 0 unregistered, 2 rejected"
 
 
 def test_an_unreachable_database_is_a_clear_error() -> None:

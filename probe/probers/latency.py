@@ -6,7 +6,7 @@ import socket
 from typing import Literal
 
 from icmplib.exceptions import SocketPermissionError
-from pydantic import Field
+from pydantic import Field, model_validator
 from structlog.typing import FilteringBoundLogger
 
 from netq.probe import icmp_echo, stamp, stamp_sender
@@ -15,6 +15,8 @@ from netq.probe.probers import ProberParams
 from netq.probe.session import EchoSession
 from netq.record import Outcome
 
+LONGEST_SESSION_S = 3600.0
+
 
 class Params(ProberParams):
     target: HostPort = Field(description="host, or host:port of a STAMP reflector for --method udp")
@@ -22,6 +24,14 @@ class Params(ProberParams):
     count: int = Field(100, ge=1, le=65535, description="packets in the session")
     interval: float = Field(0.1, ge=0.001, le=60, description="seconds between packets")
     timeout: float = Field(3.0, gt=0, le=60, description="seconds after which a packet is lost")
+
+    @model_validator(mode="after")
+    def _within_an_hour(self) -> Params:
+        # the collector takes a latency session of at most two hours
+        if (self.count - 1) * self.interval + self.timeout > LONGEST_SESSION_S:
+            raise ValueError(f"count × interval must keep the session within "
+                             f"{LONGEST_SESSION_S:g} s")
+        return self
 
 
 async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
