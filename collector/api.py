@@ -3,11 +3,16 @@
 - Bearer token per probe (`netq collector token create`); only its hash is stored.
 - A probe writes only its own records, for the connections registered to it: otherwise
   401/403 and nothing of the batch is written.
-- Each record is answered: accepted, duplicate (already stored: idempotent on `id`), or
-  rejected with its reasons. 200 when none was rejected, 422 when some were; accepted
-  records are committed before the answer either way, so the probe can let them go.
-- Bodies over the size limit (413), batches over the record limit (413), malformed JSON
-  (400) and a body that is not an array (422) are refused whole.
+- Each record is answered on its own: accepted; duplicate (already stored with the same
+  content: idempotent on `id`); conflict (the id is stored with other content or from another
+  probe: the stored record is kept); unregistered (its connection is not in the registry yet:
+  send it again later); rejected, with its reasons. 200 when every record is held (accepted
+  or duplicate), else 422; what was accepted is committed before the answer either way, so
+  the probe can let it go. No record's problem is ever another record's 500.
+- Bodies over the size limit (413, also once gunzipped), batches over the record limit
+  (413), a body that is not application/json or has an encoding other than gzip (415),
+  malformed or too deeply nested JSON (400) and a body that is not an array (422) are refused
+  whole.
 - Every `compliance_every_s` the quarter to date is judged from the rollups and published
   as gauges on /metrics, per technology, for dashboards and alerts.
 """
@@ -18,6 +23,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import zlib
 from collections.abc import AsyncIterator, Callable
 from copy import deepcopy
 from datetime import UTC, datetime
@@ -82,6 +88,21 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
+def gunzip_limited(body: bytes, limit: int) -> bytes | str | None:
+    """The decompressed body; None when it would be longer than `limit`; a sentence when it
+    is not gzip."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        plain = inflater.decompress(body, limit + 1)
+    except zlib.error as exc:
+        return f"the body is not valid gzip: {exc}"
+    if len(plain) > limit:
+        return None
+    if not inflater.eof:
+        return "the gzip body is truncated"
+    return plain
+
+
 def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
                max_records: int = MAX_RECORDS, compliance_every_s: float = 300) -> FastAPI:
     metrics = CollectorMetrics()
@@ -125,11 +146,13 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         },
         responses={
             200: {"description": "every record accepted or already stored"},
-            400: {"description": "the body is not JSON"},
+            400: {"description": "the body is not JSON (or not gzip, or nested too deeply)"},
             401: {"description": "no token, or an unknown or revoked one"},
             403: {"description": "records of another probe or connection; nothing stored"},
             413: {"description": "body or batch too large; nothing stored"},
-            422: {"description": "some records rejected (reasons given); the rest stored"},
+            415: {"description": "not application/json, or an unsupported content-encoding"},
+            422: {"description": "some records not stored (conflict, unregistered, rejected; "
+                                 "reasons given); the rest stored"},
         },
     )
     async def post_results(request: Request) -> JSONResponse:
@@ -150,13 +173,25 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         if identity is None:
             return problem(401, "the token is unknown or revoked")
         probe_id, allowed = identity
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            return problem(415, f"the body must be application/json, not {media_type or 'untyped'}")
+        encoding = request.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("identity", "gzip"):
+            return problem(415, f"content-encoding {encoding} is not supported (gzip is)")
         body = await read_limited(request, max_body_bytes)
+        if body is not None and encoding == "gzip":
+            body = gunzip_limited(body, max_body_bytes)
+            if isinstance(body, str):
+                return problem(400, body)
         if body is None:
             return problem(413, f"the body is larger than {max_body_bytes} bytes")
         try:
             batch = json.loads(body)
         except ValueError as exc:
             return problem(400, f"the body is not JSON: {exc}")
+        except RecursionError:
+            return problem(400, "the body is nested too deeply to be a batch of records")
         if not isinstance(batch, list):
             return problem(422, "the body must be a JSON array of result records")
         if len(batch) > max_records:
@@ -184,13 +219,13 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="The store answers",
-             responses={503: {"description": "the store does not answer"}})
+    @app.get("/readyz", summary="The store takes writes",
+             responses={503: {"description": "the store cannot be written"}})
     def readyz() -> JSONResponse:
         try:
-            store.count_results()
+            store.check_writable()
         except Exception as exc:  # any failure of the store means not ready
-            return problem(503, f"the store does not answer: {type(exc).__name__}")
+            return problem(503, f"the store cannot be written: {type(exc).__name__}")
         return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)

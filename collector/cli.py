@@ -46,11 +46,11 @@ def collector() -> None:
 @click.option("--listen", help="HOST:PORT (default 127.0.0.1:8080)")
 def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
     """Serve the ingest API (POST /api/v1/results), /healthz, /readyz and /metrics."""
-    import uvicorn
     import yaml
     from pydantic import ValidationError
 
     from netq.collector.api import create_app
+    from netq.collector.server import serve
     from netq.collector.settings import Settings
     from netq.probe.address import split_host_port
 
@@ -65,8 +65,8 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
         raise click.ClickException(f"collector configuration: {exc}") from None
     app = create_app(open_store(settings.db, settings.thresholds), settings.max_body_bytes,
                      settings.max_records, settings.compliance_every)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                ssl_certfile=settings.tls_certfile, ssl_keyfile=settings.tls_keyfile)
+    serve(app, host, port, settings.idle_timeout, settings.max_connections,
+          settings.tls_certfile, settings.tls_keyfile)
 
 
 @collector.command("import")

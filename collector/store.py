@@ -185,6 +185,12 @@ class Store:
             return {row["id"]: Answer(row["id"], "rejected", (
                 f"record: the store refused it ({type(exc.orig).__name__})",))}
 
+    def check_writable(self) -> None:
+        """Raises unless a result id could be stored now (the write is rolled back)."""
+        with self.engine.connect() as db, db.begin() as transaction:
+            db.execute(insert(tables.result_ids).values(id="readyz", probe_id="", digest=""))
+            transaction.rollback()
+
     def count_results(self) -> int:
         with self.engine.connect() as db:
             return int(db.execute(text("SELECT count(*) FROM results")).scalar_one())

@@ -112,6 +112,73 @@ def run(config_path: str) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+@probe.group()
+def spool() -> None:
+    """The records the collector would not take, kept in the spool's quarantine."""
+
+
+def _spool_of(config_path: str) -> Any:
+    from netq.probe.config import ConfigError, load
+    from netq.probe.spool import Spool, SpoolError
+
+    try:
+        config = load(config_path)
+        if not config.spool.exists():
+            raise click.ClickException(f"no spool at {config.spool}")
+        return Spool(config.spool, config.spool_max_records)
+    except (ConfigError, SpoolError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+CONFIG_OPTION = click.option("--config", "config_path", required=True,
+                             type=click.Path(dir_okay=False), help="probe configuration (YAML)")
+
+
+@spool.command("list")
+@CONFIG_OPTION
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per line, with the record")
+def spool_list(config_path: str, as_json: bool) -> None:
+    """Quarantined records: id, why, when; then the queue's length."""
+    from datetime import UTC, datetime
+
+    store = _spool_of(config_path)
+    for entry in store.quarantined():
+        moment = datetime.fromtimestamp(entry.at, UTC).isoformat(timespec="seconds")
+        if as_json:
+            click.echo(json.dumps({"id": entry.id, "status": entry.status,
+                                   "reasons": entry.reasons, "at": moment,
+                                   "record": entry.body}, ensure_ascii=False))
+        else:
+            click.echo(f"{entry.id}  {entry.status}  {moment}  {'; '.join(entry.reasons)}")
+    click.echo(f"{store.quarantined_total} quarantined, {len(store)} waiting to upload",
+               err=as_json)
+
+
+def _quarantine_command(name: str, help_text: str, done: str) -> click.Command:
+    @CONFIG_OPTION
+    @click.argument("ids", nargs=-1)
+    @click.option("--all", "everything", is_flag=True, help="every quarantined record")
+    def command(config_path: str, ids: tuple[str, ...], everything: bool) -> None:
+        if bool(ids) == everything:
+            raise click.UsageError("name record ids, or give --all")
+        store = _spool_of(config_path)
+        known = {entry.id for entry in store.quarantined()}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise click.ClickException(f"not in the quarantine: {', '.join(missing)}")
+        moved = getattr(store, name)(None if everything else list(ids))
+        click.echo(f"{moved} {done}")
+
+    return click.command(name, help=help_text)(command)
+
+
+spool.add_command(_quarantine_command(
+    "release", "Send quarantined records again (after fixing why they were refused).",
+    "back in the upload queue"))
+spool.add_command(_quarantine_command(
+    "discard", "Let quarantined records go for good.", "discarded"))
+
+
 @click.group()
 def reflector() -> None:
     """The STAMP session-reflector that runs at a node."""

@@ -75,8 +75,11 @@ class Upload(Strict):
     every: float = Field(30, gt=0, description="seconds between drains")
     timeout: float = Field(30, gt=0, le=600)
     max_backoff: float = Field(600, gt=0, description="longest wait between failed tries, s")
+    unregistered_retry: float = Field(
+        900, gt=0, description="seconds before a record of a connection the collector has not "
+                               "registered yet is offered again")
 
-    @field_validator("every", "timeout", "max_backoff", mode="before")
+    @field_validator("every", "timeout", "max_backoff", "unregistered_retry", mode="before")
     @classmethod
     def _durations(cls, value: Any) -> float:
         return seconds(value)
@@ -101,6 +104,8 @@ class Config(Strict):
     tariff_up_kbps: int = Field(gt=0, le=100_000_000)
     spool: Path = Path("/var/lib/netq-probe/spool.db")
     spool_max_records: int = Field(1_000_000, ge=100)
+    # with the disk full: drop the oldest hundredth of the queue to make room, or the new record
+    spool_when_full: Literal["drop_oldest", "drop_newest"] = "drop_oldest"
     metrics_listen: str = "127.0.0.1:9108"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     availability_report_every: float = Field(900, gt=0, le=900)

@@ -34,13 +34,15 @@ class Daemon:
         self.config = config
         self.log = log
         self.identity = Identity(config.probe_id, config.connection_id)
-        self.spool = Spool(config.spool, config.spool_max_records)
+        self.spool = Spool(config.spool, config.spool_max_records, config.spool_when_full)
         self.metrics = ProbeMetrics(config.probe_id, config.connection_id, config.technology)
         self.speed_test = asyncio.Lock()
 
     def keep(self, record: Record) -> None:
         """Spool first: a record exists once it is committed here."""
-        self.spool.append(record.to_json())
+        if not self.spool.append(record.to_json()):
+            self.log.error("record_dropped_disk_full", id=record.id, kind=record.kind,
+                           spool=str(self.config.spool), policy=self.config.spool_when_full)
         self.metrics.spooled.set(len(self.spool))
         self.metrics.dropped.set(self.spool.dropped_total)
         self.log.info("record", kind=record.kind, id=record.id, ok=record.outcome.ok,
@@ -131,6 +133,7 @@ class Daemon:
         host, port = split_host_port(self.config.metrics_listen, 9108)
         start_http_server(port, host, registry=self.metrics.registry)
         self.metrics.spooled.set(len(self.spool))
+        self.metrics.quarantined.set(self.spool.quarantined_total)
         self.log.info("probe_started", probe_id=self.config.probe_id, spool=str(self.config.spool),
                       metrics=self.config.metrics_listen, tests=len(self.config.tests))
         tasks = [asyncio.create_task(self.availability(t) if t.kind == "availability"

@@ -45,8 +45,11 @@ class ProbeMetrics:
         self.spooled = Gauge("netq_probe_spool_records", "Records waiting in the spool.",
                              registry=r)
         self.uploaded = Counter("netq_probe_uploaded_records_total", "Records the collector "
-                                "answered for, by answer (accepted, duplicate, rejected).",
-                                ["status"], registry=r)
+                                "answered for, by answer (accepted, duplicate, conflict, "
+                                "unregistered, rejected).", ["status"], registry=r)
+        self.quarantined = Gauge("netq_probe_spool_quarantined_records", "Records the "
+                                 "collector would not take, kept in the spool's quarantine "
+                                 "(netq probe spool list).", registry=r)
         self.dropped = Gauge("netq_probe_spool_dropped_records", "Records dropped because the "
                              "spool was full (since the spool was created).", registry=r)
 

@@ -1,10 +1,12 @@
 """Draining the spool to the collector.
 
-A record leaves the spool only when the collector has answered for it: accepted, duplicate
-(it already had it: a resend after a lost answer) or rejected (it never will take it; logged
-and counted). Anything else (collector down, network gone, 5xx, a bad token) keeps the
-records and retries with jittered exponential backoff. Killed mid-upload, the probe sends the
-batch again on restart and the collector answers `duplicate`: nothing lost, nothing twice.
+A record leaves the spool only when the collector holds it: accepted, or duplicate (it
+already had it: a resend after a lost answer). One it will not take as it is (rejected,
+conflict, too large) moves to the spool's quarantine with the collector's reasons; one whose
+connection it has not registered yet is offered again after `unregistered_retry`. Anything
+else (collector down, network gone, 5xx, a bad token) keeps the records and retries with
+jittered exponential backoff. Killed mid-upload, the probe sends the batch again on restart
+and the collector answers `duplicate`: nothing lost, nothing twice.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from netq.probe.config import Upload
 from netq.probe.metrics import ProbeMetrics
 from netq.probe.spool import Spool
 
+HELD = ("accepted", "duplicate")  # the collector has it: it may leave the spool
+REFUSED = ("rejected", "conflict")  # the collector will not take it as it is
+
 
 class UploadError(Exception):
     """The batch was not answered; it stays in the spool."""
@@ -34,11 +39,12 @@ class Uploader:
         self.batch = upload.batch
         self.timeout_s = upload.timeout
         self.max_backoff_s = upload.max_backoff
+        self.unregistered_retry_s = upload.unregistered_retry
         self.metrics = metrics
         self.log = log
 
     async def drain(self, client: httpx.AsyncClient) -> int:
-        """Upload until the spool is empty; returns how many records left it."""
+        """Upload until nothing is due; returns how many records the collector now holds."""
         sent = 0
         size = self.batch
         while records := self.spool.pending(size):
@@ -49,35 +55,48 @@ class Uploader:
             if response.status_code == 413 and size > 1:
                 size = max(1, size // 2)  # the collector's limit is lower than our batch
                 continue
-            answered = self._answered(response, records)
-            self.spool.acknowledge(answered)
+            sent += self._settle(response, records)
             self.metrics.spooled.set(len(self.spool))
-            sent += len(answered)
+            self.metrics.quarantined.set(self.spool.quarantined_total)
         return sent
 
-    def _answered(self, response: httpx.Response, records: list[dict[str, Any]]) -> list[str]:
+    def _settle(self, response: httpx.Response, records: list[dict[str, Any]]) -> int:
+        """Act on the collector's answer for each record; how many it holds."""
         if response.status_code == 413:  # a single record over the limit: it never will fit
-            self._rejected(records[0]["id"], [f"larger than the collector takes: "
-                                              f"{response.text[:200]}"])
-            return [records[0]["id"]]
+            reason = f"larger than the collector takes: {response.text[:200]}"
+            self._quarantine([(records[0]["id"], "too_large", [reason])])
+            return 0
         if response.status_code not in (200, 422):
             raise UploadError(f"collector answered {response.status_code}: {response.text[:300]}")
         try:
             results = response.json()["results"]
-        except (ValueError, KeyError, TypeError) as exc:
+            answered = {r["id"]: r for r in results if isinstance(r.get("id"), str)}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise UploadError(f"collector answer is not a batch result: {exc}") from exc
-        ids = []
-        for result in results:
-            if result.get("id") is None:
-                continue
-            self.metrics.uploaded.labels(result["status"]).inc()
-            if result["status"] == "rejected":
-                self._rejected(result["id"], result.get("reasons", []))
-            ids.append(result["id"])
-        return ids
+        held, refused, later = [], [], []
+        for record in records:
+            result = answered.get(record["id"])
+            if result is None:
+                continue  # not answered for: it stays, and goes again
+            status = str(result.get("status"))
+            self.metrics.uploaded.labels(status).inc()
+            if status in HELD:
+                held.append(record["id"])
+            elif status in REFUSED:
+                refused.append((record["id"], status, list(result.get("reasons") or [])))
+            else:  # unregistered, or an answer this probe does not know: offered again later
+                later.append(record["id"])
+                self.log.warning("record_not_taken_yet", id=record["id"], status=status,
+                                 reasons=result.get("reasons"))
+        self.spool.acknowledge(held)
+        self._quarantine(refused)
+        self.spool.defer(later, self.unregistered_retry_s)
+        return len(held)
 
-    def _rejected(self, record_id: str, reasons: list[str]) -> None:
-        self.log.error("record_rejected_by_collector", id=record_id, reasons=reasons)
+    def _quarantine(self, entries: list[tuple[str, str, list[str]]]) -> None:
+        for record_id, status, reasons in entries:
+            self.log.error("record_quarantined", id=record_id, status=status, reasons=reasons)
+        self.spool.quarantine(entries)
 
     async def run(self, interval_s: float) -> None:
         """Drain, then wait `interval_s`, forever; failures back off up to max_backoff_s."""

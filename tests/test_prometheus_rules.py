@@ -118,8 +118,13 @@ CASES: list[tuple[str, list[tuple[str, str]], str, list[tuple[dict[str, str], st
     ], "15m", []),
     ("NetqIngestRejecting", [
         ('netq_collector_records_total{outcome="accepted"}', "0+100x40"),
-        ('netq_collector_records_total{outcome="rejected"}', "0+10x40"),
-    ], "35m", [({}, "More than 5 % of records are rejected")]),
+        ('netq_collector_records_total{outcome="rejected"}', "0+4x40"),
+        ('netq_collector_records_total{outcome="conflict"}', "0+4x40"),  # 7.4 % together
+    ], "35m", [({}, "More than 5 % of records are rejected or in conflict")]),
+    ("NetqIngestRejecting", [
+        ('netq_collector_records_total{outcome="accepted"}', "0+100x40"),
+        ('netq_collector_records_total{outcome="unregistered"}', "0+10x40"),  # sent again later
+    ], "35m", []),
     ("NetqSpoolGrowing", [
         ('netq_probe_spool_records{probe_id="p1"}', "1000+50x70"),
         ('netq_probe_spool_records{probe_id="p2"}', "5000x70"),  # large but draining: no
@@ -128,6 +133,10 @@ CASES: list[tuple[str, list[tuple[str, str]], str, list[tuple[dict[str, str], st
         ('netq_probe_spool_dropped_records{probe_id="p1"}', "0 0 5x10"),
         ('netq_probe_spool_dropped_records{probe_id="p2"}', "7x12"),  # old drops, none new
     ], "10m", [({"probe_id": "p1"}, "Probe p1 dropped records: its spool is full")]),
+    ("NetqSpoolQuarantine", [
+        ('netq_probe_spool_quarantined_records{probe_id="p1"}', "0 0 3x20"),
+        ('netq_probe_spool_quarantined_records{probe_id="p2"}', "0x22"),
+    ], "20m", [({"probe_id": "p1"}, "Probe p1: 3 records the collector would not take")]),
     ("NetqReportDeadlineApproaching", [
         ('netq_report_deadline_timestamp_seconds{quarter="2026Q3"}', "259200x10"),
         ('netq_report_published{quarter="2026Q3"}', "0x10"),

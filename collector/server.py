@@ -1,0 +1,47 @@
+"""Serving the ingest API so that no client can exhaust it: an idle connection is closed
+after `idle_timeout` s whether or not it ever sent a request (uvicorn times only the wait
+after a response), at most `max_connections` are served at once (the rest get 503), and the
+open-files soft limit is raised to the hard limit before the first socket is accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+from typing import Any
+
+import structlog
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+log = structlog.get_logger("netq.collector")
+RESERVED_FILES = 64  # the store's connections, logs, the listening socket
+
+
+class IdleClosingH11(H11Protocol):
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        # the same timer uvicorn starts after each response, started for the first request
+        self.timeout_keep_alive_task = self.loop.call_later(
+            self.timeout_keep_alive, self.timeout_keep_alive_handler)
+
+
+def raise_open_files_limit() -> int:
+    """The soft limit raised to the hard one; returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    return soft
+
+
+def serve(app: Any, host: str, port: int, idle_timeout: float, max_connections: int,
+          certfile: str | None = None, keyfile: str | None = None) -> None:
+    files = raise_open_files_limit()
+    connections = min(max_connections, max(1, files - RESERVED_FILES))
+    if connections < max_connections:
+        log.warning("max_connections_lowered", wanted=max_connections, open_files=files,
+                    serving=connections)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                http=IdleClosingH11, timeout_keep_alive=int(max(1, idle_timeout)),
+                limit_concurrency=connections, ssl_certfile=certfile, ssl_keyfile=keyfile)
