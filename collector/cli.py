@@ -122,20 +122,76 @@ def token() -> None:
 @token.command("create")
 @click.option("--probe-id", required=True, help="the probe the token is for")
 @click.option("--connection", "connections", multiple=True,
-              help="a connection the probe may write for; repeat for several")
+              help="a connection the probe may write for; repeat for several (added to the "
+                   "probe's scope; `token scope` replaces it)")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 def token_create(probe_id: str, connections: tuple[str, ...], db: str | None) -> None:
     """Create a token for a probe and print it, once."""
-    click.echo(open_store(db).create_token(probe_id, connections))
+    store = open_store(db)
+    _warn_unregistered(store, connections)
+    click.echo(store.create_token(probe_id, connections))
+
+
+@token.command("list")
+@click.option("--probe-id", help="only this probe's tokens")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+def token_list(probe_id: str | None, db: str | None) -> None:
+    """Every token: its id (the start of its hash; the secret is never kept), probe, created,
+    revoked, and the probe's connections."""
+    store = open_store(db)
+    rows = store.tokens(probe_id)
+    if probe_id is not None and not rows:
+        raise click.ClickException(f"no tokens for probe {probe_id}")
+    scopes: dict[str, list[str]] = {}
+    for row in rows:
+        scope = scopes.setdefault(row["probe_id"], store.scope(row["probe_id"]) or [])
+        revoked = row["revoked_at"].isoformat(timespec="seconds") if row["revoked_at"] else "live"
+        click.echo(f"{row['token_id']}  {row['probe_id']}  "
+                   f"{row['created_at'].isoformat(timespec='seconds')}  {revoked}  "
+                   f"{','.join(scope) or '-'}")
+
+
+@token.command("scope")
+@click.option("--probe-id", required=True)
+@click.option("--connection", "connections", multiple=True,
+              help="a connection the probe may write for; repeat for several; none: nothing")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+def token_scope(probe_id: str, connections: tuple[str, ...], db: str | None) -> None:
+    """Replace the connections a probe may write for (every token of the probe)."""
+    store = open_store(db)
+    before = store.scope(probe_id)
+    if before is None or not store.set_scope(probe_id, connections):
+        raise click.ClickException(f"no probe {probe_id}")
+    _warn_unregistered(store, connections)
+    after = ",".join(dict.fromkeys(connections)) or "-"
+    click.echo(f"{probe_id}: {','.join(before) or '-'} → {after}")
 
 
 @token.command("revoke")
-@click.option("--probe-id", required=True)
+@click.option("--probe-id", help="revoke every token of this probe")
+@click.option("--token-id", help="revoke this one token (an id from `token list`)")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
-def token_revoke(probe_id: str, db: str | None) -> None:
-    """Revoke every token of a probe."""
-    revoked = open_store(db).revoke_tokens(probe_id)
-    click.echo(f"{revoked} token(s) of {probe_id} revoked")
+def token_revoke(probe_id: str | None, token_id: str | None, db: str | None) -> None:
+    """Revoke every token of a probe, or one token."""
+    if (probe_id is None) == (token_id is None):
+        raise click.UsageError("give --probe-id or --token-id")
+    store = open_store(db)
+    if token_id is not None:
+        if store.revoke_token(token_id) != 1:
+            raise click.ClickException(f"no live token {token_id}")
+        click.echo(f"token {token_id} revoked")
+    elif probe_id is not None:
+        if store.scope(probe_id) is None:
+            raise click.ClickException(f"no probe {probe_id}")
+        revoked = store.revoke_tokens(probe_id)
+        click.echo(f"{revoked} token(s) of {probe_id} revoked")
+
+
+def _warn_unregistered(store: Any, connections: tuple[str, ...]) -> None:
+    missing = store.unregistered(connections)
+    if missing:
+        click.echo(f"warning: not in the connections registry (yet): {', '.join(missing)}; "
+                   "their records wait on the probe until it is imported", err=True)
 
 
 @click.group()

@@ -17,7 +17,7 @@ class Settings(BaseModel):
     # seconds a connection may sit idle, before its first request or between requests
     idle_timeout: float = Field(5, ge=1, le=300)
     # connections served at once; more are answered 503 (also capped by the open-files limit)
-    max_connections: int = Field(1000, ge=1, le=100_000)
+    max_connections: int = Field(4096, ge=1, le=100_000)
     # how often the quarter to date is judged for /metrics (seconds; 0: never)
     compliance_every: float = Field(300, ge=0)
     # TLS directly; or leave both empty and terminate TLS at a reverse proxy (README)

@@ -56,6 +56,7 @@ class Answer:
 
 
 log = structlog.get_logger("netq.collector")
+TOKEN_ID_CHARS = 12  # of the token's sha256: names a token in lists and revocations
 
 
 def token_hash(token: str) -> str:
@@ -238,6 +239,57 @@ class Store:
             if new:
                 db.execute(insert(tables.probe_connections), new)
         return token
+
+    def tokens(self, probe_id: str | None = None) -> list[dict[str, Any]]:
+        """Every token (never the secret: its id is the start of its hash), oldest first."""
+        tokens = tables.probe_tokens
+        query = select(tokens).order_by(tokens.c.created_at)
+        if probe_id is not None:
+            query = query.where(tokens.c.probe_id == probe_id)
+        with self.engine.connect() as db:
+            return [{"token_id": row.token_sha256[:TOKEN_ID_CHARS], "probe_id": row.probe_id,
+                     "created_at": row.created_at, "revoked_at": row.revoked_at}
+                    for row in db.execute(query)]
+
+    def scope(self, probe_id: str) -> list[str] | None:
+        """The connections a probe may write for; None for an unknown probe."""
+        with self.engine.connect() as db:
+            if db.execute(select(tables.probes.c.probe_id)
+                          .where(tables.probes.c.probe_id == probe_id)).first() is None:
+                return None
+            return sorted(db.execute(select(tables.probe_connections.c.connection_id).where(
+                tables.probe_connections.c.probe_id == probe_id)).scalars())
+
+    def set_scope(self, probe_id: str, connection_ids: Iterable[str]) -> bool:
+        """Replace the probe's connections; False for an unknown probe."""
+        scope = tables.probe_connections
+        with self.engine.begin() as db:
+            if db.execute(select(tables.probes.c.probe_id)
+                          .where(tables.probes.c.probe_id == probe_id)).first() is None:
+                return False
+            db.execute(scope.delete().where(scope.c.probe_id == probe_id))
+            rows = [{"probe_id": probe_id, "connection_id": c}
+                    for c in dict.fromkeys(connection_ids)]
+            if rows:
+                db.execute(insert(scope), rows)
+        return True
+
+    def unregistered(self, connection_ids: Iterable[str]) -> list[str]:
+        """Those of the connections that are not in the registry."""
+        wanted = set(connection_ids)
+        with self.engine.connect() as db:
+            return sorted(wanted - self._registered(db, wanted))
+
+    def revoke_token(self, token_id: str) -> int:
+        """Revoke the one live token whose id (hash prefix) is `token_id`; how many were."""
+        tokens = tables.probe_tokens
+        if len(token_id) < TOKEN_ID_CHARS:
+            return 0
+        with self.engine.begin() as db:
+            result = db.execute(update(tokens).where(and_(
+                tokens.c.token_sha256.startswith(token_id, autoescape=True),
+                tokens.c.revoked_at.is_(None))).values(revoked_at=datetime.now(UTC)))
+            return int(result.rowcount)
 
     def revoke_tokens(self, probe_id: str) -> int:
         tokens = tables.probe_tokens

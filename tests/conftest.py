@@ -4,6 +4,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,6 +46,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "netq.db")
     return pg.create_database(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Any]:
+    """A store on each back end with connections C-1 and C-2 registered."""
+    from netq.collector.store import Store
+    from tests.records import registry_row
+
+    opened = Store.open(db_url)
+    opened.upsert_connections([registry_row("C-1"), registry_row("C-2")])
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -41,9 +42,9 @@ class Collector:
             store.close()
 
 
-def start_collector(db: str, port: int, *extra: str) -> subprocess.Popen[bytes]:
+def start_collector(db: str, port: int, *extra: str, **popen: Any) -> subprocess.Popen[bytes]:
     process = subprocess.Popen([sys.executable, "-m", "netq", "collector", "serve", "--db", db,
-                                "--listen", f"127.0.0.1:{port}", *extra])
+                                "--listen", f"127.0.0.1:{port}", *extra], **popen)
     wait_for(lambda: _healthy(port), "collector", timeout_s=30)
     return process
 

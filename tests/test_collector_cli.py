@@ -81,3 +81,49 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
     assert result.returncode == 1
     assert "cannot open the store" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_tokens_are_listed_without_secrets_scoped_and_revoked_one_by_one(tmp_path: Path) -> None:
+    from netq.collector.store import Store
+
+    db = str(tmp_path / "netq.db")
+    csv = tmp_path / "connections.csv"
+    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n"
+                   "C-2,fixed,pon,100000,50000,Minsk,n1,com645,\n")
+    assert netq("connections", "import", str(csv), "--db", db).returncode == 0
+    first = netq("collector", "token", "create", "--probe-id", "p1", "--connection", "C-1",
+                 "--connection", "C-404", "--db", db)
+    assert first.returncode == 0
+    assert "not in the connections registry (yet): C-404" in first.stderr
+    second = netq("collector", "token", "create", "--probe-id", "p1", "--db", db)
+    secrets = [first.stdout.strip(), second.stdout.strip()]
+
+    listed = netq("collector", "token", "list", "--db", db)
+    assert listed.returncode == 0
+    lines = listed.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert all(" p1 " in line and "live" in line for line in lines)
+    assert all(secret not in listed.stdout for secret in secrets)
+    assert lines[0].endswith("C-1,C-404")
+
+    # the scope shrinks as well as grows, for every token of the probe
+    scoped = netq("collector", "token", "scope", "--probe-id", "p1", "--connection", "C-2",
+                  "--db", db)
+    assert scoped.stdout.strip() == "p1: C-1,C-404 → C-2"
+    store = Store.open(db)
+    assert store.authenticate(secrets[1]) == ("p1", {"C-2"})
+
+    token_id = lines[0].split()[0]
+    assert netq("collector", "token", "revoke", "--token-id", token_id, "--db", db).returncode == 0
+    assert store.authenticate(secrets[0]) is None
+    assert store.authenticate(secrets[1]) == ("p1", {"C-2"})  # the other token still works
+    store.close()
+
+    for argv, message in (
+            (("revoke", "--token-id", token_id), f"no live token {token_id}"),
+            (("revoke", "--probe-id", "nobody"), "no probe nobody"),
+            (("scope", "--probe-id", "nobody"), "no probe nobody"),
+            (("list", "--probe-id", "nobody"), "no tokens for probe nobody")):
+        result = netq("collector", "token", *argv, "--db", db)
+        assert result.returncode == 1, argv
+        assert message in result.stderr

@@ -17,14 +17,6 @@ from tests.records import latency_record, registry_row
 NOW = datetime(2026, 8, 15, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(db_url: str) -> Store:
-    opened = Store.open(db_url)
-    opened.upsert_connections([registry_row("C-1"), registry_row("C-2")])
-    yield opened
-    opened.close()
-
-
 def test_a_batch_is_accepted_then_a_resend_is_all_duplicates(store: Store) -> None:
     batch = [latency_record() for _ in range(5)]
     assert [a.status for a in store.ingest(batch, now=NOW)] == ["accepted"] * 5

@@ -1,0 +1,127 @@
+"""Hostile requests against a running collector, on each back end: refused whole with a 4xx
+that says why, or answered per record; never a 500, and the server keeps serving."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import resource
+import socket
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from netq.collector.store import Store
+from tests.lab import free_port, wait_for
+from tests.records import latency_record, registered_probe
+from tests.test_collector_api import Collector, collector, start_collector
+
+__all__ = ["collector"]  # the fixture, shared with the API's own tests
+
+
+def test_a_body_that_is_not_json_by_its_type_is_415(collector: Collector) -> None:
+    response = collector.post([latency_record()], headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert "application/json" in response.json()["detail"]
+    assert collector.stored() == 0
+
+
+def test_a_gzip_body_is_read_and_a_gzip_bomb_is_413(collector: Collector) -> None:
+    body = gzip.compress(json.dumps([latency_record()]).encode())
+    response = collector.post(None, raw=body, headers={"Content-Encoding": "gzip"})
+    assert (response.status_code, response.json()["accepted"]) == (200, 1)
+    bomb = gzip.compress(b"[" + b" " * 50_000_000 + b"]")  # 50 kB on the wire
+    response = collector.post(None, raw=bomb, headers={"Content-Encoding": "gzip"})
+    assert response.status_code == 413
+    response = collector.post(None, raw=b"not gzip", headers={"Content-Encoding": "gzip"})
+    assert response.status_code == 400
+    response = collector.post(None, raw=body, headers={"Content-Encoding": "br"})
+    assert response.status_code == 415
+
+
+def test_json_nested_thousands_deep_is_400(collector: Collector) -> None:
+    response = collector.post(None, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code in (400, 413)
+    response = collector.post(None, raw=b"[" + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"]")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+
+
+def test_nan_on_the_wire_is_that_records_rejection(collector: Collector) -> None:
+    good = json.dumps(latency_record()).encode()
+    bad = good.replace(b'"jitter_ms": 1.2', b'"jitter_ms": NaN')
+    assert bad != good
+    response = collector.post(None, raw=b"[" + bad + b"," + good + b"]")
+    assert response.status_code == 422
+    statuses = [r["status"] for r in response.json()["results"]]
+    assert statuses == ["rejected", "accepted"]
+    assert collector.stored() == 1
+
+
+def test_readyz_says_not_ready_when_the_store_cannot_write(collector: Collector) -> None:
+    assert httpx.get(f"{collector.url}/readyz").status_code == 200
+    store = Store.open(collector.db)
+    with store.engine.begin() as db:  # reads still work; writes cannot
+        db.execute(text("ALTER TABLE result_ids RENAME TO result_ids_away"))
+    store.close()
+    response = httpx.get(f"{collector.url}/readyz")
+    assert response.status_code == 503
+    assert "cannot be written" in response.json()["detail"]
+
+
+def test_idle_connections_are_closed_and_cannot_lock_a_probe_out(db_url: str,
+                                                                 tmp_path: Path) -> None:
+    """1 100 idle sockets against a collector started with a 1024 soft limit."""
+    token = registered_probe(db_url)
+    config = tmp_path / "collector.yaml"
+    config.write_text("idle_timeout: 3\n")
+    port = free_port()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard < 4096:
+        pytest.skip(f"the hard open-files limit here is {hard}")
+    process = start_collector(db_url, port, "--config", str(config),
+                              preexec_fn=lambda: resource.setrlimit(
+                                  resource.RLIMIT_NOFILE, (1024, hard)))
+    idle: list[socket.socket] = []
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (4096, hard))  # this test's own sockets
+        for _ in range(1100):
+            idle.append(socket.create_connection(("127.0.0.1", port)))
+        probe = Collector(f"http://127.0.0.1:{port}", token, db_url)
+        response = probe.post([latency_record()])
+        assert (response.status_code, response.json()["accepted"]) == (200, 1)
+        time.sleep(4)  # past idle_timeout: the server has hung up on every idle socket
+        for sock in idle[:50]:
+            sock.settimeout(2)
+            assert sock.recv(1) == b""
+    finally:
+        for sock in idle:
+            sock.close()
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_open_files_limit_is_raised_at_start(db_url: str) -> None:
+    port = free_port()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    process = start_collector(db_url, port, preexec_fn=lambda: resource.setrlimit(
+        resource.RLIMIT_NOFILE, (1024, hard)))
+    try:
+        limits = Path(f"/proc/{process.pid}/limits").read_text()
+        line = next(x for x in limits.splitlines() if x.startswith("Max open files"))
+        assert line.split()[3] == str(hard), line
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_serve_survives_a_client_that_hangs_up_mid_body(collector: Collector) -> None:
+    host, port = collector.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(b"POST /api/v1/results HTTP/1.1\r\nHost: x\r\nContent-Length: 9999\r\n"
+                     b"Content-Type: application/json\r\n\r\n[{")
+    wait_for(lambda: httpx.get(f"{collector.url}/healthz").status_code == 200, "collector")
+    assert collector.post([latency_record()]).status_code == 200
