@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from netq.text import text_problem
+
 COLUMNS = ("connection_id", "service", "technology", "tariff_down_kbps", "tariff_up_kbps",
            "region", "node", "profile", "effective_from")
 SERVICES = ("fixed", "wireless")
@@ -49,6 +51,12 @@ def _tariff(value: str, column: str, errors: list[str], where: str) -> int:
     return kbps
 
 
+# the registry table's column sizes
+LONGEST = {"connection_id": 128, "region": 128, "node": 128, "profile": 64}
+# a tariff period outside these is a typo, not a contract
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def parse(lines: Iterable[str], source: str = "connections") -> Parsed:
     reader = csv.DictReader(lines)
     parsed = Parsed()
@@ -68,6 +76,15 @@ def parse(lines: Iterable[str], source: str = "connections") -> Parsed:
         errors: list[str] = []
         if None in raw:
             errors.append(f"{where}: more fields than the {len(COLUMNS)} columns")
+        for column, value in row.items():
+            problem = text_problem(value) or (
+                f"longer than {LONGEST[column]} characters"
+                if len(value) > LONGEST.get(column, len(value)) else None)
+            if problem:
+                errors.append(f"{where}: {column}: {problem}")
+        if errors:
+            parsed.errors.extend(errors)
+            continue
         if not row["connection_id"]:
             errors.append(f"{where}: connection_id is empty")
         if row["service"] not in SERVICES:
@@ -85,6 +102,10 @@ def parse(lines: Iterable[str], source: str = "connections") -> Parsed:
             except ValueError:
                 errors.append(f"{where}: effective_from {row['effective_from']!r} is not a "
                               "date (YYYY-MM-DD)")
+            else:
+                if not EARLIEST <= effective <= LATEST:
+                    errors.append(f"{where}: effective_from {effective} is outside "
+                                  f"{EARLIEST.year}–{LATEST.year}")
         key = (row["connection_id"], effective)
         if not errors and key in seen:
             errors.append(f"{where}: {key[0]} from {row['effective_from'] or 'the start'} "

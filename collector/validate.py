@@ -14,6 +14,7 @@ import fastjsonschema
 import jsonschema
 
 from netq.record import schema_text
+from netq.text import text_problem
 
 
 @cache
@@ -76,9 +77,8 @@ def unrepresentable(value: Any, path: str = "record", depth: int = 0) -> list[st
     if isinstance(value, float) and not math.isfinite(value):
         return [f"{path}: {value} is not a number"]
     if isinstance(value, str):
-        allowed = TEXT_CONTROLS if path == "error" else ""
-        bad = next((c for c in value if (c < " " or c == "\x7f") and c not in allowed), None)
-        return [] if bad is None else [f"{path}: control character U+{ord(bad):04X}"]
+        problem = text_problem(value, TEXT_CONTROLS if path == "error" else "")
+        return [] if problem is None else [f"{path}: {problem}"]
     if isinstance(value, dict):
         return [p for key, item in value.items()
                 for p in unrepresentable(key, f"{path}: key", depth + 1)

@@ -24,12 +24,14 @@ def bar(length: int, label: str) -> Any:
 
 @contextlib.contextmanager
 def lines_of(path: Path, label: str) -> Iterator[Iterator[str]]:
-    """The lines of a UTF-8 text file (a byte-order mark dropped), read under a progress bar."""
-    with path.open(encoding="utf-8-sig", newline="") as text, \
+    """The lines of a UTF-8 text file (a byte-order mark dropped), read under a progress bar.
+    Bytes that are not UTF-8 arrive as lone surrogates (`netq.text`), for the reader of the
+    line to name."""
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text, \
             bar(path.stat().st_size, label) as shown:
         def counted() -> Iterator[str]:
             for line in text:
-                shown.update(len(line.encode("utf-8")))
+                shown.update(len(line.encode("utf-8", "surrogateescape")))
                 yield line
         yield counted()
 

@@ -11,6 +11,7 @@ matplotlib.use("Agg")  # no display; before pyplot is imported
 import matplotlib.pyplot as plt
 
 plt.rcParams.update({
+    "text.parse_math": False,  # a node named "$x$" is a name, not a formula to typeset
     "svg.fonttype": "none",  # text stays text: searchable, and typeset in the PDF's font
     "svg.hashsalt": "netq",  # the same figures give the same file
     "font.family": "DejaVu Sans",

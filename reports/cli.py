@@ -54,7 +54,9 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
         written = builder.write(context, list(dict.fromkeys(formats)), out, key)
     for path in written:
         click.echo(path)
-    builder.record(store, context, formats)
+    if not builder.record(store, context, formats):
+        click.echo(f"{quarter} has not ended: the report is marked preliminary and not "
+                   "counted as published", err=True)
 
 
 @report.command()

@@ -75,6 +75,8 @@ LABELS = {
         "probes": "Зондов", "exclusions": "Исключено из оценки",
         "coverage": "Охват наблюдением (доступность)",
         "manifest": "Контрольная сумма расчёта", "generated": "Сформирован",
+        "preliminary": "Предварительный отчёт: квартал ещё не завершён, показатели могут "
+                       "измениться. Это не публикация за квартал.",
         "code": "версия netq",
         "excluded": "всего исключено", "infrastructure": "отказ измерительного сервера",
         "deferred": "отложено из-за трафика абонента", "probe_error": "ошибка зонда",
@@ -104,6 +106,8 @@ LABELS = {
         "probes": "Зондаў", "exclusions": "Выключана з ацэнкі",
         "coverage": "Ахоп назіраннем (даступнасць)",
         "manifest": "Кантрольная сума разліку", "generated": "Сфарміраваны",
+        "preliminary": "Папярэдняя справаздача: квартал яшчэ не скончыўся, паказчыкі могуць "
+                       "змяніцца. Гэта не публікацыя за квартал.",
         "code": "версія netq",
         "excluded": "усяго выключана", "infrastructure": "адмова вымяральнага сервера",
         "deferred": "адкладзена з-за трафіку абанента", "probe_error": "памылка зонда",
@@ -129,6 +133,8 @@ LABELS = {
         "connections": "Connections", "results": "Results", "probes": "Probes",
         "exclusions": "Not judged", "coverage": "Time observed (availability)",
         "manifest": "Computation hash", "generated": "Generated", "code": "netq version",
+        "preliminary": "Preliminary report: the quarter has not ended and the figures may "
+                       "change. This is not the quarter's publication.",
         "excluded": "excluded in all", "infrastructure": "measurement server failed",
         "deferred": "deferred for the subscriber's traffic", "probe_error": "probe error",
         "unjudged": "session shorter than the minimum",

@@ -11,7 +11,10 @@ import hashlib
 import hmac
 import io
 import json
+import os
 import secrets
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,7 +27,7 @@ from sqlalchemy import insert
 from netq.collector import tables
 from netq.collector.compliance import deadline
 from netq.collector.compliance.engine import compliance, details, read_units
-from netq.collector.compliance.quarter import Quarter
+from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
 from netq.reports import formatting
@@ -120,7 +123,8 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
     """The report's content: the computation, and how each part of it is shown."""
     units = read_units(store, quarter, profile)  # once, for the table and the details
     document = compliance(store, quarter, profile, breakdown="technology", units=units)
-    today = today or date.today()
+    today = today or minsk_day(datetime.now(UTC))
+    document["preliminary"] = today <= quarter.last_day
     chosen = store.norms.profile(document["profile"])
     shown = details(store, quarter, chosen.key, units)
     return {
@@ -134,6 +138,7 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "due": deadline.due(quarter),
         "days_left": deadline.days_left(quarter, today),
         "generated_on": today,
+        "preliminary": document["preliminary"],
         "labels": formatting.LABELS[lang],
         "number": lambda v, places=2: formatting.number(v, lang, places),
     }
@@ -161,25 +166,41 @@ def indicator_table_csv(document: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["quarter", "profile", "id", "service", "technology", "name_ru", "unit",
-                     "norm_op", "norm_value", "value", "ci95_low", "ci95_high", "n", "meets"])
+                     "norm_op", "norm_value", "value", "ci95_low", "ci95_high", "n", "meets",
+                     "preliminary"])
+    preliminary = str(bool(document.get("preliminary"))).lower()
     for e in document["indicators"]:
         ci = e["ci95"] or [None, None]
-        writer.writerow([document["quarter"], document["profile"], e["id"], e["service"],
-                         e["technology"] or "", e["name_ru"], e["unit"], e["norm"]["op"],
-                         e["norm"]["value"], "" if e["value"] is None else e["value"],
-                         "" if ci[0] is None else ci[0], "" if ci[1] is None else ci[1],
-                         e["n"], "" if e["meets"] is None else str(e["meets"]).lower()])
+        writer.writerow(cells([document["quarter"], document["profile"], e["id"], e["service"],
+                               e["technology"] or "", e["name_ru"], e["unit"], e["norm"]["op"],
+                               e["norm"]["value"], "" if e["value"] is None else e["value"],
+                               "" if ci[0] is None else ci[0], "" if ci[1] is None else ci[1],
+                               e["n"], "" if e["meets"] is None else str(e["meets"]).lower(),
+                               preliminary]))
     return out.getvalue()
 
 
-def record(store: Store, context: dict[str, Any], formats: tuple[str, ...]) -> None:
-    """Note the report as written: `netq report status` counts its quarter as published."""
+def cells(row: list[Any]) -> list[Any]:
+    """OWASP's rule against CSV injection: a text cell that a spreadsheet would read as a
+    formula (starting with = + - @, a tab or a carriage return) is prefixed with a quote."""
+    return ["'" + v if isinstance(v, str) and v[:1] in FORMULA_STARTS else v for v in row]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def record(store: Store, context: dict[str, Any], formats: tuple[str, ...]) -> bool:
+    """Note the report as written: `netq report status` counts its quarter as published. A
+    preliminary report (its quarter not ended) is not noted; False then."""
     document = context["document"]
+    if document["preliminary"]:
+        return False
     with store.engine.begin() as db:
         db.execute(insert(tables.report_runs).values(
             quarter=document["quarter"], profile=document["profile"],
             generated_at=datetime.now(UTC), formats=",".join(sorted(set(formats))),
             snapshot_sha256=document["manifest"]["snapshot_sha256"]))
+    return True
 
 
 def pseudonymised_csv(connections: list[dict[str, Any]], key: bytes) -> str:
@@ -192,31 +213,49 @@ def pseudonymised_csv(connections: list[dict[str, Any]], key: bytes) -> str:
     writer.writerow(["pseudonym", *columns])
     rows = sorted([hmac.new(key, c["connection_id"].encode(), hashlib.sha256).hexdigest()[:20],
                     *("" if c[k] is None else c[k] for k in columns)] for c in connections)
-    writer.writerows(rows)
+    writer.writerows(cells(row) for row in rows)
     return out.getvalue()
 
 
 def write(context: dict[str, Any], formats: list[str], out: Path,
           pseudonym_key: bytes | None = None) -> list[Path]:
-    """Write the report in each format into `out`; the paths written."""
+    """Write the report in each format into `out`; the paths written. Each file is written
+    beside its place and renamed into it: a reader never sees half a report, and a symlink
+    planted at the name is replaced, never followed."""
     out.mkdir(parents=True, exist_ok=True)
     stem = f"netq-quality-{context['quarter']}-{context['document']['profile']}"
     written = []
     for kind in formats:
         path = out / f"{stem}.{kind}"
         if kind == "html":
-            path.write_text(html(context), "utf-8")
+            replace(path, lambda p: p.write_text(html(context), "utf-8"))
         elif kind == "csv":
-            path.write_text(indicator_table_csv(context["document"]), "utf-8")
+            replace(path, lambda p: p.write_text(indicator_table_csv(context["document"]),
+                                                 "utf-8"))
             connections = out / f"{stem}-connections.csv"
             # without the operator's key, a fresh one: rows then link across nothing
-            connections.write_text(pseudonymised_csv(
-                context["connections"], pseudonym_key or secrets.token_bytes(32)), "utf-8")
+            text = pseudonymised_csv(context["connections"],
+                                     pseudonym_key or secrets.token_bytes(32))
+            replace(connections, lambda p, text=text: p.write_text(text, "utf-8"))
             written.append(connections)
         elif kind == "pdf":
-            pdf(context, path)
+            replace(path, lambda p: pdf(context, p))
         elif kind == "json":
-            path.write_text(json.dumps(context["document"], ensure_ascii=False, indent=1),
-                            "utf-8")
+            replace(path, lambda p: p.write_text(
+                json.dumps(context["document"], ensure_ascii=False, indent=1), "utf-8"))
         written.append(path)
     return written
+
+
+def replace(path: Path, write: Callable[[Path], None]) -> None:
+    """`write` into a new file beside `path` (created exclusively), then rename it over."""
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        write(temporary)
+        temporary.chmod(0o644)  # a public report
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -182,3 +182,57 @@ def test_status_counts_a_written_report_as_published(store: Store, tmp_path: Pat
 def test_the_deadline_is_the_15th_of_the_month_after_the_quarter() -> None:
     assert deadline.due(Quarter(2026, 4)) == date(2027, 1, 15)
     assert deadline.days_left(Quarter(2026, 3), date(2026, 10, 15)) == 0
+
+
+def test_a_report_of_an_unfinished_quarter_is_preliminary_everywhere_and_not_published(
+        store: Store, tmp_path: Path) -> None:
+    context = quarterly.build(store, Q3, today=date(2026, 9, 30))
+    paths = quarterly.write(context, ["html", "csv", "json"], tmp_path / "early", b"k")
+    page = next(p for p in paths if p.suffix == ".html").read_text("utf-8")
+    assert formatting.LABELS["ru"]["preliminary"] in page
+    assert json.loads(next(p for p in paths if p.suffix == ".json").read_text())["preliminary"]
+    table = next(p for p in paths if p.name.endswith(f"{context['document']['profile']}.csv"))
+    assert {row["preliminary"] for row in csv.DictReader(io.StringIO(table.read_text()))} == \
+        {"true"}
+    assert quarterly.record(store, context, ("html",)) is False
+    with store.engine.connect() as db:
+        found = {e["quarter"]: e["state"] for e in deadline.status(db, date(2026, 10, 20))}
+    assert found["2026Q3"] == "late"  # past the 15th with only a preliminary report
+    final = quarterly.build(store, Q3, today=date(2026, 10, 1))
+    assert not final["document"]["preliminary"]
+
+
+def test_open_data_cells_cannot_run_as_formulas_and_chart_text_is_not_mathtext(
+        tmp_path: Path) -> None:
+    store = Store.open(str(tmp_path / "netq.db"), norms_with_min_sample(tmp_path, 1))
+    store.upsert_connections([*registry(), Connection(
+        "=HYPERLINK(\"http://x\")", FIRST_PERIOD, "fixed", "ethernet", 50_000, 50_000,
+        "@SUM(A1:A9)", "$\\notacommand{$", "com645")])
+    store.ingest([*RECORDS,
+                  speed("=HYPERLINK(\"http://x\")", "2026-07-03T10:00:00+03:00", 40_000_000),
+                  interval("=HYPERLINK(\"http://x\")", "2026-07-03T00:00:00+03:00",
+                           "2026-07-03T06:00:00+03:00", up=False)])
+    context = quarterly.build(store, Q3, today=date(2026, 10, 2))  # the chart draws the node
+    paths = quarterly.write(context, ["csv", "html"], tmp_path / "out", b"k")
+    opened = next(p for p in paths if p.name.endswith("-connections.csv"))
+    cells = [cell for row in csv.reader(io.StringIO(opened.read_text())) for cell in row]
+    assert "'@SUM(A1:A9)" in cells
+    assert not [c for c in cells if c[:1] in "=+@\t\r" and c]
+    assert "$\\notacommand{$" in next(p for p in paths if p.suffix == ".html").read_text()
+    store.close()
+
+
+def test_the_report_replaces_a_planted_symlink_and_never_writes_through_it(
+        store: Store, tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    out = tmp_path / "out"
+    out.mkdir()
+    context = quarterly.build(store, Q3, today=date(2026, 10, 2))
+    name = f"netq-quality-2026Q3-{context['document']['profile']}.json"
+    (out / name).symlink_to(victim)
+    quarterly.write(context, ["json"], out, b"k")
+    assert victim.read_text() == "precious"
+    assert not (out / name).is_symlink()
+    assert json.loads((out / name).read_text())["quarter"] == "2026Q3"
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []

@@ -3,13 +3,13 @@ Here, not in reports/, because the collector exports the days left for an alert.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from netq.collector import tables
-from netq.collector.compliance.quarter import Quarter
+from netq.collector.compliance.quarter import Quarter, minsk_midnight
 
 DUE_DAY = 15
 
@@ -29,9 +29,14 @@ def status(db: Any, today: date) -> list[dict[str, Any]]:
     first = db.execute(select(func.min(tables.rollups.c.day))).scalar()
     if first is None:
         return []
-    written = {row.quarter: row.generated_at for row in db.execute(
-        select(tables.report_runs.c.quarter, func.min(tables.report_runs.c.generated_at)
-               .label("generated_at")).group_by(tables.report_runs.c.quarter))}
+    written: dict[str, datetime] = {}
+    runs = tables.report_runs
+    for row in db.execute(select(runs.c.quarter, runs.c.generated_at)
+                          .order_by(runs.c.generated_at)):
+        # a report written before its quarter ended was preliminary: it publishes nothing
+        moment = row.generated_at.replace(tzinfo=row.generated_at.tzinfo or UTC)
+        if moment >= minsk_midnight(Quarter.parse(row.quarter).next.first_day):
+            written.setdefault(row.quarter, row.generated_at)
     quarter = Quarter(first.year, (first.month - 1) // 3 + 1)
     current = Quarter(today.year, (today.month - 1) // 3 + 1)
     listed = []

@@ -28,6 +28,7 @@ from sqlalchemy import Table, insert, select, update
 
 from netq.collector import tables
 from netq.collector.compliance.quarter import MINSK
+from netq.text import text_problem
 
 MAX_ROWS = 5_000_000
 
@@ -65,6 +66,8 @@ class Row(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _blank(cls, value: Any) -> Any:
+        if isinstance(value, str) and (problem := text_problem(value)):
+            raise ValueError(problem)
         return blank_to_none(value)
 
     @model_validator(mode="after")
