@@ -4,7 +4,7 @@ baseline that inserts the same rows with the bare database driver in one transac
     .venv/bin/python bench/ingest.py [--records 20000] [--postgresql]
 
 --postgresql starts a throwaway PostgreSQL server (needs Debian's postgresql; as root it runs
-the server as the postgres user). Targets (issue 3): >= 5 000 records/s on SQLite, ratio >= 0.3.
+the server as the postgres user). Targets: >= 5 000 records/s on SQLite, ratio >= 0.3.
 """
 
 from __future__ import annotations

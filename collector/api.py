@@ -207,6 +207,9 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         metrics.probe_seen(probe_id)
         for answer in answers:
             metrics.records.labels(answer.status).inc()
+            if answer.status in ("conflict", "rejected"):
+                log.warning("record_not_stored", probe_id=probe_id, id=answer.id,
+                            status=answer.status, reasons=list(answer.reasons))
         accepted = [record for record, answer in zip(batch, answers, strict=True)
                     if answer.status == "accepted"]
         await run_in_threadpool(_observe, accepted)

@@ -65,8 +65,8 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
         raise click.ClickException(f"collector configuration: {exc}") from None
     app = create_app(open_store(settings.db, settings.thresholds), settings.max_body_bytes,
                      settings.max_records, settings.compliance_every)
-    serve(app, host, port, settings.idle_timeout, settings.max_connections,
-          settings.tls_certfile, settings.tls_keyfile)
+    serve(app, host, port, settings.idle_timeout, settings.read_timeout,
+          settings.max_connections, settings.tls_certfile, settings.tls_keyfile)
 
 
 @collector.command("import")

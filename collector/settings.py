@@ -16,6 +16,8 @@ class Settings(BaseModel):
     max_records: int = Field(5000, ge=1, le=100_000)
     # seconds a connection may sit idle, before its first request or between requests
     idle_timeout: float = Field(5, ge=1, le=300)
+    # seconds from a request's first byte to its last: a slower client is cut off
+    read_timeout: float = Field(60, ge=1, le=3600)
     # connections served at once; more are answered 503 (also capped by the open-files limit)
     max_connections: int = Field(4096, ge=1, le=100_000)
     # how often the quarter to date is judged for /metrics (seconds; 0: never)

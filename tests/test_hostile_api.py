@@ -3,6 +3,7 @@ that says why, or answered per record; never a 500, and the server keeps serving
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import resource
@@ -125,3 +126,29 @@ def test_serve_survives_a_client_that_hangs_up_mid_body(collector: Collector) ->
                      b"Content-Type: application/json\r\n\r\n[{")
     wait_for(lambda: httpx.get(f"{collector.url}/healthz").status_code == 200, "collector")
     assert collector.post([latency_record()]).status_code == 200
+
+
+def test_a_client_sending_a_byte_at_a_time_is_cut_off(db_url: str, tmp_path: Path) -> None:
+    token = registered_probe(db_url)
+    config = tmp_path / "collector.yaml"
+    config.write_text("idle_timeout: 30\nread_timeout: 2\n")
+    port = free_port()
+    process = start_collector(db_url, port, "--config", str(config))
+    try:
+        request = (b"POST /api/v1/results HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                   b"application/json\r\nContent-Length: 9999\r\n\r\n[{")
+        for stop in (40, len(request)):  # in the headers, then in the body
+            with socket.create_connection(("127.0.0.1", port)) as sock:
+                began = time.monotonic()
+                with contextlib.suppress(OSError):  # the server hangs up mid-send
+                    for byte in request[:stop]:
+                        sock.sendall(bytes([byte]))
+                        time.sleep(0.05)
+                    sock.settimeout(10)
+                    assert sock.recv(1) == b""
+                assert time.monotonic() - began < 8
+        probe = Collector(f"http://127.0.0.1:{port}", token, db_url)
+        assert probe.post([latency_record()]).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(10)
