@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 import math
-import threading
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -136,27 +137,30 @@ def test_an_id_twice_in_one_batch_with_other_content_keeps_the_first(store: Stor
     assert store.count_results() == 1
 
 
-def test_concurrent_batches_of_the_same_ids_store_each_id_once(store: Store) -> None:
+def send_in_batches(db_url: str, ids: list[str], month: int) -> list[str]:
+    """One probe's worth of batches, from a process of its own: the statuses."""
+    store = Store.open(db_url)
+    try:
+        statuses = []
+        for start in range(0, len(ids), 50):
+            batch = [latency_record(id=i, started_at=f"2026-0{month}-15T11:00:00.000+00:00",
+                                    ended_at=f"2026-0{month}-15T11:00:13.000+00:00")
+                     for i in ids[start:start + 50]]
+            statuses += [a.status for a in store.ingest(batch, now=NOW)]
+        return statuses
+    finally:
+        store.close()
+
+
+def test_concurrent_batches_of_the_same_ids_store_each_id_once(store: Store,
+                                                               db_url: str) -> None:
     ids = [latency_record()["id"] for _ in range(1000)]
-    # the same ids in different months: different partitions on PostgreSQL
-    batches = [[latency_record(id=i, started_at=f"2026-0{month}-15T11:00:00.000+00:00",
-                               ended_at=f"2026-0{month}-15T11:00:13.000+00:00") for i in ids]
-               for month in (6, 7, 8, 6)]
-    answers: list[list[Any]] = []
-    gate = threading.Barrier(len(batches))
-
-    def send(batch: list[dict[str, Any]]) -> None:
-        gate.wait()
-        answers.append(store.ingest(batch, now=NOW))
-
-    threads = [threading.Thread(target=send, args=(b,)) for b in batches]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # the same ids in different months (different partitions on PostgreSQL), from four
+    # processes at once, as four probes sending batches concurrently
+    with ProcessPoolExecutor(4, mp_context=multiprocessing.get_context("spawn")) as pool:
+        answers = list(pool.map(send_in_batches, [db_url] * 4, [ids] * 4, (6, 7, 8, 6)))
     assert store.count_results() == 1000
-    accepted = sum(a.status == "accepted" for batch in answers for a in batch)
-    assert accepted == 1000
+    assert sum(status == "accepted" for statuses in answers for status in statuses) == 1000
     with store.engine.connect() as db:
         counted = db.execute(text("SELECT sum(latency_n) FROM rollups")).scalar_one()
     assert counted == 1000 * len(store.rollups.criteria)
