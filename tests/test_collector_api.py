@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -47,6 +48,22 @@ def start_collector(db: str, port: int, *extra: str, **popen: Any) -> subprocess
                                 "--listen", f"127.0.0.1:{port}", *extra], **popen)
     wait_for(lambda: _healthy(port), "collector", timeout_s=30)
     return process
+
+
+@contextlib.contextmanager
+def configured_collector(db: str, tmp_path: Path, settings: str,
+                         **popen: Any) -> Iterator[Collector]:
+    """A collector with `settings` as its configuration file, serving probe-1 (C-1)."""
+    token = registered_probe(db)
+    config = tmp_path / "collector.yaml"
+    config.write_text(settings)
+    port = free_port()
+    process = start_collector(db, port, "--config", str(config), **popen)
+    try:
+        yield Collector(f"http://127.0.0.1:{port}", token, db)
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def _healthy(port: int) -> bool:
@@ -203,20 +220,15 @@ def test_a_store_failure_is_a_500_and_is_counted(collector) -> None:
 
 def test_quarter_to_date_compliance_is_published_per_technology(db_url: str,
                                                                 tmp_path: Path) -> None:
-    token = registered_probe(db_url)
-    config = tmp_path / "collector.yaml"
-    config.write_text("compliance_every: 0.5\n")
-    port = free_port()
-    process = start_collector(db_url, port, "--config", str(config))
-    try:
+    with configured_collector(db_url, tmp_path, "compliance_every: 0.5\n") as collector:
         now = datetime.now(UTC)
         batch = [latency_record(started_at=rfc3339(now - timedelta(minutes=m)),
                                 ended_at=rfc3339(now - timedelta(minutes=m, seconds=-20)),
                                 metrics__rtt_ms__mean=12.5 if m % 2 else 450.0,
                                 metrics__rtt_ms__p95=450.0, metrics__rtt_ms__max=450.0)
                  for m in range(1, 5)]
-        response = httpx.post(f"http://127.0.0.1:{port}/api/v1/results", json=batch,
-                              headers={"Authorization": f"Bearer {token}"})
+        response = httpx.post(f"{collector.url}/api/v1/results", json=batch,
+                              headers={"Authorization": f"Bearer {collector.token}"})
         assert response.status_code == 200, response.text
         delay = ('netq_compliance_share_ratio{indicator="com645.16",profile="com645",'
                  'technology="pon"} 0.5')
@@ -224,16 +236,16 @@ def test_quarter_to_date_compliance_is_published_per_technology(db_url: str,
         deadline = time.monotonic() + 20
         while delay not in text and time.monotonic() < deadline:
             time.sleep(0.2)
-            text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+            text = httpx.get(f"{collector.url}/metrics").text
         assert delay in text  # 2 of 4 sessions within 400 ms, for the one PON connection
         assert ('netq_compliance_norm{bound="lower",indicator="com645.16",profile="com645",'
                 'technology="all"} 0.9') in text
         assert 'netq_compliance_delay_seconds{indicator="com645.10"' in text
         # the quarter before has data and no report: its deadline is counted down
-        assert httpx.post(f"http://127.0.0.1:{port}/api/v1/results", json=[latency_record(
+        assert httpx.post(f"{collector.url}/api/v1/results", json=[latency_record(
             started_at=rfc3339(now - timedelta(days=100)),
             ended_at=rfc3339(now - timedelta(days=100, seconds=-20)))],
-            headers={"Authorization": f"Bearer {token}"}).status_code == 200
+            headers={"Authorization": f"Bearer {collector.token}"}).status_code == 200
         today = (now + timedelta(hours=3)).date()  # Minsk
         last = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - timedelta(days=1)
         due = date(last.year + last.month // 12, last.month % 12 + 1, 15)
@@ -243,13 +255,11 @@ def test_quarter_to_date_compliance_is_published_per_technology(db_url: str,
         deadline = time.monotonic() + 20
         while series not in text and time.monotonic() < deadline:
             time.sleep(0.2)
-            text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+            text = httpx.get(f"{collector.url}/metrics").text
         value = next(line for line in text.splitlines() if line.startswith(series))
         assert float(value.split()[-1]) == end_of_due_day.timestamp()
         assert f'netq_report_published{{quarter="{quarter}"}} 0.0' in text
         lint = subprocess.run([shutil.which("promtool") or "promtool", "check", "metrics"],
                               input=text.encode(), capture_output=True)
         assert (lint.returncode, lint.stdout) == (0, b""), lint.stdout + lint.stderr
-    finally:
-        process.terminate()
-        process.wait(10)
+

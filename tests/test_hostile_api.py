@@ -17,8 +17,8 @@ from sqlalchemy import text
 
 from netq.collector.store import Store
 from tests.lab import free_port, wait_for
-from tests.records import latency_record, registered_probe
-from tests.test_collector_api import Collector, collector, start_collector
+from tests.records import latency_record
+from tests.test_collector_api import Collector, collector, configured_collector, start_collector
 
 __all__ = ["collector"]  # the fixture, shared with the API's own tests
 
@@ -76,33 +76,24 @@ def test_readyz_says_not_ready_when_the_store_cannot_write(collector: Collector)
 def test_idle_connections_are_closed_and_cannot_lock_a_probe_out(db_url: str,
                                                                  tmp_path: Path) -> None:
     """1 100 idle sockets against a collector started with a 1024 soft limit."""
-    token = registered_probe(db_url)
-    config = tmp_path / "collector.yaml"
-    config.write_text("idle_timeout: 3\n")
-    port = free_port()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard < 4096:
         pytest.skip(f"the hard open-files limit here is {hard}")
-    process = start_collector(db_url, port, "--config", str(config),
-                              preexec_fn=lambda: resource.setrlimit(
-                                  resource.RLIMIT_NOFILE, (1024, hard)))
     idle: list[socket.socket] = []
-    try:
+    with configured_collector(db_url, tmp_path, "idle_timeout: 3\n", preexec_fn=lambda: (
+            resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard)))) as probe:
         resource.setrlimit(resource.RLIMIT_NOFILE, (4096, hard))  # this test's own sockets
+        port = int(probe.url.rsplit(":", 1)[1])
         for _ in range(1100):
             idle.append(socket.create_connection(("127.0.0.1", port)))
-        probe = Collector(f"http://127.0.0.1:{port}", token, db_url)
         response = probe.post([latency_record()])
         assert (response.status_code, response.json()["accepted"]) == (200, 1)
         time.sleep(4)  # past idle_timeout: the server has hung up on every idle socket
         for sock in idle[:50]:
             sock.settimeout(2)
             assert sock.recv(1) == b""
-    finally:
-        for sock in idle:
-            sock.close()
-        process.terminate()
-        process.wait(10)
+    for sock in idle:
+        sock.close()
 
 
 def test_the_open_files_limit_is_raised_at_start(db_url: str) -> None:
@@ -129,12 +120,8 @@ def test_serve_survives_a_client_that_hangs_up_mid_body(collector: Collector) ->
 
 
 def test_a_client_sending_a_byte_at_a_time_is_cut_off(db_url: str, tmp_path: Path) -> None:
-    token = registered_probe(db_url)
-    config = tmp_path / "collector.yaml"
-    config.write_text("idle_timeout: 30\nread_timeout: 2\n")
-    port = free_port()
-    process = start_collector(db_url, port, "--config", str(config))
-    try:
+    with configured_collector(db_url, tmp_path, "idle_timeout: 30\nread_timeout: 2\n") as probe:
+        port = int(probe.url.rsplit(":", 1)[1])
         request = (b"POST /api/v1/results HTTP/1.1\r\nHost: x\r\nContent-Type: "
                    b"application/json\r\nContent-Length: 9999\r\n\r\n[{")
         for stop in (40, len(request)):  # in the headers, then in the body
@@ -147,8 +134,4 @@ def test_a_client_sending_a_byte_at_a_time_is_cut_off(db_url: str, tmp_path: Pat
                     sock.settimeout(10)
                     assert sock.recv(1) == b""
                 assert time.monotonic() - began < 8
-        probe = Collector(f"http://127.0.0.1:{port}", token, db_url)
         assert probe.post([latency_record()]).status_code == 200
-    finally:
-        process.terminate()
-        process.wait(10)
