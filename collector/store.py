@@ -27,7 +27,7 @@ from netq.collector.compliance.thresholds import Thresholds
 from netq.collector.db import engine_for, migrate
 from netq.collector.identity import content_digest
 from netq.collector.registry import Connection
-from netq.collector.validate import problems
+from netq.collector.validate import problems, suspicious
 
 # accepted: stored now; duplicate: stored before, same content; conflict: the id is stored
 # with other content or from another probe (the stored one is kept); unregistered: the
@@ -96,8 +96,9 @@ class Store:
         received_at = now or datetime.now(UTC)
         answers: list[Answer | None] = []
         candidates: dict[str, tuple[int, dict[str, Any]]] = {}
+        representable = not suspicious(records)  # one pass for the batch, as a rule
         for index, record in enumerate(records):
-            answer, row = self._checked(record, now, received_at)
+            answer, row = self._checked(record, now, received_at, representable)
             if answer is None and row["id"] in candidates:
                 earlier = candidates[row["id"]][1]
                 answer = (Answer(row["id"], "duplicate") if earlier["digest"] == row["digest"]
@@ -135,11 +136,11 @@ class Store:
                 answers[index] = stored[row["id"]]
         return [a for a in answers if a is not None]
 
-    def _checked(self, record: Any, now: datetime | None,
-                 received_at: datetime) -> tuple[Answer | None, dict[str, Any]]:
+    def _checked(self, record: Any, now: datetime | None, received_at: datetime,
+                 representable: bool) -> tuple[Answer | None, dict[str, Any]]:
         """(None, its row) for a record to store; (its rejection, {}) otherwise."""
         try:
-            found = problems(record, now)
+            found = problems(record, now, representable)
             if found:
                 return Answer(_id_of(record), "rejected", tuple(found)), {}
             return None, _row(record, received_at)

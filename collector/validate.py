@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -26,10 +27,29 @@ def _validator() -> jsonschema.Draft202012Validator:
 def _fast() -> Callable[[Any], Any]:
     """The same schema compiled to Python (fastjsonschema, ~30 µs a record against ~500 for
     jsonschema). It stops at the first problem, so a record it refuses goes through
-    jsonschema for every reason with its field. The schema uses nothing beyond draft 7."""
+    jsonschema for every reason with its field. The schema uses nothing beyond draft 7.
+
+    Its `allOf` picks the metrics' schema by kind (and by whether the probe failed) with
+    if/then, which fastjsonschema evaluates by raising on every branch that does not apply;
+    here the envelope is compiled without it and each branch's metrics schema on its own,
+    chosen by a dictionary look-up: the same checks at a third of the cost."""
     schema = json.loads(schema_text())
-    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    return fastjsonschema.compile(schema)
+    draft = {"$schema": "http://json-schema.org/draft-07/schema#"}
+    branches = schema.pop("allOf")
+    envelope = fastjsonschema.compile({**schema, **draft})
+    metrics_by_case = {}
+    for branch in branches:
+        condition = branch["if"]["properties"]
+        case = (condition["kind"]["const"], "const" in condition["exclusion"])
+        metrics_by_case[case] = fastjsonschema.compile({
+            **branch["then"]["properties"]["metrics"], "$id": schema["$id"],
+            "$defs": schema["$defs"], **draft})
+
+    def validate(record: Any) -> None:
+        envelope(record)
+        metrics_by_case[record["kind"], record["exclusion"] == "probe_error"](record["metrics"])
+
+    return validate
 
 
 def schema_problems(record: Any) -> list[str]:
@@ -48,13 +68,15 @@ def _path(parts: Any) -> str:
     return text or "record"
 
 
-def problems(record: Any, now: datetime | None = None) -> list[str]:
-    """Everything wrong with `record`, as 'field: reason' sentences; empty when it is fine."""
+def problems(record: Any, now: datetime | None = None, representable: bool = False) -> list[str]:
+    """Everything wrong with `record`, as 'field: reason' sentences; empty when it is fine.
+    `representable`: its batch passed `suspicious` as a whole, so the record needs no walk."""
     if not isinstance(record, dict):
         return [f"record: expected a JSON object, got {type(record).__name__}"]
-    found = unrepresentable(record)
-    if found:
-        return found
+    if not representable and suspicious(record):
+        found = unrepresentable(record)
+        if found:
+            return found
     found = schema_problems(record)
     if found:
         return found
@@ -69,9 +91,25 @@ def problems(record: Any, now: datetime | None = None) -> list[str]:
     return found
 
 
+def suspicious(value: Any) -> bool:
+    """Could `unrepresentable` find anything in a record (or a batch)? Serialising is a fast
+    pass over all of it (NaN and infinities raise; a control character, a surrogate or an
+    escaped backslash shows as an escape); only a record that fails it is walked, to name
+    the field."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (ValueError, TypeError, RecursionError):
+        return True
+    return ESCAPES.search(text) is not None
+
+
+ESCAPES = re.compile(r"\\(?:u00[01]|u007f|ud[89a-f]|[bfnrt\\])")
+
+
 def unrepresentable(value: Any, path: str = "record", depth: int = 0) -> list[str]:
     """Values JSON Schema cannot refuse: NaN and infinities (Python's JSON reader takes them),
-    control characters (a NUL cannot be stored in PostgreSQL text), nesting past MAX_DEPTH."""
+    control characters (a NUL cannot be stored in PostgreSQL text). Depth is the schema's to
+    refuse (no field nests past three levels); the walk stops at MAX_DEPTH all the same."""
     if depth > MAX_DEPTH:
         return [f"{path}: nested deeper than {MAX_DEPTH} levels"]
     if isinstance(value, float) and not math.isfinite(value):

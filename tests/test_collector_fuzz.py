@@ -13,8 +13,8 @@ from tests.records import registered_probe
 from tests.test_collector_api import start_collector
 
 
-def test_no_request_the_spec_allows_or_forbids_makes_a_server_error(tmp_path: Path) -> None:
-    db = str(tmp_path / "netq.db")
+def test_no_request_the_spec_allows_or_forbids_makes_a_server_error(db_url: str) -> None:
+    db = db_url  # on SQLite and on PostgreSQL
     token = registered_probe(db)
     port = free_port()
     collector = start_collector(db, port)
