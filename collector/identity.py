@@ -3,7 +3,8 @@
 The same id with the same content is the same record sent again (a duplicate); the same id
 with other content, or from another probe, is a conflict. The digest is taken over the
 content as stored, instants in UTC, so a record re-sent with its instants written in another
-offset is still the same record, and a stored row gives the digest its record would.
+offset is still the same record, and a stored row digests as the record it came from. Only
+an id met again is digested: a new record pays nothing for it.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ FIELDS = ("id", "probe_id", "connection_id", "kind", "started_at", "ended_at", "
 
 def content_digest(row: dict[str, Any]) -> str:
     """sha256 of a stored row's FIELDS (a row as `results` holds it, or as a record maps to)."""
-    content = {field: _plain(row[field]) for field in FIELDS}
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    content = {field: row[field] for field in FIELDS}
+    content["started_at"] = _utc(row["started_at"])
+    content["ended_at"] = _utc(row["ended_at"])
+    return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the zone
-        return moment.astimezone(UTC).isoformat(timespec="microseconds")
-    return value
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _utc(moment: datetime) -> str:
+    if moment.tzinfo is None:  # SQLite gives back UTC without its zone
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

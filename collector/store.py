@@ -27,7 +27,7 @@ from netq.collector.compliance.thresholds import Thresholds
 from netq.collector.db import engine_for, migrate
 from netq.collector.identity import content_digest
 from netq.collector.registry import Connection
-from netq.collector.validate import problems, suspicious
+from netq.collector.validate import SUSPICIOUS_JSON, problems, suspicious
 
 # accepted: stored now; duplicate: stored before, same content; conflict: the id is stored
 # with other content or from another probe (the stored one is kept); unregistered: the
@@ -87,21 +87,26 @@ class Store:
 
     # ---- results --------------------------------------------------------------------------
     def ingest(self, records: Sequence[Any], allowed_connections: set[str] | None = None,
-               now: datetime | None = None) -> list[Answer]:
+               now: datetime | None = None, text: bytes | None = None) -> list[Answer]:
         """Validate and store a batch; one answer per record, in order.
 
         `allowed_connections`: the connections the sending probe may write for (None: any
-        connection in the registry, as for a bulk import). Whatever goes wrong with one record
-        is that record's answer: the rest of the batch is stored as if it were not there."""
+        connection in the registry, as for a bulk import). `text`: the JSON the batch was
+        read from, when there was one. Whatever goes wrong with one record is that record's
+        answer: the rest of the batch is stored as if it were not there."""
         received_at = now or datetime.now(UTC)
         answers: list[Answer | None] = []
         candidates: dict[str, tuple[int, dict[str, Any]]] = {}
-        representable = not suspicious(records)  # one pass for the batch, as a rule
+        # one look at the whole batch rules out, as a rule, what each record would be walked
+        # for: its text when there is one (a scan), else its serialisation
+        representable = (SUSPICIOUS_JSON.search(text) is None if text is not None
+                         else not suspicious(records))
         for index, record in enumerate(records):
             answer, row = self._checked(record, now, received_at, representable)
             if answer is None and row["id"] in candidates:
                 earlier = candidates[row["id"]][1]
-                answer = (Answer(row["id"], "duplicate") if earlier["digest"] == row["digest"]
+                answer = (Answer(row["id"], "duplicate")
+                          if content_digest(earlier) == content_digest(row)
                           else Answer(row["id"], "conflict", (CONFLICT_IN_BATCH,)))
             answers.append(answer)
             if answer is None:
@@ -150,29 +155,30 @@ class Store:
                 f"record: could not be checked ({type(exc).__name__})",)), {}
 
     def _store(self, db: Any, rows: list[dict[str, Any]]) -> dict[str, Answer]:
-        """Claim each row's id, store the rows claimed, and answer every row."""
+        """Claim each row's id, store the rows claimed, and answer every row: one whose id
+        was claimed before is a duplicate when the stored row says the same, else a conflict."""
         ids = tables.result_ids
         builder = pg_insert if self.dialect == "postgresql" else sqlite_insert
         claimed = set(db.execute(
             builder(ids).on_conflict_do_nothing().returning(ids.c.id),
-            [{"id": r["id"], "probe_id": r["probe_id"], "digest": r["digest"]} for r in rows],
+            [{"id": r["id"], "probe_id": r["probe_id"]} for r in rows],
         ).scalars())
         answers = {r["id"]: Answer(r["id"], "accepted") for r in rows if r["id"] in claimed}
         others = [r for r in rows if r["id"] not in claimed]
-        held = {}
+        stored: dict[str, dict[str, Any]] = {}
         for start in range(0, len(others), 500):  # keep IN lists within SQLite's variable limit
             chunk = [r["id"] for r in others[start:start + 500]]
-            held.update({found.id: found for found in db.execute(
-                select(ids).where(ids.c.id.in_(chunk)))})
+            stored.update({found["id"]: dict(found) for found in db.execute(
+                select(tables.results).where(tables.results.c.id.in_(chunk))).mappings()})
         for row in others:
-            kept = held[row["id"]]
-            if kept.probe_id != row["probe_id"]:
+            kept = stored.get(row["id"])
+            if kept is not None and kept["probe_id"] != row["probe_id"]:
                 answers[row["id"]] = Answer(row["id"], "conflict", (CONFLICT_OTHER_PROBE,))
-            elif kept.digest != row["digest"]:
+            elif kept is None or content_digest(kept) != content_digest(row):
                 answers[row["id"]] = Answer(row["id"], "conflict", (CONFLICT_CONTENT,))
             else:
                 answers[row["id"]] = Answer(row["id"], "duplicate")
-        new = [{k: v for k, v in r.items() if k != "digest"} for r in rows if r["id"] in claimed]
+        new = [r for r in rows if r["id"] in claimed]
         if new:
             db.execute(insert(tables.results), new)
             self.rollups.add(db, new)
@@ -190,7 +196,7 @@ class Store:
     def check_writable(self) -> None:
         """Raises unless a result id could be stored now (the write is rolled back)."""
         with self.engine.connect() as db, db.begin() as transaction:
-            db.execute(insert(tables.result_ids).values(id="readyz", probe_id="", digest=""))
+            db.execute(insert(tables.result_ids).values(id="readyz", probe_id=""))
             transaction.rollback()
 
     def count_results(self) -> int:
@@ -358,7 +364,7 @@ def _id_of(record: Any) -> str | None:
 
 
 def _row(record: dict[str, Any], received_at: datetime) -> dict[str, Any]:
-    row = {
+    return {
         "id": record["id"], "probe_id": record["probe_id"],
         "connection_id": record["connection_id"], "kind": record["kind"],
         "started_at": datetime.fromisoformat(record["started_at"]).astimezone(UTC),
@@ -367,5 +373,3 @@ def _row(record: dict[str, Any], received_at: datetime) -> dict[str, Any]:
         "exclusion": record["exclusion"], "metrics": record["metrics"],
         "received_at": received_at,
     }
-    row["digest"] = content_digest(row)
-    return row

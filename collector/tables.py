@@ -78,13 +78,13 @@ results = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
 
-# Every stored result's id, once: the guard against an id stored twice (see the migration),
-# with its probe and content digest (identity.py) to tell a duplicate from a conflict.
+# Every stored result's id, once, with the probe that sent it: the guard against an id
+# stored twice (see the migration). A duplicate is told from a conflict by the content
+# (identity.py) of the row in `results`.
 result_ids = Table(
     "result_ids", metadata,
     Column("id", String(36), primary_key=True),
     Column("probe_id", String(128), nullable=False),
-    Column("digest", String(64), nullable=False),
 )
 
 # Per connection, registry period and Minsk day: what that day's results add to the

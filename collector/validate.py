@@ -104,6 +104,9 @@ def suspicious(value: Any) -> bool:
 
 
 ESCAPES = re.compile(r"\\(?:u00[01]|u007f|ud[89a-f]|[bfnrt\\])")
+# the same, in a JSON text as a sender wrote it (hex digits in either case), and NaN and
+# the infinities, which Python's JSON reader takes
+SUSPICIOUS_JSON = re.compile(rb"NaN|Infinity|\\(?:u00[01]|u007[fF]|u[dD][89a-fA-F]|[bfnrt\\])")
 
 
 def unrepresentable(value: Any, path: str = "record", depth: int = 0) -> list[str]:
