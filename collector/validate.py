@@ -70,7 +70,8 @@ def _path(parts: Any) -> str:
 
 def problems(record: Any, now: datetime | None = None, representable: bool = False) -> list[str]:
     """Everything wrong with `record`, as 'field: reason' sentences; empty when it is fine.
-    `representable`: its batch passed `suspicious` as a whole, so the record needs no walk."""
+    `representable`: its whole batch was found free of NaN and control characters
+    (`suspicious`, or SUSPICIOUS_JSON on the batch's text), so the record needs no walk."""
     if not isinstance(record, dict):
         return [f"record: expected a JSON object, got {type(record).__name__}"]
     if not representable and suspicious(record):
