@@ -42,7 +42,8 @@ def test_speed_is_the_links_tcp_goodput_within_1_percent_over_3_under(
     assert (metrics["ended"], metrics["counter"]) == ("complete", "tcp_info")
     assert metrics["direction"] == direction
     assert metrics["streams"] == STREAMS
-    assert DURATION - 0.2 <= metrics["duration_s"] <= DURATION
+    # inside iperf3's window; a sampler the CPU starves only shortens it
+    assert DURATION - 0.5 <= metrics["duration_s"] <= DURATION
     goodput = rate_mbit * 1e6 * L2_GOODPUT
     assert -0.03 <= metrics["bits_per_second"] / goodput - 1 <= 0.01, metrics
 
