@@ -40,8 +40,8 @@ from netq.collector.compliance import deadline
 from netq.collector.compliance.engine import compliance
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.metrics import CollectorMetrics
-from netq.collector.store import HELD, VERDICTS, Store
-from netq.record import schema_text
+from netq.collector.store import Store
+from netq.record import HELD, VERDICTS, schema_text
 from netq.sdnotify import keep_alive
 
 MAX_BODY_BYTES = 8 * 1024 * 1024

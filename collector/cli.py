@@ -74,7 +74,7 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 def import_results(path: Path, db: str | None) -> None:
     """Backfill result records from a JSON Lines file: validated, idempotent."""
-    from netq.collector.store import HELD, VERDICTS
+    from netq.record import HELD, VERDICTS
 
     store = open_store(db)
     totals: Counter[str] = Counter()

@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created
 
 from netq.collector.compliance.quarter import minsk_day, minsk_midnight
 from netq.collector.registry import Connection
-from netq.collector.store import VERDICTS
+from netq.record import VERDICTS
 
 disable_created_metrics()
 CONNECTION_LABELS = ["connection_id", "technology", "region", "node"]

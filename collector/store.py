@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 from sqlalchemy import Engine, and_, insert, select, text, update
@@ -28,13 +28,8 @@ from netq.collector.db import engine_for, migrate
 from netq.collector.identity import content_digest
 from netq.collector.registry import Connection
 from netq.collector.validate import SUSPICIOUS_JSON, problems, suspicious
+from netq.record import Verdict
 
-# accepted: stored now; duplicate: stored before, same content; conflict: the id is stored
-# with other content or from another probe (the stored one is kept); unregistered: the
-# connection is not in the registry yet (send again later); rejected: never storable as is.
-Verdict = Literal["accepted", "duplicate", "conflict", "unregistered", "rejected"]
-VERDICTS: tuple[Verdict, ...] = ("accepted", "duplicate", "conflict", "unregistered", "rejected")
-HELD = ("accepted", "duplicate")  # the collector has the record: its sender may let it go
 CONFLICT_CONTENT = "id: already stored with other content; the stored record is kept"
 CONFLICT_OTHER_PROBE = "id: already stored from another probe; the stored record is kept"
 CONFLICT_IN_BATCH = "id: twice in this batch with other content; the first is kept"

@@ -15,6 +15,14 @@ from typing import Any, Literal
 SCHEMA = "netq.result/1"
 Kind = Literal["latency", "throughput", "availability", "attempt", "snmp"]
 Exclusion = Literal["server_busy", "server_down", "cross_traffic", "probe_error"]
+# What the collector answers for each record. accepted: stored now; duplicate: stored
+# before, same content; conflict: the id is stored with other content or from another probe
+# (the stored one is kept); unregistered: the connection is not in the registry yet (send it
+# again later); rejected: never storable as it is.
+Verdict = Literal["accepted", "duplicate", "conflict", "unregistered", "rejected"]
+VERDICTS: tuple[Verdict, ...] = ("accepted", "duplicate", "conflict", "unregistered", "rejected")
+HELD: tuple[Verdict, ...] = ("accepted", "duplicate")  # the sender may let the record go
+REFUSED: tuple[Verdict, ...] = ("rejected", "conflict")  # not as it is, ever
 
 
 def schema_text() -> str:

@@ -21,9 +21,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponen
 from netq.probe.config import Upload
 from netq.probe.metrics import ProbeMetrics
 from netq.probe.spool import Spool
-
-HELD = ("accepted", "duplicate")  # the collector has it: it may leave the spool
-REFUSED = ("rejected", "conflict")  # the collector will not take it as it is
+from netq.record import HELD, REFUSED
 
 
 class UploadError(Exception):
