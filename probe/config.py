@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from netq.probe.probers import PROBERS, ProberParams
 from netq.probe.probers.snmp import Params as SnmpParams
+from netq.probe.spool import FullPolicy
 
 Technology = Literal["adsl", "pon", "ethernet", "docsis", "wifi", "wll", "umts", "lte", "nr"]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -105,7 +106,7 @@ class Config(Strict):
     spool: Path = Path("/var/lib/netq-probe/spool.db")
     spool_max_records: int = Field(1_000_000, ge=100)
     # with the disk full: drop the oldest hundredth of the queue to make room, or the new record
-    spool_when_full: Literal["drop_oldest", "drop_newest"] = "drop_oldest"
+    spool_when_full: FullPolicy = "drop_oldest"
     metrics_listen: str = "127.0.0.1:9108"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     availability_report_every: float = Field(900, gt=0, le=900)

@@ -101,10 +101,10 @@ class Spool:
         self._count_dropped(1)
         return False
 
-    def pending(self, limit: int, now: float | None = None) -> list[dict[str, Any]]:
+    def pending(self, limit: int) -> list[dict[str, Any]]:
         """The oldest records due for upload. A row that no longer reads as a record goes to
         the quarantine instead (it would otherwise block every upload behind it)."""
-        moment = time.time() if now is None else now
+        moment = time.time()
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, body FROM records WHERE not_before <= ? ORDER BY seq LIMIT ?",
