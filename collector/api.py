@@ -203,7 +203,7 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
                       f"({probe_id})" if other_probes else
                       f"connection_id {', '.join(foreign)} is not registered to probe {probe_id}")
             return problem(403, f"{reason}; nothing of the batch was stored")
-        answers = await run_in_threadpool(store.ingest, batch, allowed, None, body)
+        answers = await run_in_threadpool(store.ingest, batch, allowed, text=body)
         metrics.probe_seen(probe_id)
         for answer in answers:
             metrics.records.labels(answer.status).inc()
