@@ -70,7 +70,8 @@ def main() -> None:
     try:
         # A production schedule: between tests, only the availability check each minute runs.
         idle = daemon(workdir, [
-            {"kind": "availability", "every": "1m", "target": ["127.0.0.1", "127.0.0.2"]},
+            {"kind": "availability", "every": "1m", "target": ["127.0.0.1"],
+             "off_net": ["127.0.0.2"]},
             {"kind": "latency", "every": "15m", "target": "127.0.0.1"},
             {"kind": "throughput", "every": "4h", "target": f"127.0.0.1:{iperf3_port}",
              "direction": "down"},

@@ -35,7 +35,8 @@ def kinds() -> dict[str, dict[str, Any]]:
             "bytes": 125_000_000, "bits_per_second": 100_000_000.0, "ended": "complete",
             "retransmits": 3, "busy_retries": 0}),
         "availability": latency_record(kind="availability", metrics={
-            "up": True, "checks": 15, "targets": ["node1", "node2"]}),
+            "up": True, "on_net_up": True, "checks": 15, "targets": ["node1"],
+            "off_net_targets": ["ix.example"]}),
         "refused (NaN)": latency_record(metrics__jitter_ms=math.nan),
         "refused (rtt < 0)": latency_record(metrics__rtt_ms__min=-5.0),
     }

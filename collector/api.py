@@ -37,7 +37,7 @@ from starlette.concurrency import run_in_threadpool
 
 from netq import __version__
 from netq.collector.compliance import deadline
-from netq.collector.compliance.engine import compliance
+from netq.collector.compliance.engine import compliance, profiles_present
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.metrics import CollectorMetrics
 from netq.collector.store import Store
@@ -108,9 +108,11 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
     metrics = CollectorMetrics()
 
     def refresh_compliance() -> None:
-        document = compliance(store, Quarter.of(datetime.now(UTC)), breakdown="technology",
-                              record=False, evidence=False)
-        metrics.publish_compliance(document)
+        quarter = Quarter.of(datetime.now(UTC))
+        names = [n for n in profiles_present(store, quarter) if n in store.norms.names()]
+        metrics.publish_compliance([
+            compliance(store, quarter, name, breakdown="technology", record=False,
+                       evidence=False) for name in names or [None]])
         with store.engine.connect() as db:
             quarters = deadline.status(db, minsk_day(datetime.now(UTC)))
         metrics.publish_deadline(quarters[-1] if quarters else None)

@@ -94,26 +94,29 @@ class CollectorMetrics:
             self.report_published.labels(entry["quarter"]).set(
                 1 if entry["state"] == "published" else 0)
 
-    def publish_compliance(self, document: dict[str, Any]) -> None:
-        """Replace the quarter-to-date gauges with a computation's indicators."""
+    def publish_compliance(self, documents: list[dict[str, Any]]) -> None:
+        """Replace the quarter-to-date gauges with the computations of every profile."""
         gauges = (self.share, self.delay, self.speed_of_tariff, self.norm, self.meets,
                   self.sample)
         for gauge in gauges:
             gauge.clear()
-        for entry in document["indicators"]:
-            labels = (document["profile"], entry["id"], entry["technology"] or "all")
-            unit = entry["unit"]
-            gauge, scale = ((self.delay, 1e-3) if unit == "ms" else
-                            (self.speed_of_tariff, 1e-2) if unit == "% of tariff" else
-                            (self.share, 1e-2))
-            bound = "lower" if entry["norm"]["op"] == ">=" else "upper"
-            self.norm.labels(*labels, bound).set(entry["norm"]["value"] * scale)
-            self.sample.labels(*labels).set(entry["n"])
-            if entry["value"] is not None:
-                gauge.labels(*labels).set(entry["value"] * scale)
-            if entry["meets"] is not None:
-                self.meets.labels(*labels).set(1 if entry["meets"] else 0)
-        self.quarter_end.set(datetime.fromisoformat(document["period"]["to"]).timestamp())
+        for document in documents:
+            for entry in document["indicators"]:
+                labels = (document["profile"], entry["id"], entry["technology"] or "all")
+                unit = entry["unit"]
+                gauge, scale = ((self.delay, 1e-3) if unit == "ms" else
+                                (self.speed_of_tariff, 1e-2) if unit == "% of tariff" else
+                                (self.share, 1e-2))
+                bound = "lower" if entry["norm"]["op"] == ">=" else "upper"
+                self.norm.labels(*labels, bound).set(entry["norm"]["value"] * scale)
+                self.sample.labels(*labels).set(entry["n"])
+                if entry["value"] is not None:
+                    gauge.labels(*labels).set(entry["value"] * scale)
+                if entry["meets"] is not None:
+                    self.meets.labels(*labels).set(1 if entry["meets"] else 0)
+        if documents:
+            self.quarter_end.set(
+                datetime.fromisoformat(documents[0]["period"]["to"]).timestamp())
         self.computed.set(time.time())
 
     def probe_seen(self, probe_id: str) -> None:

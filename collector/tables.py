@@ -98,7 +98,8 @@ ROLLUP_COUNTS = (
     "premature_n",
 )
 ROLLUP_SUMS = ("rtt_mean_sum_ms", "rtt_mean_sq_sum", "speed_down_share_sum",
-               "speed_up_share_sum", "covered_s")
+               "speed_up_share_sum", "covered_s",
+               "covered_on_net_only_s")  # by probes with no off-net target: not the Internet
 ROLLUP_EXTREMES = ("speed_down_share_min", "speed_down_share_max", "speed_up_share_min",
                    "speed_up_share_max")
 rollups = Table(
@@ -158,6 +159,9 @@ tickets = Table(
     Column("restored_at", DateTime(timezone=True)),
     Column("fault", String(16), nullable=False),
     Column("restore_h", Float),  # null: not restored yet
+    Column("acknowledged_at", DateTime(timezone=True)),  # work on it began (reaction)
+    Column("impact", String(24)),  # as registered: fully_down, major_degradation, …
+    Column("urgency", String(8)),  # as registered: high, normal, low
 )
 contracts = Table(
     "contracts", metadata,
@@ -168,6 +172,7 @@ contracts = Table(
     Column("activated_on", Date, index=True),
     Column("customer_delay_days", Integer, nullable=False),
     Column("days_taken", Integer),  # activation minus registration minus customer's delay
+    Column("promised_days_kind", String(8)),  # calendar or working; null: the profile's
 )
 planned_works = Table(
     "planned_works", metadata,

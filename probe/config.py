@@ -134,9 +134,10 @@ def _test(raw: Any, where: str) -> Test:
         params = PROBERS[kind].params(**fields)
     except ValidationError as exc:
         raise ConfigError(_message(exc, where)) from None
-    if kind == "availability" and len(getattr(params, "target", [])) < 2:
-        raise ConfigError(f"{where}.target: availability needs at least 2 targets, so that one "
-                          "unreachable server is not taken for the subscriber's line being down")
+    if kind == "availability" and len({*getattr(params, "target", []),
+                                         *getattr(params, "off_net", [])}) < 2:
+        raise ConfigError(f"{where}.target: availability needs at least 2 distinct targets, so "
+                          "that one unreachable server is not taken for the line being down")
     try:
         return Test(kind=kind, every=every, params=params)
     except ValidationError as exc:

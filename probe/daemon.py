@@ -105,8 +105,9 @@ class Daemon:
 
     async def availability(self, test: Test) -> None:
         """Check every `every` seconds, on the clock; fold checks into interval records."""
-        targets = list(getattr(test.params, "target", []))
-        tracker = IntervalTracker(self.spool, self.identity, test.params.target_text(), targets,
+        tracker = IntervalTracker(self.spool, self.identity, test.params.target_text(),
+                                  list(getattr(test.params, "target", [])),
+                                  list(getattr(test.params, "off_net", [])),
                                   test.every, self.config.availability_report_every)
         left_open = tracker.close_open()  # by a previous run that was killed
         if left_open:
@@ -117,8 +118,10 @@ class Daemon:
             while True:
                 check = await measure("availability", test.params, self.identity, self.log)
                 self.metrics.observe(check)  # the check feeds the gauge; intervals are spooled
+                metrics = check.outcome.metrics
                 for record in tracker.observe(check.started_at, check.ended_at,
-                                              bool(check.outcome.metrics.get("up"))):
+                                              bool(metrics.get("up")),
+                                              bool(metrics.get("on_net_up"))):
                     self.keep(record)
                 next_check += test.every
                 while next_check < loop.time():  # a check overran: skip its slots, no burst

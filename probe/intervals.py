@@ -1,4 +1,5 @@
-"""Availability checks folded into interval records: `up` (or not) over [start, end].
+"""Availability checks folded into interval records: `up` (the Internet reachable, or not) and
+`on_net_up` (the operator's own nodes) over [start, end].
 
 A check stands for the time until the next check, so an interval ends where the check that
 changed the state began. An interval is reported when the state changes and at least every
@@ -25,15 +26,17 @@ class OpenInterval:
     last_check_end: str
     up: bool
     checks: int
+    on_net_up: bool | None = None  # None: a state saved before on-net targets were told apart
 
 
 class IntervalTracker:
     def __init__(self, spool: Spool, identity: Identity, target: str, targets: list[str],
-                 every_s: float, report_every_s: float) -> None:
+                 off_net_targets: list[str], every_s: float, report_every_s: float) -> None:
         self.spool = spool
         self.identity = identity
         self.target = target
         self.targets = targets
+        self.off_net_targets = off_net_targets
         self.every_s = every_s
         self.report_every_s = report_every_s
         saved = spool.get_state(STATE_KEY)
@@ -48,7 +51,8 @@ class IntervalTracker:
         self.spool.set_state(STATE_KEY, None)
         return record
 
-    def observe(self, started: datetime, ended: datetime, up: bool) -> list[Record]:
+    def observe(self, started: datetime, ended: datetime, up: bool,
+                on_net_up: bool) -> list[Record]:
         """Fold one check in; returns the interval records it completes (spool them)."""
         closed: list[Record] = []
         if self.open is not None:
@@ -56,10 +60,11 @@ class IntervalTracker:
             opened = datetime.fromisoformat(self.open.start)
             if (started - last).total_seconds() > 2 * self.every_s:
                 closed.append(self._close(last))  # the probe was not looking in between
-            elif up != self.open.up or (started - opened).total_seconds() >= self.report_every_s:
+            elif (up, on_net_up) != (self.open.up, self.open.on_net_up) or \
+                    (started - opened).total_seconds() >= self.report_every_s:
                 closed.append(self._close(started))
         if self.open is None:
-            self.open = OpenInterval(started.isoformat(), ended.isoformat(), up, 1)
+            self.open = OpenInterval(started.isoformat(), ended.isoformat(), up, 1, on_net_up)
         else:
             self.open.last_check_end = ended.isoformat()
             self.open.checks += 1
@@ -70,8 +75,11 @@ class IntervalTracker:
         assert self.open is not None
         interval = self.open
         self.open = None
-        outcome = Outcome(self.target, True, {"up": interval.up, "checks": interval.checks,
-                                              "targets": self.targets})
+        metrics = {"up": interval.up, "checks": interval.checks, "targets": self.targets,
+                   "off_net_targets": self.off_net_targets}
+        if interval.on_net_up is not None:
+            metrics["on_net_up"] = interval.on_net_up
+        outcome = Outcome(self.target, True, metrics)
         start = datetime.fromisoformat(interval.start)
         # the id follows from the interval's start, so closing the same interval twice (a kill
         # between spooling it and saving the state) is one record, not two

@@ -28,7 +28,8 @@ def report() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="directory to write into")
 @click.option("--lang", type=click.Choice(["ru", "be", "en"]), default="ru", show_default=True)
-@click.option("--profile", help="thresholds profile (default com645)")
+@click.option("--profile", help="only the connections of this registry profile (default: one "
+                                "report per profile the registry has)")
 @click.option("--pseudonym-key-file", envvar="NETQ_PSEUDONYM_KEY_FILE",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="secret that keys the per-connection pseudonyms of the open data, so that "
@@ -40,23 +41,28 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
               profile: str | None, pseudonym_key_file: Path | None, db: str | None,
               thresholds_path: str | None) -> None:
     """Write the quarter's report: the public table, method and sample, pictures, deadline."""
+    from netq.collector.compliance.engine import profiles_present
     from netq.collector.compliance.thresholds import ThresholdsError
     from netq.reports import quarterly as builder
 
     store = open_store(db, thresholds_path)
-    try:
-        with progress.step(f"judging {quarter} and drawing its charts"):
-            context = builder.build(store, quarter, profile, lang)
-    except ThresholdsError as exc:
-        raise click.ClickException(str(exc)) from None
+    names = [profile] if profile else [
+        name for name in profiles_present(store, quarter) if name in store.norms.names()]
     key = pseudonym_key_file.read_bytes() if pseudonym_key_file else None
-    with progress.step(f"writing {', '.join(dict.fromkeys(formats))}"):
-        written = builder.write(context, list(dict.fromkeys(formats)), out, key)
-    for path in written:
-        click.echo(path)
-    if not builder.record(store, context, formats):
-        click.echo(f"{quarter} has not ended: the report is marked preliminary and not "
-                   "counted as published", err=True)
+    for name in names or [None]:
+        try:
+            with progress.step(f"judging {quarter}{' · ' + name if name else ''} and drawing "
+                               "its charts"):
+                context = builder.build(store, quarter, name, lang)
+        except ThresholdsError as exc:
+            raise click.ClickException(str(exc)) from None
+        with progress.step(f"writing {', '.join(dict.fromkeys(formats))}"):
+            written = builder.write(context, list(dict.fromkeys(formats)), out, key)
+        for path in written:
+            click.echo(path)
+        if not builder.record(store, context, formats):
+            click.echo(f"{quarter} has not ended: the report is marked preliminary and not "
+                       "counted as published", err=True)
 
 
 @report.command()

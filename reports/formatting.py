@@ -84,6 +84,17 @@ LABELS = {
         "contracts_customer_delayed": "договоры с задержкой по вине абонента",
         "tickets_not_operator_fault": "заявки не по вине оператора",
         "planned_works_minutes": "плановые работы, минут наблюдения",
+        "availability_on_net_only_minutes": "готовность, измеренная только до узлов оператора, "
+                                            "минут (учтена)",
+        "contracts_pending_past_deadline": "договоры, не исполненные к сроку (учтены как "
+                                           "с нарушением срока)",
+        "counts": {"sessions": "сессий", "packets": "пакетов", "minutes": "минут",
+                   "tests": "измерений", "attempts": "попыток", "contracts": "договоров",
+                   "calls": "вызовов", "tickets": "заявок"},
+        "lines": "соед.", "clause": "источник",
+        "out_of_scope": "Вне области измерений netq",
+        "out_of_scope_text": "Показатели приложения к Правилам (постановление № 645), которые "
+                             "не измеряются зондами передачи данных:",
     },
     "be": {
         "pictures": "Наглядна", "trend": "Долі злучэнняў па месяцах квартала і нормы",
@@ -115,6 +126,17 @@ LABELS = {
         "contracts_customer_delayed": "дагаворы з затрымкай па віне абанента",
         "tickets_not_operator_fault": "заяўкі не па віне аператара",
         "planned_works_minutes": "планавыя работы, хвілін назірання",
+        "availability_on_net_only_minutes": "гатоўнасць, вымераная толькі да вузлоў аператара, "
+                                            "хвілін (улічана)",
+        "contracts_pending_past_deadline": "дагаворы, не выкананыя ў тэрмін (улічаны як з "
+                                           "парушэннем тэрміну)",
+        "counts": {"sessions": "сесій", "packets": "пакетаў", "minutes": "хвілін",
+                   "tests": "вымярэнняў", "attempts": "спроб", "contracts": "дагавораў",
+                   "calls": "выклікаў", "tickets": "заявак"},
+        "lines": "злуч.", "clause": "крыніца",
+        "out_of_scope": "Па-за абсягам вымярэнняў netq",
+        "out_of_scope_text": "Паказчыкі дадатку да Правілаў (пастанова № 645), якія не "
+                             "вымяраюцца зондамі перадачы даных:",
     },
     "en": {
         "pictures": "At a glance", "trend": "Shares month by month against the norm",
@@ -141,5 +163,16 @@ LABELS = {
         "contracts_customer_delayed": "contracts delayed by the customer",
         "tickets_not_operator_fault": "tickets not the operator's fault",
         "planned_works_minutes": "planned works, minutes observed",
+        "availability_on_net_only_minutes": "availability checked against on-net targets only, "
+                                            "minutes (counted)",
+        "contracts_pending_past_deadline": "contracts not fulfilled by their deadline "
+                                           "(counted as late)",
+        "counts": {"sessions": "sessions", "packets": "packets", "minutes": "minutes",
+                   "tests": "tests", "attempts": "attempts", "contracts": "contracts",
+                   "calls": "calls", "tickets": "tickets"},
+        "lines": "lines", "clause": "source",
+        "out_of_scope": "Outside netq's measurements",
+        "out_of_scope_text": "Items of the annex to the Rules (resolution No 645) that data "
+                             "probes do not measure:",
     },
 }

@@ -32,18 +32,20 @@ from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
 from netq.reports import formatting
 
-SERVICES = ("fixed", "wireless", "customer")
+SERVICES = ("fixed", "wireless", "data", "customer")
 TITLES = {
     "ru": {"fixed": "Передача данных с использованием сети стационарной электросвязи",
            "wireless": "Передача данных сотовой подвижной электросвязи, Wi-Fi и иных "
                        "технологий беспроводного доступа",
+           "data": "Услуги передачи данных (доступ в сеть Интернет)",
            "customer": "Показатели качества обслуживания абонентов"},
     "be": {"fixed": "Перадача даных з выкарыстаннем сеткі стацыянарнай электрасувязі",
            "wireless": "Перадача даных сотавай рухомай электрасувязі, Wi-Fi і іншых "
                        "тэхналогій бесправаднога доступу",
+           "data": "Паслугі перадачы даных (доступ у сетку Інтэрнэт)",
            "customer": "Паказчыкі якасці абслугоўвання абанентаў"},
     "en": {"fixed": "Data over the fixed network", "wireless": "Wireless data",
-           "customer": "Customer service"},
+           "data": "Data services (Internet access)", "customer": "Customer service"},
 }
 
 
@@ -58,6 +60,7 @@ class Row:
     n: str
     verdict: str
     meets: bool | None
+    clause: str
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,20 @@ def row(entry: dict[str, Any], lang: str) -> Row:
         value=formatting.number(entry["value"], lang),
         interval="" if ci is None else
         f"{formatting.number(ci[0], lang)} – {formatting.number(ci[1], lang)}",
-        n=formatting.number(entry["n"], lang, 0),
+        n=sample_size(entry, lang),
         verdict=formatting.verdict(entry["meets"], entry["value"] is not None, lang),
         meets=entry["meets"],
+        clause=entry["clause"],
     )
+
+
+def sample_size(entry: dict[str, Any], lang: str) -> str:
+    """What n counts, and over how many connections (the unit of sampling)."""
+    labels = formatting.LABELS[lang]
+    text = f"{formatting.number(entry['n'], lang, 0)} {labels['counts'][entry['n_counts']]}"
+    if entry["connections"] is not None:
+        text += f"; {formatting.number(entry['connections'], lang, 0)} {labels['lines']}"
+    return text
 
 
 def sections(document: dict[str, Any], lang: str) -> list[Section]:
@@ -105,15 +118,17 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
 
     labels = {**formatting.LABELS[lang], "norm": formatting.LABELS[lang]["norm_line"]}
     norms = {i.measure: float(i.norm.value) for i in profile.indicators
-             if i.service == "fixed"}
+             if i.service in ("fixed", "data")}
     months = [formatting.month(date.fromisoformat(m["month"]), lang) for m in data["months"]]
+    fixed = profile.per_test.get("fixed")
+    speed_norm = None if fixed is None or fixed.speed_min_share_of_tariff is None \
+        else float(fixed.speed_min_share_of_tariff.value)
     made = {
         "trend": charts.monthly_trend(data["months"], months, labels),
-        "speed": charts.speed_distribution(data["speed_down_share_by_technology"],
-                                           float(profile.per_test["fixed"]
-                                                 .speed_min_share_of_tariff), labels),
-        "availability": charts.availability_by_node(data["availability_by_node"],
-                                                    norms["availability"], labels),
+        "speed": None if speed_norm is None else charts.speed_distribution(
+            data["speed_down_share_by_technology"], speed_norm, labels),
+        "availability": None if "availability" not in norms else charts.availability_by_node(
+            data["availability_by_node"], norms["availability"], labels),
     }
     return {name: None if text is None else Markup(text) for name, text in made.items()}
 
@@ -125,8 +140,8 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
     document = compliance(store, quarter, profile, breakdown="technology", units=units)
     today = today or minsk_day(datetime.now(UTC))
     document["preliminary"] = today <= quarter.last_day
-    chosen = store.norms.profile(document["profile"])
-    shown = details(store, quarter, chosen.key, units)
+    chosen = store.norms.profile(document["edition"])
+    shown = details(store, quarter, document["profile"], units)
     return {
         "pictures": drawings(shown, chosen, lang),
         "connections": shown["connections"],

@@ -89,4 +89,5 @@ def interval(connection_id: str, started_at: str, ended_at: str, up: bool) -> di
     seconds = int((datetime.fromisoformat(ended_at)
                    - datetime.fromisoformat(started_at)).total_seconds())
     return result_record("availability", connection_id, started_at, seconds,
-                         {"up": up, "checks": max(1, seconds // 60)})
+                         {"up": up, "on_net_up": up, "checks": max(1, seconds // 60),
+                          "targets": ["node1.isp.example"], "off_net_targets": ["ix.example"]})

@@ -102,9 +102,10 @@ RECORDS = [
 # Availability, fixed: covered F1 93 900 s, F2 240 + 3 360 s;
 #   down: F1 600 + 480 (across midnight) + 300 (two touching, exactly 5 min); the 3-minute
 #   one is not an outage; F2 240 s of a 6-minute outage that began in Q2
-# 9, per registry period: down min (69.999999, 50, 80), max (75, 75, 80); up (70, 50)
+# 9, per registry period: down min (69.999999, 50, 80), max (75, 75, 80); up (70, 50);
+#   n counts the tests behind them (F1 5 + F2 1 down; F1 1 + F2 1 up)
 EXPECTED = {
-    "com645.9.max.down": (76.666667, 3), "com645.9.min.down": (66.666666, 3),
+    "com645.9.max.down": (76.666667, 6), "com645.9.min.down": (66.666666, 6),
     "com645.9.max.up": (60.0, 2), "com645.9.min.up": (60.0, 2),
     "com645.10": (212.50025, 4),
     "com645.11": (20.6, 500),
@@ -164,17 +165,10 @@ def test_meets_compares_with_the_profile_norm(quarter_store: Store) -> None:
     assert found["com645.12"]["meets"] is False  # 98.34 % < 99
 
 
-def test_the_same_quarter_under_byfly2024_meets_its_98_percent_availability(
+def test_a_new_edition_not_yet_in_force_is_computed_on_request_with_a_warning(
     quarter_store: Store,
 ) -> None:
-    document = compliance(quarter_store, Q3, "byfly2024")
-    entry = by_id(document)["byfly2024.12"]
-    assert (entry["norm"]["value"], entry["meets"]) == (98.0, True)
-    assert document["profile"] == "byfly2024"
-
-
-def test_a_profile_not_yet_in_force_is_computed_with_a_warning(quarter_store: Store) -> None:
-    document = compliance(quarter_store, Q3, "stb1962-amendment")
+    document = compliance(quarter_store, Q3, "com645", edition="stb1962-amendment")
     assert by_id(document)["stb1962-amendment.15"]["norm"] == {"op": ">=", "value": 95.0}
     assert any("not in force" in w for w in document["warnings"])
 
@@ -183,7 +177,7 @@ def test_excluded_tests_are_counted_by_reason_and_never_judged(quarter_store: St
     assert compliance(quarter_store, Q3)["exclusions"] == {
         "excluded": 3, "infrastructure": 1, "deferred": 1, "probe_error": 1, "unjudged": 1,
         "planned_works_minutes": 0, "contracts_customer_delayed": 0,
-        "tickets_not_operator_fault": 0}
+        "contracts_pending_past_deadline": 0, "tickets_not_operator_fault": 0}
 
 
 def test_breakdown_by_technology_splits_the_fixed_speed_sessions(quarter_store: Store) -> None:
@@ -263,29 +257,20 @@ def test_explain_of_availability_names_the_outages_that_counted(quarter_store: S
     assert [o["seconds"] for o in outages["F2"]] == [240]  # the part inside the quarter
 
 
-def wilson_by_bisection(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """The Wilson bounds as the two p0 with |k/n - p0| = z·sqrt(p0(1 - p0)/n)."""
-    p = k / n
-
-    def gap(p0: float) -> float:
-        return abs(p - p0) - z * math.sqrt(p0 * (1 - p0) / n)
-
-    def root(low: float, high: float) -> float:
-        for _ in range(200):
-            middle = (low + high) / 2
-            if (gap(low) > 0) == (gap(middle) > 0):
-                low = middle
-            else:
-                high = middle
-        return (low + high) / 2
-
-    return (root(0.0, p) if k > 0 else 0.0), (root(p, 1.0) if k < n else 1.0)
-
-
-def test_shares_carry_the_wilson_interval(quarter_store: Store) -> None:
+def test_a_shares_interval_comes_from_the_spread_between_connections(
+    quarter_store: Store,
+) -> None:
     entry = by_id(compliance(quarter_store, Q3))["com645.15"]
-    low, high = wilson_by_bisection(5, 8)
-    assert entry["ci95"] == pytest.approx([100 * low, 100 * high], abs=1e-4)
+    # F1 met 4 of its 6 speed sessions, F2 1 of 2: p = 5/8; residuals 4 - 6p = 0.25 and
+    # 1 - 2p = -0.25; variance 2/1 × (0.25² + 0.25²) / 8² = 1/256; the effective sample
+    # p(1 - p) / variance = 60 is more than the 8 sessions, so 8; Wilson's score interval at
+    # 5 of 8 with t(1 degree of freedom) = 12.7062 in place of 1.96: two lines say little
+    z, n, p = 12.706204736174696, 8, 5 / 8
+    centre, scale = p + z * z / (2 * n), 1 + z * z / n
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    assert entry["ci95"] == pytest.approx([100 * (centre - spread) / scale,
+                                           100 * (centre + spread) / scale], abs=1e-5)
+    assert (entry["connections"], entry["n"], entry["n_counts"]) == (2, 8, "sessions")
 
 
 def test_below_the_minimum_sample_the_verdict_is_insufficient(db_url: str,

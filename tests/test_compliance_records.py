@@ -44,9 +44,10 @@ k2,F2,2026-07-01,10,2026-07-12,0
 k3,,2026-07-01,10,2026-07-20,9
 k4,,2026-07-01,10,,0
 """
-# k1: 10 days of 10 promised: on time (activated in Q3); k2: 11: late; k3: 19 less 9 of the
-# customer's: on time, and counted as customer-delayed; k4: not activated, not in the quarter.
-# Indicator 1: 2 of 3.
+# Each contract counts in the quarter of its deadline (registration + promised days + the
+# customer's delay). k1: due 05.07, activated that day: on time; k2: due 11.07, activated
+# 12.07: late; k3: due 11.07 + 9 days of the customer's = 20.07, activated 20.07: on time,
+# and counted as customer-delayed; k4: due 11.07, still pending: late. Indicator 1: 2 of 4.
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -79,10 +80,11 @@ def customer(store: Store) -> dict[str, Any]:
 
 def test_indicators_1_to_3_are_the_hand_counted_shares(records_store: Store) -> None:
     found = customer(records_store)
-    assert found["com645.1"] == (pytest.approx(100 * 2 / 3), 3)
+    assert found["com645.1"] == (pytest.approx(50.0), 4)
     assert found["com645.2"] == (pytest.approx(50.0), 4)
     assert found["com645.3"] == (pytest.approx(100 / 3), 3)
     assert found["apart"]["contracts_customer_delayed"] == 1
+    assert found["apart"]["contracts_pending_past_deadline"] == 1
     assert found["apart"]["tickets_not_operator_fault"] == 1
 
 

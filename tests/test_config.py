@@ -14,7 +14,7 @@ GOOD = {
     "tests": [
         {"kind": "latency", "every": "15m", "target": "node1:862", "method": "udp"},
         {"kind": "throughput", "every": "4h", "target": "node1", "direction": "down"},
-        {"kind": "availability", "target": ["node1", "node2"]},
+        {"kind": "availability", "target": ["node1"], "off_net": ["ix.example"]},
     ],
 }
 
@@ -42,8 +42,10 @@ def test_a_good_config_loads_with_durations_in_seconds() -> None:
      "tests[0].count: Input should be greater than or equal to 1"),
     (with_changes(tests=[{"kind": "latency", "every": 60, "target": "x", "cuont": 5}]),
      "tests[0].cuont: Extra inputs are not permitted"),
-    (with_changes(tests=[{"kind": "availability", "target": ["only-one"]}]),
-     "tests[0].target: availability needs at least 2 targets"),
+    (with_changes(tests=[{"kind": "availability", "target": ["node1", "node2"]}]),
+     "tests[0].off_net: Field required"),
+    (with_changes(tests=[{"kind": "availability", "target": ["ix"], "off_net": ["ix"]}]),
+     "tests[0].target: availability needs at least 2 distinct targets"),
     (with_changes(cross_traffic={"snmp": {"target": "cpe"}}),
      "cross_traffic.snmp.if_index: Field required"),
     (with_changes(tests=[]), "tests: a list of at least one test is required"),

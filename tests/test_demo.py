@@ -42,7 +42,7 @@ def test_the_demo_measures_for_real_and_the_collector_gets_every_kind(full_env: 
     for probe in ("demo-probe-1", "demo-probe-2", "demo-probe-3"):
         assert {kind for probe_id, kind in measured if probe_id == probe} == {
             "latency", "throughput", "availability", "attempt"}, result.stdout
-    assert connections == 24  # the generated ones too
+    assert connections == 44  # the generated ones too
     assert "records in the collector's store" in result.stdout
     # every indicator of the fixed service and of customer service has a figure
     for number in (1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17):

@@ -3,6 +3,7 @@ a probe that is killed, and speed tests deferred while the subscriber uses the l
 
 from __future__ import annotations
 
+import itertools
 import signal
 import sqlite3
 import subprocess
@@ -48,16 +49,24 @@ def at(text: str) -> float:
 def test_availability_intervals_cover_an_outage_and_leave_a_dead_probe_uncovered(
     lab: Lab, tmp_path: Path
 ) -> None:
+    # on-net: the node itself; off-net: an address behind it, standing for the Internet
     config = base_config(tmp_path, [{
-        "kind": "availability", "every": CHECK_EVERY, "target": [NODE_IP, NODE_SECOND_IP],
-        "echoes": 2, "timeout": 0.4, "tcp_port": 9}])
+        "kind": "availability", "every": CHECK_EVERY, "target": [NODE_IP],
+        "off_net": [NODE_SECOND_IP], "echoes": 2, "timeout": 0.4, "tcp_port": 9}])
     daemon = start_daemon(lab, config, tmp_path / "probe.yaml")
     time.sleep(5)
     down_at = time.time()
-    lab.link(up=False)
+    lab.link(up=False)  # the access line breaks: nothing answers
     time.sleep(8)
     up_at = time.time()
     lab.link(up=True)
+    time.sleep(5)
+    upstream_at = time.time()
+    # upstream of the node breaks: the node answers, the Internet does not
+    lab.ns(lab.node, "ip", "addr", "del", f"{NODE_SECOND_IP}/32", "dev", "lo")
+    time.sleep(8)
+    upstream_back_at = time.time()
+    lab.ns(lab.node, "ip", "addr", "add", f"{NODE_SECOND_IP}/32", "dev", "lo")
     time.sleep(5)
     daemon.send_signal(signal.SIGKILL)  # the probe itself disappears
     daemon.wait()
@@ -70,16 +79,21 @@ def test_availability_intervals_cover_an_outage_and_leave_a_dead_probe_uncovered
     assert daemon.wait(10) == 0
 
     intervals = [r for r in spooled(tmp_path / "spool.db") if r["kind"] == "availability"]
-    states = [(r["metrics"]["up"], at(r["started_at"]), at(r["ended_at"])) for r in intervals]
-    assert [up for up, _, _ in states] == [True, False, True, True], states
-    (_, down_start, down_end) = states[1]
-    assert abs(down_start - down_at) <= CHECK_EVERY
-    assert abs(down_end - up_at) <= CHECK_EVERY
+    states = [(r["metrics"]["up"], r["metrics"]["on_net_up"], at(r["started_at"]),
+               at(r["ended_at"])) for r in intervals]
+    assert [(up, on_net) for up, on_net, _, _ in states] == [
+        (True, True), (False, False), (True, True), (False, True), (True, True),
+        (True, True)], states
+    for (start, end), (began, ended) in ((states[1][2:], (down_at, up_at)),
+                                         (states[3][2:], (upstream_at, upstream_back_at))):
+        assert abs(start - began) <= CHECK_EVERY
+        assert abs(end - ended) <= CHECK_EVERY
     # contiguous while the probe ran, a gap while it was dead: unknown, not down
-    assert states[0][2] == states[1][1]
-    assert states[1][2] == states[2][1]
-    assert states[2][2] <= killed_at < restarted_at <= states[3][1]
+    for earlier, later in itertools.pairwise(states[:5]):
+        assert earlier[3] == later[2]
+    assert states[4][3] <= killed_at < restarted_at <= states[5][2]
     assert all(r["ok"] and r["metrics"]["checks"] >= 1 for r in intervals)
+    assert {tuple(r["metrics"]["off_net_targets"]) for r in intervals} == {(NODE_SECOND_IP,)}
 
 
 def test_a_speed_test_waits_while_the_subscriber_uses_the_line(lab: Lab, tmp_path: Path) -> None:

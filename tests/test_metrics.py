@@ -25,7 +25,8 @@ def test_the_daemon_serves_metrics_that_promtool_accepts(tmp_path: Path) -> None
         "metrics_listen": f"127.0.0.1:{port}",
         "tests": [
             {"kind": "attempt", "every": 0.5, "target": "127.0.0.1:1"},
-            {"kind": "availability", "every": 1, "target": ["127.0.0.1:1", "127.0.0.2:1"],
+            {"kind": "availability", "every": 1, "target": ["127.0.0.1:1"],
+             "off_net": ["127.0.0.2:1"],
              "timeout": 0.2},
             {"kind": "throughput", "every": 0.5, "target": "127.0.0.1:1", "direction": "up"},
         ],

@@ -44,7 +44,8 @@ def probe_command(tmp_path: Path) -> list[str]:
     config = {"probe_id": "p1", "connection_id": "C-1", "technology": "ethernet",
               "tariff_down_kbps": 100_000, "tariff_up_kbps": 100_000,
               "spool": str(tmp_path / "s.db"), "metrics_listen": f"127.0.0.1:{free_port()}",
-              "tests": [{"kind": "availability", "every": 1, "target": ["127.0.0.1", "127.0.0.2"]}]}
+              "tests": [{"kind": "availability", "every": 1, "target": ["127.0.0.1"],
+                         "off_net": ["127.0.0.2"]}]}
     (tmp_path / "probe.yaml").write_text(yaml.safe_dump(config))
     return [sys.executable, "-m", "netq", "probe", "run", "--config",
             str(tmp_path / "probe.yaml")]

@@ -5,7 +5,8 @@ covers is unknown, never down: the coverage tells how much of the quarter was se
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -60,14 +61,28 @@ def overlap(spans: Iterable[Span], start: datetime, end: datetime) -> float:
     return sum(max(0.0, (min(b, end) - max(a, start)).total_seconds()) for a, b in spans)
 
 
-def planned_windows(db: Any, start: datetime, end: datetime,
-                    notice: timedelta) -> list[tuple[datetime, datetime, frozenset[str]]]:
-    """Planned works inside [start, end) announced at least `notice` ahead (com645: a day):
-    (from, to, nodes). Works announced later are not planned time: they stay in the figure."""
+@dataclass(frozen=True)
+class Work:
+    """Announced planned works: `in_time` when announced as early as the source asks."""
+
+    work_id: str
+    announced: datetime
+    starts: datetime
+    ends: datetime
+    nodes: frozenset[str]
+    in_time: bool
+
+
+def planned_works(db: Any, start: datetime, end: datetime,
+                  in_time: Callable[[datetime, datetime], bool]) -> list[Work]:
+    """Planned works overlapping [start, end), each judged by `in_time(announced, starts)`.
+    Works announced late are not planned time: they stay in the figure, and are listed."""
     w = tables.planned_works
-    rows = db.execute(select(w).where(and_(w.c.starts_at < end, w.c.ends_at > start)))
-    return [(aware(row.starts_at), aware(row.ends_at), frozenset(row.nodes.split(";")))
-            for row in rows if aware(row.starts_at) - aware(row.announced_at) >= notice]
+    rows = db.execute(select(w).where(and_(w.c.starts_at < end, w.c.ends_at > start))
+                      .order_by(w.c.starts_at, w.c.work_id))
+    return [Work(row.work_id, aware(row.announced_at), aware(row.starts_at),
+                 aware(row.ends_at), frozenset(row.nodes.split(";")),
+                 in_time(aware(row.announced_at), aware(row.starts_at))) for row in rows]
 
 
 def covered_within(db: Any, connection_id: str, windows: Iterable[Span]) -> float:

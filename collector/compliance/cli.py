@@ -31,40 +31,56 @@ def _quarter(_: click.Context, __: click.Parameter, value: str | None) -> Any:
 @click.group(invoke_without_command=True)
 @click.option("--quarter", callback=_quarter,
               help="the quarter, e.g. 2026Q3 (counted in Europe/Minsk)")
-@click.option("--profile", help="thresholds profile (default com645, the regulation in force)")
+@click.option("--profile", help="only the connections of this registry profile (default: "
+                                "every profile the registry has, one document each)")
+@click.option("--edition", help="judge under this edition of the profile whatever its dates "
+                                "(to see what a new edition would change)")
 @click.option("--by", "breakdown", type=click.Choice(["technology", "region", "node"]),
               help="also break every indicator down by this")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
-@click.option("--json", "as_json", is_flag=True, help="print one JSON document")
+@click.option("--json", "as_json", is_flag=True,
+              help="print JSON: one document for one profile; {quarter, documents} for several")
 @click.pass_context
-def compliance(ctx: click.Context, quarter: Any, profile: str | None, breakdown: str | None,
-               db: str | None, thresholds_path: str | None, as_json: bool) -> None:
-    """Judge a quarter against thresholds.yaml: every indicator with n, 95 % interval, norm."""
+def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: str | None,
+               breakdown: str | None, db: str | None, thresholds_path: str | None,
+               as_json: bool) -> None:
+    """Judge a quarter against thresholds.yaml: every indicator with n, 95 % interval, norm,
+    for the connections of each registry profile under the edition in force."""
     if ctx.invoked_subcommand is not None:
         return
     if quarter is None:
         raise click.UsageError("--quarter is required, e.g. --quarter 2026Q3")
     from netq.collector.compliance.engine import compliance as compute
+    from netq.collector.compliance.engine import profiles_present
     from netq.collector.compliance.thresholds import ThresholdsError
 
     store = open_store(db, thresholds_path)
     try:
-        with progress.step(f"judging {quarter}"):
-            document = compute(store, quarter, profile, breakdown)  # type: ignore[arg-type]
+        names = [profile] if profile or edition else [
+            name for name in profiles_present(store, quarter) if name in store.norms.names()]
+        documents = []
+        for name in names or [None]:
+            with progress.step(f"judging {quarter}" + (f" · {name}" if name else "")):
+                documents.append(compute(store, quarter, name, breakdown,  # type: ignore[arg-type]
+                                         edition=edition))
     except ThresholdsError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+        shown: Any = documents[0] if len(documents) == 1 else {
+            "quarter": str(quarter), "documents": documents}
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=1))
         return
-    for line in table(document):
-        click.echo(line)
+    for document in documents:
+        for line in table(document):
+            click.echo(line)
 
 
 def table(document: dict[str, Any]) -> list[str]:
     """The indicators for people: one line each, with the verdict."""
-    lines = [f"{document['quarter']} · {document['profile']}: {document['profile_title']}"]
+    lines = [f"{document['quarter']} · {document['profile']} ({document['edition']}): "
+             f"{document['profile_title']}"]
     lines += [f"warning: {warning}" for warning in document["warnings"]]
     for entry in document["indicators"]:
         group = entry.get("technology") or entry.get("region") or entry.get("node") or "all"
@@ -72,9 +88,11 @@ def table(document: dict[str, Any]) -> list[str]:
         if entry["value"] is None:
             verdict = "no data"
         value = "—" if entry["value"] is None else f"{entry['value']:.2f}"
-        lines.append(f"{entry['id']:<22} {group:<6} {value:>9} {entry['unit']:<11} "
+        lines.append(f"{entry['id']:<26} {group:<6} {value:>9} {entry['unit']:<11} "
                      f"{entry['norm']['op']} {entry['norm']['value']:<5g} "
-                     f"n={entry['n']:<8,.0f} {verdict}")
+                     f"n={entry['n']:<10,.0f} {entry['n_counts']:<9} "
+                     f"lines={'' if entry['connections'] is None else entry['connections']:<6} "
+                     f"{verdict}")
     return lines
 
 
@@ -130,23 +148,16 @@ def import_records(kind: str, path: str, db: str | None) -> None:
 
 @compliance.command("obligations")
 @quarter_option
-@click.option("--profile", help="thresholds profile (default com645)")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
-def obligations_command(quarter: Any, profile: str | None, db: str | None,
-                        thresholds_path: str | None) -> None:
-    """Incidents with their priority, tickets owed a fee recalculation, tickets past the
-    24-working-hour restoration (JSON)."""
-    from netq.collector.compliance.engine import DEFAULT_PROFILE
+def obligations_command(quarter: Any, db: str | None, thresholds_path: str | None) -> None:
+    """Tickets owed a fee recalculation, support levels and working-hour restoration where
+    the connection's profile carries them, planned works announced late, and the outages the
+    probes saw (JSON)."""
     from netq.collector.compliance.obligations import obligations
-    from netq.collector.compliance.thresholds import ThresholdsError
 
     store = open_store(db, thresholds_path)
-    try:
-        chosen = store.norms.profile(profile or DEFAULT_PROFILE)
-    except ThresholdsError as exc:
-        raise click.ClickException(str(exc)) from None
     with store.engine.connect() as connection:
-        document = obligations(connection, quarter, chosen, store.norms)
+        document = obligations(connection, quarter, store.norms)
     click.echo(json.dumps(document, ensure_ascii=False, indent=1))

@@ -13,31 +13,13 @@ from sqlalchemy import and_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability
+from netq.collector.compliance.engine import judged
+from netq.collector.compliance.indicators import MEASURES
 from netq.collector.compliance.judgement import judge
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.compliance.rollups import Registry, aware
 from netq.collector.compliance.thresholds import Indicator, Profile
 from netq.collector.store import Store
-
-# the rollup columns each measure reads; a result is evidence when it adds to one of them
-COUNTED = {
-    "speed_max_of_tariff_down": ("speed_down_n", "speed_down_share_max"),
-    "speed_max_of_tariff_up": ("speed_up_n", "speed_up_share_max"),
-    "speed_min_of_tariff_down": ("speed_down_n", "speed_down_share_min"),
-    "speed_min_of_tariff_up": ("speed_up_n", "speed_up_share_min"),
-    "delay_mean": ("rtt_n", "rtt_mean_sum_ms"),
-    "packet_loss": ("packets_sent", "packets_lost"),
-    "availability": ("covered_s",),
-    "attempts_successful": ("attempts_n", "attempts_failed_n"),
-    "attempts_failed": ("attempts_n", "attempts_failed_n"),
-    "premature_disconnections": ("started_n", "premature_n"),
-    "sessions_meeting_speed": ("speed_down_n", "speed_down_pass_n", "speed_up_n",
-                               "speed_up_pass_n"),
-    "sessions_meeting_delay": ("latency_n", "delay_pass_n"),
-    "sessions_meeting_loss": ("latency_n", "loss_pass_n"),
-    "sessions_over_delay": ("latency_n", "delay_pass_n"),
-    "sessions_below_down_floor": ("speed_down_n", "speed_down_below_floor_n"),
-}
 
 
 def find(store: Store, indicator_id: str) -> tuple[Profile, Indicator]:
@@ -52,11 +34,12 @@ def find(store: Store, indicator_id: str) -> tuple[Profile, Indicator]:
 
 def explain(store: Store, quarter: Quarter, indicator_id: str,
             connection_id: str | None = None) -> dict[str, Any]:
-    profile, indicator = find(store, indicator_id)
-    if indicator.measure not in COUNTED:
+    edition, indicator = find(store, indicator_id)
+    if indicator.measure not in MEASURES:
         raise LookupError(f"{indicator_id} comes from the operator's imported records, not "
                           "from measurements: see `netq records list`")
-    columns = COUNTED[indicator.measure]
+    judging = judged(store, quarter, edition.profile)
+    columns = MEASURES[indicator.measure].columns
     r = tables.results
     # an availability interval may start in the quarter before and reach into this one
     since = quarter.start - timedelta(days=1) if indicator.measure == "availability" \
@@ -72,21 +55,23 @@ def explain(store: Store, quarter: Quarter, indicator_id: str,
             row = {**raw, "started_at": aware(raw["started_at"]),
                    "ended_at": aware(raw["ended_at"])}
             connection = registry.in_force(row["connection_id"], minsk_day(row["started_at"]))
-            if connection is None or connection.service != indicator.service or (
-                    indicator.technologies is not None
-                    and connection.technology not in indicator.technologies):
+            if connection is None or connection.profile != judging.name or \
+                    not indicator.covers(connection.service, connection.technology):
                 continue
-            for day, tally in judge(row, connection, profile):
-                counted = {c: tally[c] for c in columns if tally.get(c)}
-                if not quarter.first_day <= day <= quarter.last_day or not counted:
-                    continue
-                for column, value in counted.items():
-                    totals[column] = (max(totals[column], value) if column.endswith("_max")
-                                      else totals[column] + value)
-                evidence.append({"id": row["id"], "connection_id": row["connection_id"],
-                                 "kind": row["kind"], "started_at": row["started_at"],
-                                 "day": day, "technology": connection.technology,
-                                 "counted": counted})
+            for span in judging.spans:
+                for day, tally in judge(row, connection, span.edition):
+                    counted = {c: tally[c] for c in columns if tally.get(c)}
+                    if not span.first_day <= day <= span.last_day or not counted:
+                        continue
+                    for column, value in counted.items():
+                        totals[column] = (max(totals[column], value)
+                                          if column.endswith("_max")
+                                          else totals[column] + value)
+                    evidence.append({"id": row["id"], "connection_id": row["connection_id"],
+                                     "kind": row["kind"], "started_at": row["started_at"],
+                                     "day": day, "edition": span.edition.key,
+                                     "technology": connection.technology,
+                                     "counted": counted})
         outages = {}
         if indicator.measure == "availability":
             ids = {e["connection_id"] for e in evidence}
@@ -94,7 +79,8 @@ def explain(store: Store, quarter: Quarter, indicator_id: str,
                              for a, b in spans]
                        for cid, spans in availability.outages(
                            db, ids, quarter.start, quarter.end,
-                           profile.method.outage_min_minutes).items()}
+                           judging.edition.method.outage_min_minutes).items()}
     return {"quarter": str(quarter), "indicator": indicator_id, "name_ru": indicator.name_ru,
-            "measure": indicator.measure, "connection_id": connection_id, "totals": totals,
-            "results": evidence, "outages": outages}
+            "clause": indicator.clause, "measure": indicator.measure,
+            "connection_id": connection_id, "totals": totals, "results": evidence,
+            "outages": outages}

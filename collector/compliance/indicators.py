@@ -2,18 +2,19 @@
 
 The unit of the population is a connection's registry period within the quarter (a tariff or
 technology change starts a new one), so that every figure is judged against the row in force
-and a breakdown by technology, region or node puts each period where it was.
+and a breakdown by technology, region or node puts each period where it was. The unit of
+sampling is the connection: intervals come from the spread between connections (stats.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, stats
@@ -57,13 +58,25 @@ class Unit:
 @dataclass(frozen=True)
 class Figure:
     value: float | None
-    n: float
+    n: float  # what the measure counts: sessions, packets, minutes, tests, records
     ci95: tuple[float, float] | None = None
+    connections: int | None = None  # the units of sampling behind it (None: not lines)
 
 
-def read_units(db: Any, quarter: Quarter | Period, profile: Profile) -> list[Unit]:
-    """Every registry period in force during the quarter (or a month of it), with its
-    rollups summed."""
+@dataclass(frozen=True)
+class Span:
+    """Days of a period judged under one edition."""
+
+    edition: Profile
+    first_day: date
+    last_day: date
+
+
+def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[Span],
+               names: Iterable[str], planned: Sequence[availability.Work] = ()) -> list[Unit]:
+    """The registry periods under the profile `names` in force during the quarter (or a
+    month of it), with their rollups summed: each day's under the edition of its span."""
+    names = set(names)
     periods: dict[str, list[Connection]] = defaultdict(list)
     for row in db.execute(select(tables.connections).where(
             tables.connections.c.effective_from <= quarter.last_day)).mappings():
@@ -77,71 +90,103 @@ def read_units(db: Any, quarter: Quarter | Period, profile: Profile) -> list[Uni
             ends = quarter.end
             if index + 1 < len(rows):
                 ends = min(ends, minsk_midnight(rows[index + 1].effective_from))
-            if ends > begins:
+            if ends > begins and row.profile in names:
                 units[(row.connection_id, row.effective_from)] = Unit(row, begins, ends)
+    if not units or not spans:
+        return list(units.values())
     r = tables.rollups
+    judged = or_(*(and_(r.c.criteria == span.edition.criteria, r.c.day >= span.first_day,
+                        r.c.day <= span.last_day) for span in spans))
     query = (select(r.c.connection_id, r.c.effective_from,
                     *(func.sum(r.c[name]).label(name) for name in SUMMED),
                     *(func.min(r.c[name]).label(name) for name in tables.ROLLUP_EXTREMES
                       if name.endswith("_min")),
                     *(func.max(r.c[name]).label(name) for name in tables.ROLLUP_EXTREMES
                       if name.endswith("_max")))
-             .where(and_(r.c.criteria == profile.criteria,
-                         r.c.day >= quarter.first_day, r.c.day <= quarter.last_day))
-             .group_by(r.c.connection_id, r.c.effective_from))
+             .where(judged).group_by(r.c.connection_id, r.c.effective_from))
     for row in db.execute(query).mappings():
         unit = units.get((row["connection_id"], row["effective_from"]))
         if unit is not None:
             # PostgreSQL sums bigints as numeric: one number type from here on
             unit.sums = {k: None if v is None else float(v) for k, v in row.items()
                          if k not in ("connection_id", "effective_from")}
+    method = spans[-1].edition.method
     outages = availability.outages(db, {u.connection.connection_id for u in units.values()},
-                                   quarter.start, quarter.end, profile.method.outage_min_minutes)
-    works = availability.planned_windows(
-        db, quarter.start, quarter.end, timedelta(hours=float(profile.method.planned_notice_hours)))
+                                   quarter.start, quarter.end, method.outage_min_minutes)
     for unit in units.values():
-        spans = outages.get(unit.connection.connection_id, ())
-        unit.down_s = availability.overlap(spans, unit.begins, unit.ends)
-        windows = availability.merged([(max(a, unit.begins), min(b, unit.ends))
-                                       for a, b, nodes in works if unit.connection.node in nodes
-                                       and a < unit.ends and b > unit.begins])
+        spans_down = outages.get(unit.connection.connection_id, ())
+        unit.down_s = availability.overlap(spans_down, unit.begins, unit.ends)
+        windows = availability.merged([(max(w.starts, unit.begins), min(w.ends, unit.ends))
+                                       for w in planned if w.in_time
+                                       and unit.connection.node in w.nodes
+                                       and w.starts < unit.ends and w.ends > unit.begins])
         if windows:
             unit.planned_covered_s = availability.covered_within(
                 db, unit.connection.connection_id, windows)
-            unit.planned_down_s = sum(availability.overlap(spans, a, b) for a, b in windows)
+            unit.planned_down_s = sum(availability.overlap(spans_down, a, b)
+                                      for a, b in windows)
     return list(units.values())
 
 
 def share_figure(k: float, n: float) -> Figure:
-    """k of n as a percentage, with its Wilson interval."""
+    """k of n independent records as a percentage, with its Wilson interval."""
     interval = stats.wilson(k, n)
     return Figure(100 * k / n if n else None, n,
                   (100 * interval[0], 100 * interval[1]) if interval else None)
 
 
-def share(numerator: Callable[[Unit], float], denominator: Callable[[Unit], float],
-          ) -> Callable[[list[Unit]], Figure]:
-    def figure(units: list[Unit]) -> Figure:
-        return share_figure(sum(map(numerator, units)), sum(map(denominator, units)))
-    return figure
+Averaging = Literal["pooled", "per_subscriber"]
 
 
-def mean_of_units(value: Callable[[Unit], float | None]) -> Callable[[list[Unit]], Figure]:
-    def figure(units: list[Unit]) -> Figure:
-        values = [v for v in map(value, units) if v is not None]
-        if not values:
-            return Figure(None, 0)
-        total, squares = sum(values), sum(v * v for v in values)
-        return Figure(total / len(values), len(values),
-                      stats.mean_interval(total, squares, len(values)))
-    return figure
+@dataclass(frozen=True)
+class Measure:
+    """One measure: how its figure is made from the units, the rollup columns it reads (the
+    evidence `explain` lists) and what its n counts.
+
+    - share: Σ numerator / Σ denominator in percent (pooled), or the mean over connections of
+      each one's own share (per subscriber);
+    - mean: the same without the percent (the mean round trip of the sessions);
+    - per_line: a value per registry period (its slowest or fastest test), averaged over them.
+    """
+
+    kind: Literal["share", "mean", "per_line"]
+    numerator: Callable[[Unit], float | None]
+    denominator: Callable[[Unit], float]
+    columns: tuple[str, ...]
+    counts: str
+
+    def figure(self, units: Sequence[Unit], averaging: Averaging = "pooled") -> Figure:
+        scale = 100.0 if self.kind == "share" else 1.0
+        if self.kind == "per_line":
+            measured = [(u, v) for u in units if (v := self.numerator(u)) is not None]
+            return _mean_figure([v for _, v in measured],
+                                sum(self.denominator(u) for u, _ in measured),
+                                len({u.connection.connection_id for u, _ in measured}))
+        by_line: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for unit in units:
+            pair = by_line[unit.connection.connection_id]
+            pair[0] += self.numerator(unit) or 0.0
+            pair[1] += self.denominator(unit)
+        pairs = [(k, n) for k, n in by_line.values() if n > 0]
+        n = sum(n for _, n in pairs)
+        if not pairs:
+            return Figure(None, 0, None, 0)
+        if averaging == "per_subscriber":
+            return _mean_figure([scale * k / n for k, n in pairs], n, len(pairs),
+                                (0.0, scale) if self.kind == "share" else None)
+        interval = stats.clustered_share_interval(pairs) if self.kind == "share" \
+            else stats.ratio_interval(pairs)
+        return Figure(scale * sum(k for k, _ in pairs) / n, n,
+                      None if interval is None else (scale * interval[0], scale * interval[1]),
+                      len(pairs))
 
 
-def delay_mean(units: list[Unit]) -> Figure:
-    total = sum(u["rtt_mean_sum_ms"] for u in units)
-    squares = sum(u["rtt_mean_sq_sum"] for u in units)
-    n = sum(u["rtt_n"] for u in units)
-    return Figure(total / n if n else None, n, stats.mean_interval(total, squares, n))
+def _mean_figure(values: Sequence[float], n: float, connections: int,
+                 bounds: tuple[float, float] | None = None) -> Figure:
+    if not values:
+        return Figure(None, n, None, 0)
+    return Figure(sum(values) / len(values), n, stats.mean_interval(values, bounds),
+                  connections)
 
 
 def speed_extreme(direction: str, extreme: str) -> Callable[[Unit], float | None]:
@@ -151,37 +196,63 @@ def speed_extreme(direction: str, extreme: str) -> Callable[[Unit], float | None
     return value
 
 
-MEASURES: dict[str, Callable[[list[Unit]], Figure]] = {
-    "speed_max_of_tariff_down": mean_of_units(speed_extreme("down", "max")),
-    "speed_max_of_tariff_up": mean_of_units(speed_extreme("up", "max")),
-    "speed_min_of_tariff_down": mean_of_units(speed_extreme("down", "min")),
-    "speed_min_of_tariff_up": mean_of_units(speed_extreme("up", "min")),
-    "delay_mean": delay_mean,
-    "packet_loss": share(lambda u: u["packets_lost"], lambda u: u["packets_sent"]),
-    # in minutes, as Y.1540 counts availability: n is minutes observed
-    "availability": share(lambda u: (u.scheduled_s - u.unavailable_s) / 60,
-                          lambda u: u.scheduled_s / 60),
-    "attempts_successful": share(lambda u: u["attempts_n"] - u["attempts_failed_n"],
-                                 lambda u: u["attempts_n"]),
-    "attempts_failed": share(lambda u: u["attempts_failed_n"], lambda u: u["attempts_n"]),
-    "premature_disconnections": share(lambda u: u["premature_n"], lambda u: u["started_n"]),
-    "sessions_meeting_speed": share(lambda u: u["speed_down_pass_n"] + u["speed_up_pass_n"],
-                                    lambda u: u["speed_down_n"] + u["speed_up_n"]),
-    "sessions_meeting_delay": share(lambda u: u["delay_pass_n"], lambda u: u["latency_n"]),
-    "sessions_meeting_loss": share(lambda u: u["loss_pass_n"], lambda u: u["latency_n"]),
-    "sessions_over_delay": share(lambda u: u["latency_n"] - u["delay_pass_n"],
-                                 lambda u: u["latency_n"]),
-    "sessions_below_down_floor": share(lambda u: u["speed_down_below_floor_n"],
-                                       lambda u: u["speed_down_n"]),
+def _column(name: str) -> Callable[[Unit], float]:
+    return lambda u: u[name]
+
+
+def _speed(direction: str, extreme: str) -> Measure:
+    return Measure("per_line", speed_extreme(direction, extreme),
+                   _column(f"speed_{direction}_n"),
+                   (f"speed_{direction}_n", f"speed_{direction}_share_{extreme}"), "tests")
+
+
+MEASURES: dict[str, Measure] = {
+    "speed_max_of_tariff_down": _speed("down", "max"),
+    "speed_max_of_tariff_up": _speed("up", "max"),
+    "speed_min_of_tariff_down": _speed("down", "min"),
+    "speed_min_of_tariff_up": _speed("up", "min"),
+    "delay_mean": Measure("mean", _column("rtt_mean_sum_ms"), _column("rtt_n"),
+                          ("rtt_n", "rtt_mean_sum_ms"), "sessions"),
+    "packet_loss": Measure("share", _column("packets_lost"), _column("packets_sent"),
+                           ("packets_sent", "packets_lost"), "packets"),
+    # in minutes, as Y.1540 counts availability
+    "availability": Measure("share", lambda u: (u.scheduled_s - u.unavailable_s) / 60,
+                            lambda u: u.scheduled_s / 60, ("covered_s",), "minutes"),
+    "attempts_successful": Measure("share", lambda u: u["attempts_n"] - u["attempts_failed_n"],
+                                   _column("attempts_n"), ("attempts_n", "attempts_failed_n"),
+                                   "attempts"),
+    "attempts_failed": Measure("share", _column("attempts_failed_n"), _column("attempts_n"),
+                               ("attempts_n", "attempts_failed_n"), "attempts"),
+    "premature_disconnections": Measure("share", _column("premature_n"), _column("started_n"),
+                                        ("started_n", "premature_n"), "sessions"),
+    "sessions_meeting_speed": Measure(
+        "share", lambda u: u["speed_down_pass_n"] + u["speed_up_pass_n"],
+        lambda u: u["speed_down_n"] + u["speed_up_n"],
+        ("speed_down_n", "speed_down_pass_n", "speed_up_n", "speed_up_pass_n"), "sessions"),
+    "sessions_meeting_delay": Measure("share", _column("delay_pass_n"), _column("latency_n"),
+                                      ("latency_n", "delay_pass_n"), "sessions"),
+    "sessions_meeting_loss": Measure("share", _column("loss_pass_n"), _column("latency_n"),
+                                     ("latency_n", "loss_pass_n"), "sessions"),
+    "sessions_over_delay": Measure("share", lambda u: u["latency_n"] - u["delay_pass_n"],
+                                   _column("latency_n"), ("latency_n", "delay_pass_n"),
+                                   "sessions"),
+    "sessions_below_down_floor": Measure("share", _column("speed_down_below_floor_n"),
+                                         _column("speed_down_n"),
+                                         ("speed_down_n", "speed_down_below_floor_n"), "tests"),
 }
+# the operator's records: what their n counts
+RECORDS = {"contracts_on_time": "contracts", "calls_answered_in_time": "calls",
+           "tickets_restored_in_time": "tickets"}
 
 
 def indicator_entry(profile: Profile, indicator: Indicator, figure: Figure,
                     group: Mapping[str, str | None]) -> dict[str, Any]:
-    enough = figure.value is not None and figure.n >= profile.method.min_sample
+    sample = figure.n if figure.connections is None else figure.connections
+    enough = figure.value is not None and sample >= profile.method.min_sample
     return {
         "id": f"{profile.key}.{indicator.id}",
         "name_ru": indicator.name_ru,
+        "clause": indicator.clause,
         "service": indicator.service,
         "technology": group.get("technology"),
         **{k: v for k, v in group.items() if k != "technology"},
@@ -192,6 +263,8 @@ def indicator_entry(profile: Profile, indicator: Indicator, figure: Figure,
         "meets": indicator.norm.met_by(figure.value) if enough and figure.value is not None
         else None,
         "n": round(figure.n, 3),
+        "n_counts": RECORDS.get(indicator.measure) or MEASURES[indicator.measure].counts,
+        "connections": figure.connections,
         "ci95": None if figure.ci95 is None else [round(figure.ci95[0], 6),
                                                   round(figure.ci95[1], 6)],
         "insufficient_sample": not enough,
@@ -217,10 +290,9 @@ def compute(units: Iterable[Unit], profile: Profile, breakdown: Breakdown | None
                     figure = (customer or {}).get(indicator.measure, Figure(None, 0))
                     entries.append(indicator_entry(profile, indicator, figure, group))
                 continue
-            selected = [u for u in members if u.connection.service == indicator.service and (
-                indicator.technologies is None
-                or u.connection.technology in indicator.technologies)]
-            figure = MEASURES[indicator.measure](selected)
+            selected = [u for u in members
+                        if indicator.covers(u.connection.service, u.connection.technology)]
+            figure = MEASURES[indicator.measure].figure(selected, profile.method.averaging)
             entries.append(indicator_entry(profile, indicator, figure, group))
     return entries
 
@@ -231,6 +303,9 @@ def exclusions(units: Iterable[Unit]) -> dict[str, float]:
                for name in ("excluded", "infrastructure", "deferred", "probe_error", "unjudged")}
     # observed time taken out of availability for announced planned works
     counted["planned_works_minutes"] = round(sum(u.planned_covered_s for u in units) / 60, 3)
+    # observed time judged although no off-net target was checked (an older probe): flagged
+    counted["availability_on_net_only_minutes"] = round(
+        sum(u["covered_on_net_only_s"] for u in units) / 60, 3)
     return counted
 
 

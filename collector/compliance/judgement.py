@@ -10,10 +10,14 @@ What counts (docs/method.md):
   norm when lost/sent is within the limit; the quarter's loss is over all packets;
 - throughput: not started is a failed attempt; started is a successful attempt, and a
   premature end a premature disconnection; a complete test is a speed session, meeting the
-  norm at `speed_min_share_of_tariff` % of the tariff in force for its direction;
+  norm at `speed_min_share_of_tariff` % of the tariff in force for its direction where the
+  source sets that norm for the line's technology;
+- a norm the source does not set for the line's service is not judged: the tests count,
+  the pass column stays empty and no indicator reads it;
 - attempt: one attempt, failed unless ok;
 - availability: seconds covered, split over the Minsk days the interval spans (down time is
-  judged from merged outages, see rollups.py).
+  judged from merged outages, see rollups.py); time covered by a probe with no off-net
+  target is also counted apart: it measured the access network, not the Internet.
 """
 
 from __future__ import annotations
@@ -25,8 +29,12 @@ from decimal import Decimal
 from typing import Any
 
 from netq.collector.compliance.quarter import minsk_day, minsk_midnight
-from netq.collector.compliance.thresholds import Profile
+from netq.collector.compliance.thresholds import PerTest, Profile
 from netq.collector.registry import Connection
+
+# Part of every rollup's criteria key: raise it with any change to what judge() counts, so
+# that the rollups are rebuilt and a published figure always equals its evidence.
+VERSION = 2
 
 Tally = dict[str, float]
 INFRASTRUCTURE = ("server_busy", "server_down")
@@ -53,14 +61,14 @@ def judge(row: Mapping[str, Any], connection: Connection,
         tally[_exclusion_column(exclusion)] = 1
         return [(day, tally)]
     metrics = row["metrics"]
-    norms = profile.per_test[connection.service]  # type: ignore[index]
+    norms = profile.per_test.get(connection.service)  # type: ignore[call-overload]
     kind = row["kind"]
+    if norms is None and kind in ("latency", "throughput"):
+        return [(day, {**tally, "unjudged_n": 1})]  # the source sets no per-test norm here
     if kind == "latency":
-        tally.update(_latency(metrics, norms.delay_max_ms, norms.loss_max_percent,
-                              profile.method.latency_packets_min))
+        tally.update(_latency(metrics, norms, profile.method.latency_packets_min))
     elif kind == "throughput":
-        tally.update(_throughput(metrics, connection, norms.speed_min_share_of_tariff,
-                                 norms.down_floor_kbps))
+        tally.update(_throughput(metrics, connection, norms))
     elif kind == "attempt":
         tally.update(attempts_n=1, attempts_failed_n=0 if row["ok"] else 1)
     elif kind == "availability":
@@ -74,8 +82,7 @@ def _exclusion_column(exclusion: str) -> str:
     return "deferred_n" if exclusion == "cross_traffic" else "probe_error_n"
 
 
-def _latency(metrics: Mapping[str, Any], delay_max_ms: Decimal, loss_max_percent: Decimal,
-             packets_min: int) -> Tally:
+def _latency(metrics: Mapping[str, Any], norms: PerTest, packets_min: int) -> Tally:
     sent, received = int(metrics.get("sent") or 0), int(metrics.get("received") or 0)
     if sent < packets_min:
         return {"unjudged_n": 1}
@@ -83,16 +90,17 @@ def _latency(metrics: Mapping[str, Any], delay_max_ms: Decimal, loss_max_percent
     rtt = metrics.get("rtt_ms") or {}
     mean = rtt.get("mean") if received else None
     tally: Tally = {"latency_n": 1, "packets_sent": sent, "packets_lost": lost,
-                    "loss_pass_n": 1 if lost * 100 <= loss_max_percent * sent else 0,
-                    "delay_pass_n": 0}
+                    "loss_pass_n": 0, "delay_pass_n": 0}
+    if norms.loss_max_percent is not None:
+        tally["loss_pass_n"] = 1 if lost * 100 <= norms.loss_max_percent.value * sent else 0
     if mean is not None:
-        tally.update(rtt_n=1, rtt_mean_sum_ms=mean, rtt_mean_sq_sum=mean * mean,
-                     delay_pass_n=1 if Decimal(repr(mean)) <= delay_max_ms else 0)
+        tally.update(rtt_n=1, rtt_mean_sum_ms=mean, rtt_mean_sq_sum=mean * mean)
+        if norms.delay_max_ms is not None:
+            tally["delay_pass_n"] = 1 if Decimal(repr(mean)) <= norms.delay_max_ms.value else 0
     return tally
 
 
-def _throughput(metrics: Mapping[str, Any], connection: Connection,
-                share_min_percent: Decimal, down_floor_kbps: int | None) -> Tally:
+def _throughput(metrics: Mapping[str, Any], connection: Connection, norms: PerTest) -> Tally:
     ended = metrics.get("ended")
     if ended == "not_started":
         return {"attempts_n": 1, "attempts_failed_n": 1}
@@ -105,7 +113,9 @@ def _throughput(metrics: Mapping[str, Any], connection: Connection,
                    else connection.tariff_up_kbps)
     bps = Decimal(repr(metrics["bits_per_second"]))
     share = bps / 10 / tariff_kbps  # percent of the tariff: bps / (kbps × 1000) × 100
-    meets = bps * 100 >= share_min_percent * tariff_kbps * 1000  # exact, unlike `share`
+    share_min_percent = norms.speed_norm_for(connection.technology)
+    meets = share_min_percent is not None and \
+        bps * 100 >= share_min_percent * tariff_kbps * 1000  # exact, unlike `share`
     tally.update({
         f"speed_{direction}_n": 1,
         f"speed_{direction}_pass_n": 1 if meets else 0,
@@ -113,8 +123,9 @@ def _throughput(metrics: Mapping[str, Any], connection: Connection,
         f"speed_{direction}_share_min": float(share),
         f"speed_{direction}_share_max": float(share),
     })
-    if direction == "down" and down_floor_kbps is not None:
-        tally["speed_down_below_floor_n"] = 1 if bps < down_floor_kbps * 1000 else 0
+    if direction == "down" and norms.down_floor_kbps is not None:
+        tally["speed_down_below_floor_n"] = \
+            1 if bps < norms.down_floor_kbps.value * 1000 else 0
     return tally
 
 
@@ -123,9 +134,12 @@ def _spread_over_days(row: Mapping[str, Any], tally: Tally) -> list[tuple[date, 
     start, end = row["started_at"], row["ended_at"]
     pieces: list[tuple[date, Tally]] = []
     day = minsk_day(start)
+    on_net_only = "off_net_targets" not in row["metrics"]
     while True:
         cut = min(end, minsk_midnight(day + timedelta(days=1)))
         piece: Tally = {"covered_s": max(0.0, (cut - start).total_seconds())}
+        if on_net_only:
+            piece["covered_on_net_only_s"] = piece["covered_s"]
         if not pieces:
             piece.update(tally)  # the record itself counts once, on its first day
         pieces.append((day, piece))

@@ -1,20 +1,28 @@
-"""What the operator owes for a quarter: incidents from outages with their priority and
-deadline, tickets owed a fee recalculation, tickets past the 24-working-hour restoration.
+"""What the operator owes for a quarter, by the rules of each connection's profile:
 
-- Incident: every outage (availability, ≥ the profile's minimum) that began in the quarter.
-  Its impact is "service fully down" (the line was unreachable); its urgency is high when
-  at least `node_outage_connections` connections behind the same node were down at the same
-  time (a node fault), else normal. Priority and resolution time from becloud2021 4.1–4.2;
-  resolved late when the outage lasted longer than that.
-- Fee recalculation (com645; byfly2024 4.1.22): tickets of the operator's fault registered in
-  the quarter and restored more than `fee_recalculation_after_hours` after registration, or
-  not restored by now; with the hours.
-- NCES restoration: the same tickets measured in Belarusian working hours.
+- fee recalculation (com645 rules, item 28; cosmos2025; byfly2024 4.1.22): every ticket of a
+  fault that is not the subscriber's (the operator's or a third party's), registered in the
+  quarter and not restored within the profile's hours of registration; byfly adds "полного
+  отсутствия доступа": only tickets registered as `fully_down` are owed, tickets with no
+  impact recorded are listed apart for a person to check;
+- support levels (becloud2021 4.1–4.2), for the profiles whose contracts carry them: each
+  ticket's priority from its registered impact and urgency, its reaction (acknowledged_at)
+  and resolution (restored_at) timed from registration against the level's limits; an
+  urgency the ticket does not record is taken as normal and says so;
+- restoration in working hours (nces-vks 5.3): the operator's-fault tickets of those
+  profiles, timed in Belarusian working hours from registration;
+- planned works announced later than the profile's rule (com645: a day ahead; nces-vks 5.2:
+  one working day ahead): listed, and kept in the availability figure;
+- probe-detected outages, with the tickets that cover them: for cross-checking, never judged.
+
+A ticket falls under the profile of its connection's registry row on the registration day,
+and that profile's edition in force on that day.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,81 +30,196 @@ from sqlalchemy import and_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, workcalendar
-from netq.collector.compliance.quarter import Quarter
-from netq.collector.compliance.rollups import aware
+from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
+from netq.collector.compliance.rollups import Registry, aware
 from netq.collector.compliance.thresholds import Profile, Thresholds
 
 
-def obligations(db: Any, quarter: Quarter, profile: Profile, norms: Thresholds,
+def announced_in_time(edition: Profile) -> Callable[[datetime, datetime], bool]:
+    """Whether planned works were announced as early as the edition's sources ask."""
+    notice = timedelta(hours=float(edition.method.planned_notice_hours))
+    working = edition.obligations.planned_notice_working_days
+
+    def in_time(announced: datetime, starts: datetime) -> bool:
+        if starts - announced < notice:
+            return False
+        if working is None:
+            return True
+        latest = workcalendar.working_days_before(minsk_day(starts), working.days)
+        return announced.astimezone(MINSK).date() <= latest
+    return in_time
+
+
+def obligations(db: Any, quarter: Quarter, norms: Thresholds,
                 now: datetime | None = None) -> dict[str, Any]:
-    rules = norms.obligations
-    listed = tickets(db, quarter, norms, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    listed = tickets(db, quarter, norms, now)
     return {
         "quarter": str(quarter),
-        "incidents": incidents(db, quarter, profile, norms),
-        "fee_recalculation": [t for t in listed
-                              if t["hours"] > rules.fee_recalculation_after_hours],
+        "fee_recalculation": [t for t in listed if t["fee_recalculation"] == "owed"],
+        "fee_recalculation_to_check": [t for t in listed
+                                       if t["fee_recalculation"] == "impact_not_recorded"],
+        "support_levels": [t for t in listed if t["support_level"] is not None],
         "restoration_over_working_hours": [
-            t for t in listed if t["working_hours"] > rules.restore_within_working_hours],
-        "sources": {"priorities": rules.priority_source,
-                    "fee_recalculation": "com645 (Правила, п. о перерасчёте); byfly2024 4.1.22",
-                    "restoration": "nces-vks, раздел 5"},
+            t for t in listed if t["restoration"] is not None and t["restoration"]["late"]],
+        "planned_works_short_notice": short_notice(db, quarter, norms),
+        "outages": outages(db, quarter, norms),
     }
 
 
-def incidents(db: Any, quarter: Quarter, profile: Profile,
-              norms: Thresholds) -> list[dict[str, Any]]:
-    rules = norms.obligations
+def tickets(db: Any, quarter: Quarter, norms: Thresholds, now: datetime) -> list[dict[str, Any]]:
+    """Every ticket registered in the quarter, with what each rule of its profile says."""
+    t = tables.tickets
+    rows = list(db.execute(select(t).where(and_(
+        t.c.registered_at >= quarter.start, t.c.registered_at < quarter.end))
+        .order_by(t.c.registered_at, t.c.ticket_id)).mappings())
+    registry = Registry.read(db, {row["connection_id"] for row in rows})
+    listed = []
+    for row in rows:
+        registered = aware(row["registered_at"])
+        restored = aware(row["restored_at"]) if row["restored_at"] is not None else None
+        acknowledged = aware(row["acknowledged_at"]) if row["acknowledged_at"] else None
+        until = restored or now
+        hours = (until - registered) / timedelta(hours=1)
+        connection = registry.in_force(row["connection_id"], minsk_day(registered))
+        edition = None if connection is None or connection.profile not in norms.names() \
+            else norms.in_force(connection.profile, minsk_day(registered))
+        entry: dict[str, Any] = {
+            "ticket_id": row["ticket_id"], "connection_id": row["connection_id"],
+            "profile": None if connection is None else connection.profile,
+            "edition": None if edition is None else edition.key,
+            "fault": row["fault"], "impact": row["impact"], "urgency": row["urgency"],
+            "registered_at": registered.isoformat(),
+            "acknowledged_at": acknowledged.isoformat() if acknowledged else None,
+            "restored_at": restored.isoformat() if restored else None,
+            "restored": restored is not None,
+            "hours": round(hours, 3),
+            "fee_recalculation": None, "support_level": None, "restoration": None,
+        }
+        if edition is not None:
+            entry.update(_judged(edition, row, norms, registered, acknowledged, restored,
+                                 until, hours))
+        listed.append(entry)
+    return listed
+
+
+def _judged(edition: Profile, row: Any, norms: Thresholds, registered: datetime,
+            acknowledged: datetime | None, restored: datetime | None, until: datetime,
+            hours: float) -> dict[str, Any]:
+    owed = edition.obligations
+    found: dict[str, Any] = {}
+    fee = owed.fee_recalculation
+    if fee is not None and row["fault"] != "subscriber" and hours > fee.after_hours:
+        if fee.condition == "full_loss_of_access" and row["impact"] is None:
+            verdict = "impact_not_recorded"
+        elif fee.condition == "full_loss_of_access" and row["impact"] != "fully_down":
+            verdict = None  # access was not wholly lost: not owed under this source
+        else:
+            verdict = "owed"
+        found["fee_recalculation"] = verdict
+        if verdict is not None:
+            found["fee"] = {"hours_over": round(hours - float(fee.after_hours), 3),
+                            "after_hours": float(fee.after_hours),
+                            "condition": fee.condition, "clause": fee.clause}
+    if owed.support_levels is not None:
+        found["support_level"] = _support_level(row, norms, registered, acknowledged,
+                                                restored, until, owed.support_levels.clause)
+    limit = owed.restoration_working_hours
+    if limit is not None and row["fault"] == "operator":
+        day = norms.support.working_day
+        working = workcalendar.working_seconds(registered, until, day.from_, day.to) / 3600
+        found["restoration"] = {"working_hours": round(working, 3), "limit": float(limit.hours),
+                                "late": working > limit.hours, "clause": limit.clause}
+    return found
+
+
+def _support_level(row: Any, norms: Thresholds, registered: datetime,
+                   acknowledged: datetime | None, restored: datetime | None, until: datetime,
+                   clause: str) -> dict[str, Any]:
+    if row["impact"] is None:
+        return {"priority": None, "judged": False, "why": "impact not recorded on the ticket",
+                "clause": clause}
+    urgency = row["urgency"] or "normal"
+    number = norms.support.priorities[row["impact"]][urgency]
+    level = norms.support.levels[number]
+    reaction_limit = timedelta(minutes=level.reaction_minutes)
+    reacted = (acknowledged or until) - registered
+    resolution = None if level.resolution_hours is None else \
+        timedelta(hours=float(level.resolution_hours))
+    return {
+        "priority": number, "priority_name_ru": level.name_ru, "judged": True,
+        "urgency_source": "ticket" if row["urgency"] else "not recorded: normal assumed",
+        "reaction_minutes": round(reacted / timedelta(minutes=1), 3),
+        "reaction_limit_minutes": level.reaction_minutes,
+        "reaction_late": reacted > reaction_limit,
+        "reacted": acknowledged is not None,
+        "resolution_hours": round((until - registered) / timedelta(hours=1), 3),
+        "resolution_limit_hours": None if resolution is None else float(level.resolution_hours),
+        "resolution_late": resolution is not None and until - registered > resolution,
+        "resolved": restored is not None,
+        "clause": clause,
+    }
+
+
+def short_notice(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]]:
+    """Planned works that began in the quarter announced later than a profile's rule asks,
+    per profile whose connections sit behind the works' nodes."""
+    c = tables.connections
+    profiles_of_node: dict[str, set[str]] = defaultdict(set)
+    for node, profile in db.execute(select(c.c.node, c.c.profile).distinct()):
+        profiles_of_node[node].add(profile)
+    listed = []
+    for name in norms.names():
+        edition = norms.in_force(name, quarter.last_day)
+        if edition is None:
+            continue
+        for work in availability.planned_works(db, quarter.start, quarter.end,
+                                               announced_in_time(edition)):
+            if work.in_time or not quarter.start <= work.starts < quarter.end or not any(
+                    name in profiles_of_node[node] for node in work.nodes):
+                continue
+            listed.append({
+                "work_id": work.work_id, "profile": name, "edition": edition.key,
+                "announced_at": work.announced.isoformat(), "starts_at": work.starts.isoformat(),
+                "ends_at": work.ends.isoformat(), "nodes": sorted(work.nodes),
+                "notice_hours": round((work.starts - work.announced) / timedelta(hours=1), 3),
+                "rule": _notice_rule(edition),
+                "counted_in_availability": True,
+            })
+    return listed
+
+
+def _notice_rule(edition: Profile) -> str:
+    working = edition.obligations.planned_notice_working_days
+    rule = f"{edition.method.planned_notice_hours} h (com645 rules, item 28)"
+    return rule if working is None else f"{rule}; {working.clause}"
+
+
+def outages(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]]:
+    """Outages the probes saw in the quarter (at least the regulation's minimum length), with
+    the tickets of the same connection registered while it lasted: facts to check against the
+    tickets, not a verdict (the sources time obligations from the registered request)."""
+    minimum = min(p.method.outage_min_minutes for p in norms.profiles.values())
+    c, t = tables.connections, tables.tickets
     nodes: dict[str, str] = {}
-    for row in db.execute(select(tables.connections.c.connection_id, tables.connections.c.node,
-                                 tables.connections.c.effective_from)
-                          .order_by(tables.connections.c.effective_from)):
+    for row in db.execute(select(c.c.connection_id, c.c.node).order_by(c.c.effective_from)):
         nodes[row.connection_id] = row.node  # the latest period's node
-    found = availability.outages(db, nodes, quarter.start, quarter.end,
-                                 profile.method.outage_min_minutes)
+    found = availability.outages(db, nodes, quarter.start, quarter.end, minimum)
     by_node: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
     for connection_id, spans in found.items():
         for a, b in spans:
             by_node[nodes[connection_id]].append((a, b, connection_id))
     listed = []
-    for node, outages in by_node.items():
-        for a, b, connection_id in outages:
-            together = {c for x, y, c in outages if x < b and y > a}
-            urgency = "high" if len(together) >= rules.node_outage_connections else "normal"
-            level_number = rules.priorities["fully_down"][urgency]
-            level = rules.levels[level_number]
-            hours = (b - a).total_seconds() / 3600
-            limit = level.resolution_hours
+    for node, spans in by_node.items():
+        for a, b, connection_id in spans:
+            covering = list(db.execute(select(t.c.ticket_id).where(and_(
+                t.c.connection_id == connection_id, t.c.registered_at < b,
+                t.c.registered_at >= a - timedelta(days=1)))).scalars())
             listed.append({
                 "connection_id": connection_id, "node": node, "from": a.isoformat(),
-                "to": b.isoformat(), "hours": round(hours, 3), "impact": "fully_down",
-                "urgency": urgency, "connections_down_together": len(together),
-                "priority": level_number, "priority_name_ru": level.name_ru,
-                "resolution_hours": None if limit is None else float(limit),
-                "resolved_late": limit is not None and hours > limit,
+                "to": b.isoformat(), "hours": round((b - a).total_seconds() / 3600, 3),
+                "connections_of_node_down_together":
+                    len({x for s, e, x in spans if s < b and e > a}),
+                "ticket_ids": covering,
             })
     return sorted(listed, key=lambda i: (i["from"], i["connection_id"]))
-
-
-def tickets(db: Any, quarter: Quarter, norms: Thresholds,
-            now: datetime) -> list[dict[str, Any]]:
-    """The operator's-fault tickets registered in the quarter, with hours to restoration
-    (to now when not restored) in clock time and in working time."""
-    day = norms.obligations.working_day
-    t = tables.tickets
-    listed = []
-    for row in db.execute(select(t).where(and_(
-            t.c.registered_at >= quarter.start, t.c.registered_at < quarter.end,
-            t.c.fault == "operator")).order_by(t.c.registered_at, t.c.ticket_id)).mappings():
-        registered = aware(row["registered_at"])
-        restored = aware(row["restored_at"]) if row["restored_at"] is not None else None
-        until = restored or now
-        listed.append({
-            "ticket_id": row["ticket_id"], "connection_id": row["connection_id"],
-            "registered_at": registered.isoformat(),
-            "restored_at": restored.isoformat() if restored else None,
-            "hours": round((until - registered) / timedelta(hours=1), 3),
-            "working_hours": round(workcalendar.working_seconds(
-                registered, until, day.from_, day.to) / 3600, 3),
-        })
-    return listed

@@ -28,6 +28,7 @@ from sqlalchemy import Table, insert, select, update
 
 from netq.collector import tables
 from netq.collector.compliance.quarter import MINSK
+from netq.collector.compliance.thresholds import Impact, Urgency
 from netq.text import text_problem
 
 MAX_ROWS = 5_000_000
@@ -98,7 +99,16 @@ class Ticket(Row):
     registered_at: MinskTime
     restored_at: MinskTime | None = None
     fault: Literal["operator", "subscriber", "third_party"]
+    acknowledged_at: MinskTime | None = None
+    impact: Impact | None = None
+    urgency: Urgency | None = None
     ORDER = ("registered_at", "restored_at", False)
+
+    @model_validator(mode="after")
+    def _acknowledged_in_order(self) -> Ticket:
+        if self.acknowledged_at is not None and self.acknowledged_at < self.registered_at:
+            raise ValueError("acknowledged_at is before registered_at")
+        return self
 
     def stored(self) -> dict[str, Any]:
         hours = None if self.restored_at is None else \
@@ -113,6 +123,7 @@ class Contract(Row):
     promised_days: int = Field(ge=0, le=3650)
     activated_on: date | None = None
     customer_delay_days: int = Field(0, ge=0, le=3650)
+    promised_days_kind: Literal["calendar", "working"] | None = None
     ORDER = ("registered_on", "activated_on", False)
 
     def stored(self) -> dict[str, Any]:

@@ -39,3 +39,21 @@ def working_seconds(start: datetime, end: datetime, opens: time, closes: time) -
             total += max(0.0, overlap.total_seconds())
         day += timedelta(days=1)
     return total
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The day `count` working days after `day` (the day itself not counted)."""
+    while count > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day
+
+
+def working_days_before(day: date, count: int) -> date:
+    """The working day `count` working days before `day`."""
+    while count > 0:
+        day -= timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day

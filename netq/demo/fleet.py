@@ -49,9 +49,13 @@ NODES = [(MINSK_1, "г. Минск"), (MINSK_2, "г. Минск"), (BREST, "Бр
          (BORISOV, "Минская")]
 
 
+GENERATED_HEALTHY = 35  # with the live and faulty lines: at least 30 fixed connections, the
+# minimum sample of a verdict (thresholds.yaml `min_sample`)
+
+
 def _generated() -> list[Line]:
     lines = []
-    for i in range(15):
+    for i in range(GENERATED_HEALTHY):
         technology, down, up = PLANS[i % len(PLANS)]
         node, region = NODES[i % len(NODES)]
         lines.append(Line(_connection(f"DEMO-{101 + i:04d}", technology, down, up, region,

@@ -44,7 +44,7 @@ def probe_config(probe: LiveProbe, workdir: Path, reflector_port: int,
         "collector": {"url": collector_url, "token": probe.token, "every": "5s", "batch": 100},
         "tests": [
             {"kind": "availability", "every": "5s",
-             "target": ["127.0.0.1", f"127.0.0.2:{probe.iperf3_port}"]},
+             "target": ["127.0.0.1"], "off_net": [f"127.0.0.2:{probe.iperf3_port}"]},
             {"kind": "latency", "every": "10s", "target": f"127.0.0.1:{reflector_port}",
              "method": "udp", "count": 100, "interval": 0.02},
             {"kind": "latency", "every": "10s", "target": "127.0.0.1", "count": 100,

@@ -44,8 +44,10 @@ def sample_records(now: datetime) -> dict[str, str]:
                             f"demo-call-9,{at()},"]) + "\n",  # 320 s and abandoned: late
         "tickets": "ticket_id,connection_id,registered_at,restored_at,fault\n"
                    f"demo-ticket-1,DEMO-0001,{at()},{at(timedelta(hours=5))},operator\n",
+        # due on `first` (counted in the quarter of its deadline), fulfilled five days early
         "contracts": "contract_id,connection_id,registered_on,promised_days,activated_on\n"
-                     f"demo-contract-1,DEMO-0001,{first:%Y-%m-%d},10,{first:%Y-%m-%d}\n",
+                     f"demo-contract-1,DEMO-0001,{first - timedelta(days=10):%Y-%m-%d},10,"
+                     f"{first - timedelta(days=5):%Y-%m-%d}\n",
         "planned-works": "work_id,announced_at,starts_at,ends_at,nodes\n"
                          f"demo-work-1,{at(timedelta(days=-2))},{at()},"
                          f"{at(timedelta(hours=1))},{MINSK_1}\n",

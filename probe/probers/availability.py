@@ -1,7 +1,12 @@
-"""Reachability: one check of several targets (ICMP echo, falling back to TCP connect).
+"""Reachability of the Internet: one check of several targets (ICMP echo, falling back to TCP
+connect), each classed on-net (the operator's own nodes) or off-net (beyond its network: an
+exchange point, well-known public hosts).
 
-A check is up when any target answers. A TCP reset counts as an answer: it proves the path
-works even where ICMP is filtered. The daemon turns checks into interval records.
+A check is up when any off-net target answers: "готовность соединения с сетью Интернет" is
+about the Internet, not the access network. Whether an on-net target answered is kept beside
+it, so that an access fault (nothing answers) can be told from an upstream one (only on-net
+answers). A TCP reset counts as an answer: it proves the path works even where ICMP is
+filtered. The daemon turns checks into interval records.
 """
 
 from __future__ import annotations
@@ -23,7 +28,11 @@ from netq.record import Outcome
 
 class Params(ProberParams):
     target: list[HostPort] = Field(
-        min_length=1, description="host[:tcp-port]; repeat for each target")
+        min_length=1, description="on-net host[:tcp-port] (the operator's own nodes); repeat "
+                                  "for each")
+    off_net: list[HostPort] = Field(
+        min_length=1, description="off-net host[:tcp-port], beyond the operator's network (an "
+                                  "exchange point, well-known public hosts); repeat for each")
     echoes: int = Field(3, ge=1, le=20, description="ICMP echo requests per target")
     timeout: float = Field(1.0, gt=0, le=30, description="seconds to wait for an answer")
     tcp_port: int = Field(443, ge=1, le=65535, description="TCP port tried when ICMP fails")
@@ -60,8 +69,12 @@ async def reachable(target: str, params: Params) -> bool:
 
 
 async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
-    answers = await asyncio.gather(*(reachable(t, params) for t in params.target))
-    reached = [t for t, up in zip(params.target, answers, strict=True) if up]
+    targets = [*params.target, *params.off_net]
+    answers = await asyncio.gather(*(reachable(t, params) for t in targets))
+    reached = [t for t, up in zip(targets, answers, strict=True) if up]
     log.debug("availability_check", reached=reached)
-    metrics = {"up": bool(reached), "checks": 1, "targets": list(params.target), "reached": reached}
+    metrics = {"up": any(t in reached for t in params.off_net),
+               "on_net_up": any(t in reached for t in params.target), "checks": 1,
+               "targets": list(params.target), "off_net_targets": list(params.off_net),
+               "reached": reached}
     return Outcome(params.target_text(), True, metrics)
