@@ -51,6 +51,31 @@ def test_compliance_prints_a_table_for_people(db: str) -> None:
     assert "insufficient sample" in result.stdout
 
 
+def test_several_profiles_give_one_document_each(db: str) -> None:
+    from netq.collector.registry import FIRST_PERIOD, Connection
+
+    store = Store.open(db)
+    store.upsert_connections([Connection("B1", FIRST_PERIOD, "fixed", "adsl", 10_000, 1_000,
+                                         "Brest", "node-b", "byfly2024")])
+    store.close()
+    result = netq("compliance", "--quarter", "2026Q3", "--db", db, "--json")
+    assert result.returncode == 0, result.stderr
+    documents = json.loads(result.stdout)["documents"]
+    assert [d["profile"] for d in documents] == ["byfly2024", "com645"]
+    only = json.loads(netq("compliance", "--quarter", "2026Q3", "--db", db, "--json",
+                           "--profile", "byfly2024").stdout)
+    assert (only["profile"], only["edition"]) == ("byfly2024", "byfly2024")
+
+
+def test_connections_lists_the_lines_that_failed_a_norm(db: str) -> None:
+    result = netq("compliance", "connections", "--quarter", "2026Q3", "--db", db)
+    assert result.returncode == 0, result.stderr
+    lines = {line["connection_id"]: line for line in json.loads(result.stdout)["lines"]}
+    # the hand-built quarter: F1 failed speed, delay and loss; F2 its 50 % upload
+    assert set(lines) == {"F1", "F2", "W1"}
+    assert lines["F2"]["norms_failed"] == {"speed": {"tests": 2, "failed": 1}}
+
+
 def test_explain_prints_the_results_behind_an_indicator(db: str) -> None:
     result = netq("compliance", "explain", "--quarter", "2026Q3", "--indicator", "com645.16",
                   "--db", db)

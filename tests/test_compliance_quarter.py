@@ -176,8 +176,9 @@ def test_a_new_edition_not_yet_in_force_is_computed_on_request_with_a_warning(
 def test_excluded_tests_are_counted_by_reason_and_never_judged(quarter_store: Store) -> None:
     assert compliance(quarter_store, Q3)["exclusions"] == {
         "excluded": 3, "infrastructure": 1, "deferred": 1, "probe_error": 1, "unjudged": 1,
-        "planned_works_minutes": 0, "contracts_customer_delayed": 0,
-        "contracts_pending_past_deadline": 0, "tickets_not_operator_fault": 0}
+        "planned_works_minutes": 0, "availability_on_net_only_minutes": 0,
+        "contracts_customer_delayed": 0, "contracts_pending_past_deadline": 0,
+        "tickets_not_operator_fault": 0}
 
 
 def test_breakdown_by_technology_splits_the_fixed_speed_sessions(quarter_store: Store) -> None:

@@ -16,6 +16,7 @@ from netq.collector.compliance.customer import deadline
 from netq.collector.compliance.engine import OUT_OF_SCOPE, compliance
 from netq.collector.compliance.explain import explain
 from netq.collector.compliance.indicators import MEASURES, Unit
+from netq.collector.compliance.lines import failing
 from netq.collector.compliance.quarter import Quarter
 from netq.collector.compliance.records import import_csv
 from netq.collector.registry import FIRST_PERIOD, Connection
@@ -310,3 +311,32 @@ def test_what_netq_does_not_measure_is_named() -> None:
     assert [item["items"] for item in OUT_OF_SCOPE] == ["4–8", "22–25", "26–28"]
     indicators = {i.id for e in thresholds.load().profiles.values() for i in e.indicators}
     assert not indicators & {str(n) for n in (*range(4, 9), *range(22, 29))}
+
+
+def test_the_lines_that_failed_a_per_test_norm_are_listed_with_their_tests(
+    db_url: str, tmp_path: Path,
+) -> None:
+    """com645 annex, items 15–17: a connection meets the norms session by session; the
+    operator sees which lines failed, and in which tests."""
+    store = open_store(db_url, tmp_path)
+    store.upsert_connections([line("F1", "com645"), line("F2", "com645"),
+                              line("W1", "com645", "wireless", "lte", 20_000)])
+    store.ingest([
+        latency("F1", "2026-07-01T10:00:00+03:00", 20.0, 100),
+        latency("F1", "2026-07-02T10:00:00+03:00", 401.0, 98),  # fails delay and loss
+        speed("F1", "2026-07-03T10:00:00+03:00", 60_000_000),  # 60 % of 100 000: fails
+        speed("F2", "2026-07-03T10:00:00+03:00", 90_000_000),
+        latency("F2", "2026-07-01T10:00:00+03:00", 20.0, 100),
+        speed("W1", "2026-07-03T10:00:00+03:00", 900_000),  # under the 1 Mbit/s floor
+        speed("W1", "2026-07-04T10:00:00+03:00", 2_000_000),  # 10 % of its tariff: no norm
+    ])
+    found = {line["connection_id"]: line
+             for line in failing(store, Q3, "com645")["lines"]}
+    assert set(found) == {"F1", "W1"}
+    assert found["F1"]["norms_failed"] == {"speed": {"tests": 1, "failed": 1},
+                                           "delay": {"tests": 2, "failed": 1},
+                                           "loss": {"tests": 2, "failed": 1}}
+    assert [(t["kind"], t["failed"]) for t in found["F1"]["tests"]] == [
+        ("latency", ["delay", "loss"]), ("throughput", ["speed"])]
+    assert found["W1"]["norms_failed"] == {"down_floor": {"tests": 2, "failed": 1}}
+    assert [t["failed"] for t in found["W1"]["tests"]] == [["down_floor"]]

@@ -161,3 +161,27 @@ def obligations_command(quarter: Any, db: str | None, thresholds_path: str | Non
     with store.engine.connect() as connection:
         document = obligations(connection, quarter, store.norms)
     click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+
+
+@compliance.command("connections")
+@quarter_option
+@click.option("--profile", help="only the connections of this registry profile (default "
+                                "com645)")
+@click.option("--connection", "connection_id", help="only this connection")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+@click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
+              type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+def connections_command(quarter: Any, profile: str | None, connection_id: str | None,
+                        db: str | None, thresholds_path: str | None) -> None:
+    """The lines that failed a per-test norm in the quarter, worst first, each with its failed
+    tests (JSON): what to fix before an inspector measures the line."""
+    from netq.collector.compliance.lines import failing
+    from netq.collector.compliance.thresholds import ThresholdsError
+
+    store = open_store(db, thresholds_path)
+    try:
+        with progress.step(f"judging the lines of {quarter}"):
+            document = failing(store, quarter, profile, connection_id)
+    except ThresholdsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(document, ensure_ascii=False, indent=1))

@@ -123,9 +123,9 @@ def _throughput(metrics: Mapping[str, Any], connection: Connection, norms: PerTe
         f"speed_{direction}_share_min": float(share),
         f"speed_{direction}_share_max": float(share),
     })
-    if direction == "down" and norms.down_floor_kbps is not None:
-        tally["speed_down_below_floor_n"] = \
-            1 if bps < norms.down_floor_kbps.value * 1000 else 0
+    floor_kbps = norms.down_floor_for(connection.technology)
+    if direction == "down" and floor_kbps is not None:
+        tally["speed_down_below_floor_n"] = 1 if bps < floor_kbps * 1000 else 0
     return tally
 
 

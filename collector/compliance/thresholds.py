@@ -65,12 +65,15 @@ class Method(Strict):
 class Limit(Strict):
     value: Decimal
     clause: Clause
+    # the technologies the norm holds for (None: every technology of the service)
+    technologies: tuple[Technology, ...] | None = None
+
+    def holds_for(self, technology: str) -> bool:
+        return self.technologies is None or technology in self.technologies
 
 
 class SpeedLimit(Limit):
     value: Decimal = Field(gt=0, le=100)  # percent of the tariff
-    # the technologies the norm holds for (None: every technology of the service)
-    technologies: tuple[Technology, ...] | None = None
 
 
 class PerTest(Strict):
@@ -84,10 +87,11 @@ class PerTest(Strict):
 
     def speed_norm_for(self, technology: str) -> Decimal | None:
         speed = self.speed_min_share_of_tariff
-        if speed is None or (speed.technologies is not None
-                             and technology not in speed.technologies):
-            return None
-        return speed.value
+        return speed.value if speed is not None and speed.holds_for(technology) else None
+
+    def down_floor_for(self, technology: str) -> Decimal | None:
+        floor = self.down_floor_kbps
+        return floor.value if floor is not None and floor.holds_for(technology) else None
 
 
 class Norm(Strict):

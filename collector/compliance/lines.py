@@ -1,0 +1,132 @@
+"""Per-subscriber verdicts: the lines that failed a per-test norm in a quarter, with the tests
+that failed it, so that an operator can act on a line before an inspector measures it.
+
+The counts come from the same rollups as the published figures; the tests are the raw
+results re-judged by the same `judge()`, as `explain` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from netq.collector import tables
+from netq.collector.compliance.engine import judged, read_units
+from netq.collector.compliance.judgement import judge
+from netq.collector.compliance.quarter import Quarter, minsk_day
+from netq.collector.compliance.rollups import Registry, aware
+from netq.collector.store import Store
+
+# per-test norm → (tests judged, tests that met it) in the rollups; `below_floor` counts fails
+NORMS = {
+    "speed": (("speed_down_n", "speed_up_n"), ("speed_down_pass_n", "speed_up_pass_n")),
+    "delay": (("latency_n",), ("delay_pass_n",)),
+    "loss": (("latency_n",), ("loss_pass_n",)),
+}
+
+
+def failing(store: Store, quarter: Quarter, profile: str | None = None,
+            connection_id: str | None = None) -> dict[str, Any]:
+    judging = judged(store, quarter, profile)
+    units = read_units(store, quarter, judging=judging)
+    lines: dict[str, dict[str, Any]] = {}
+    for unit in units:
+        connection = unit.connection
+        if connection_id is not None and connection.connection_id != connection_id:
+            continue
+        norms = judging.edition.per_test.get(connection.service)  # type: ignore[call-overload]
+        if norms is None:
+            continue
+        applies = {"speed": norms.speed_norm_for(connection.technology) is not None,
+                   "delay": norms.delay_max_ms is not None,
+                   "loss": norms.loss_max_percent is not None}
+        failed = {}
+        for name, (judged_columns, met_columns) in NORMS.items():
+            tests = sum(unit[c] for c in judged_columns)
+            met = sum(unit[c] for c in met_columns)
+            if applies[name] and tests > met:
+                failed[name] = {"tests": int(tests), "failed": int(tests - met)}
+        if norms.down_floor_for(connection.technology) is not None and \
+                unit["speed_down_below_floor_n"]:
+            failed["down_floor"] = {"tests": int(unit["speed_down_n"]),
+                                    "failed": int(unit["speed_down_below_floor_n"])}
+        if failed:
+            line = lines.setdefault(connection.connection_id, {
+                "connection_id": connection.connection_id, "service": connection.service,
+                "technology": connection.technology, "region": connection.region,
+                "node": connection.node, "norms_failed": {}, "tests": []})
+            for name, counts in failed.items():
+                into = line["norms_failed"].setdefault(name, {"tests": 0, "failed": 0})
+                into["tests"] += counts["tests"]
+                into["failed"] += counts["failed"]
+    _failed_tests(store, quarter, judging, lines)
+    return {"quarter": str(quarter), "profile": judging.name,
+            "editions": [s.edition.key for s in judging.spans],
+            "lines": sorted(lines.values(), key=lambda line: (
+                -sum(n["failed"] for n in line["norms_failed"].values()),
+                line["connection_id"]))}
+
+
+def _failed_tests(store: Store, quarter: Quarter, judging: Any,
+                  lines: dict[str, dict[str, Any]]) -> None:
+    """Each failing line's failed tests, re-judged from the raw results."""
+    if not lines:
+        return
+    r = tables.results
+    ids = sorted(lines)
+    with store.engine.connect() as db:
+        registry = Registry.read(db, ids)
+        for start in range(0, len(ids), 500):
+            query = select(r).where(and_(
+                r.c.connection_id.in_(ids[start:start + 500]), r.c.kind.in_(
+                    ("latency", "throughput")), r.c.exclusion.is_(None),
+                r.c.started_at >= quarter.start, r.c.started_at < quarter.end)).order_by(
+                r.c.started_at, r.c.id)
+            for raw in db.execute(query).mappings():
+                row = {**raw, "started_at": aware(raw["started_at"]),
+                       "ended_at": aware(raw["ended_at"])}
+                day = minsk_day(row["started_at"])
+                connection = registry.in_force(row["connection_id"], day)
+                span = next((s for s in judging.spans if s.first_day <= day <= s.last_day),
+                            None)
+                if connection is None or span is None or connection.profile != judging.name:
+                    continue
+                norms = span.edition.per_test.get(connection.service)
+                tally = judge(row, connection, span.edition)[0][1]
+                failed = _failures(tally, norms, connection.technology)
+                if failed:
+                    lines[row["connection_id"]]["tests"].append({
+                        "id": row["id"], "kind": row["kind"],
+                        "started_at": row["started_at"].isoformat(), "edition": span.edition.key,
+                        "failed": failed, "metrics": _shown(row)})
+
+
+def _failures(tally: dict[str, float], norms: Any, technology: str) -> list[str]:
+    found = []
+    if norms is None:
+        return found
+    for direction in ("down", "up"):
+        if tally.get(f"speed_{direction}_n") and norms.speed_norm_for(technology) is not None \
+                and not tally.get(f"speed_{direction}_pass_n"):
+            found.append("speed")
+    if tally.get("latency_n"):
+        if norms.delay_max_ms is not None and not tally.get("delay_pass_n"):
+            found.append("delay")
+        if norms.loss_max_percent is not None and not tally.get("loss_pass_n"):
+            found.append("loss")
+    if tally.get("speed_down_below_floor_n"):
+        found.append("down_floor")
+    return found
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    metrics = row["metrics"]
+    if row["kind"] == "throughput":
+        return {k: metrics.get(k) for k in ("direction", "bits_per_second", "ended")}
+    rtt = metrics.get("rtt_ms") or {}
+    return {"sent": metrics.get("sent"), "received": metrics.get("received"),
+            "rtt_mean_ms": rtt.get("mean")}
+
+
+
