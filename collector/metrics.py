@@ -24,7 +24,8 @@ from netq.record import VERDICTS
 
 disable_created_metrics()
 CONNECTION_LABELS = ["connection_id", "technology", "region", "node"]
-INDICATOR_LABELS = ["profile", "indicator", "technology"]
+# tariff_kbps: the plan of a per-plan indicator (com645 9), empty for every other
+INDICATOR_LABELS = ["profile", "indicator", "technology", "tariff_kbps"]
 
 
 class CollectorMetrics:
@@ -62,7 +63,7 @@ class CollectorMetrics:
         self.delay = Gauge("netq_compliance_delay_seconds", "Quarter to date: mean delay "
                            "(com645 10).", INDICATOR_LABELS, registry=r)
         self.speed_of_tariff = Gauge("netq_compliance_speed_tariff_ratio", "Quarter to date: "
-                                     "speed as a share of the tariff (com645 9).",
+                                     "speed as a share of the tariff, per tariff plan (com645 9).",
                                      INDICATOR_LABELS, registry=r)
         self.norm = Gauge("netq_compliance_norm", "The norm of each indicator, in the unit of "
                           "its value gauge; bound=lower: the value must be at least this, "
@@ -102,16 +103,21 @@ class CollectorMetrics:
             gauge.clear()
         for document in documents:
             for entry in document["indicators"]:
-                labels = (document["profile"], entry["id"], entry["technology"] or "all")
+                plan = entry.get("tariff_kbps")
+                labels = (document["profile"], entry["id"], entry["technology"] or "all",
+                          "" if plan is None else str(plan))
                 unit = entry["unit"]
                 gauge, scale = ((self.delay, 1e-3) if unit == "ms" else
-                                (self.speed_of_tariff, 1e-2) if unit == "% of tariff" else
+                                (self.speed_of_tariff, 1e-2) if unit == "kbit/s" else
                                 (self.share, 1e-2))
+                # a per-plan speed as the share of its tariff, its norm likewise
+                value, norm = ((entry["share_of_tariff"], entry["norm"]["value"] * 100 / plan)
+                               if plan is not None else (entry["value"], entry["norm"]["value"]))
                 bound = "lower" if entry["norm"]["op"] == ">=" else "upper"
-                self.norm.labels(*labels, bound).set(entry["norm"]["value"] * scale)
+                self.norm.labels(*labels, bound).set(norm * scale)
                 self.sample.labels(*labels).set(entry["n"])
-                if entry["value"] is not None:
-                    gauge.labels(*labels).set(entry["value"] * scale)
+                if value is not None:
+                    gauge.labels(*labels).set(value * scale)
                 if entry["meets"] is not None:
                     self.meets.labels(*labels).set(1 if entry["meets"] else 0)
         if documents:

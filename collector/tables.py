@@ -95,7 +95,7 @@ ROLLUP_COUNTS = (
     "unjudged_n", "latency_n", "delay_pass_n", "loss_pass_n", "rtt_n", "packets_sent",
     "packets_lost", "speed_down_n", "speed_down_pass_n", "speed_down_below_floor_n",
     "speed_up_n", "speed_up_pass_n", "attempts_n", "attempts_failed_n", "started_n",
-    "premature_n",
+    "premature_n", "speed_segment_assumed_n",
 )
 ROLLUP_SUMS = ("rtt_mean_sum_ms", "rtt_mean_sq_sum", "speed_down_share_sum",
                "speed_up_share_sum", "covered_s",

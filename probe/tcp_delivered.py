@@ -67,6 +67,31 @@ class Sample:
 class Window:
     bytes: int
     seconds: float
+    segment: Segment | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A full data segment of the test's streams: its TCP payload, and the TCP and IP headers
+    around it (options included), as the kernel reports them. What the collector needs to
+    state the speed at the IP or Ethernet layer a tariff is sold at."""
+
+    payload_bytes: int
+    header_bytes: int
+
+
+TCPI_OPT_TIMESTAMPS = 1
+TCP_HEADER, TIMESTAMPS_OPTION = 20, 12
+IP_HEADER = {socket.AF_INET: 20, socket.AF_INET6: 40}
+
+
+def segment(info: Any, family: int, direction: Direction) -> Segment:
+    """The data segment's geometry from one stream's tcp_info: the payload the kernel sizes
+    segments to (the sender's MSS, net of options; the receiver's estimate of it), and the
+    headers that carry it."""
+    mss = int(info["tcpi_rcv_mss"] if direction == "down" else info["tcpi_snd_mss"])
+    options = TIMESTAMPS_OPTION if int(info["tcpi_options"]) & TCPI_OPT_TIMESTAMPS else 0
+    return Segment(mss, IP_HEADER[family] + TCP_HEADER + options)
 
 
 def process_sockets(pid: int) -> set[int]:
@@ -148,6 +173,7 @@ class DeliveredBytes:
     duration: float
     pid: int | None = None
     samples: list[Sample] = field(default_factory=list)
+    segment: Segment | None = None
     error: str | None = None
     _ready: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -168,7 +194,8 @@ class DeliveredBytes:
             self._thread.join()
         if self.error is not None:
             return None
-        return window(self.samples, self.streams, self.omit, self.duration)
+        found = window(self.samples, self.streams, self.omit, self.duration)
+        return None if found is None else Window(found.bytes, found.seconds, self.segment)
 
     def _run(self) -> None:
         try:
@@ -211,6 +238,11 @@ class DeliveredBytes:
                     info = message.get_attr("INET_DIAG_INFO")
                     if inode in mine and info is not None:
                         delivered[inode] = counts(info)
+                        # a receiver's estimate grows from 536 to the sender's MSS
+                        found = segment(info, family, self.direction)
+                        if self.segment is None or \
+                                found.payload_bytes > self.segment.payload_bytes:
+                            self.segment = found
             return delivered
 
         return read

@@ -10,9 +10,9 @@ from babel.numbers import format_decimal
 
 LOCALES = {"ru": "ru_RU", "be": "be_BY", "en": "en_GB"}
 UNITS = {
-    "ru": {"%": "%", "ms": "мс", "% of tariff": "% от тарифа"},
-    "be": {"%": "%", "ms": "мс", "% of tariff": "% ад тарыфу"},
-    "en": {"%": "%", "ms": "ms", "% of tariff": "% of tariff"},
+    "ru": {"%": "%", "ms": "мс", "% of tariff": "% от тарифа", "kbit/s": "кбит/с"},
+    "be": {"%": "%", "ms": "мс", "% of tariff": "% ад тарыфу", "kbit/s": "кбіт/с"},
+    "en": {"%": "%", "ms": "ms", "% of tariff": "% of tariff", "kbit/s": "kbit/s"},
 }
 NORM_WORDS = {
     "ru": {">=": "не менее", "<=": "не более"},
@@ -84,6 +84,8 @@ LABELS = {
         "contracts_customer_delayed": "договоры с задержкой по вине абонента",
         "tickets_not_operator_fault": "заявки не по вине оператора",
         "planned_works_minutes": "плановые работы, минут наблюдения",
+        "speed_segment_assumed": "измерения скорости без записанного размера сегмента "
+                                 "(учтены, размер принят 1448 байт)",
         "availability_on_net_only_minutes": "готовность, измеренная только до узлов оператора, "
                                             "минут (учтена)",
         "contracts_pending_past_deadline": "договоры, не исполненные к сроку (учтены как "
@@ -92,6 +94,8 @@ LABELS = {
                    "tests": "измерений", "attempts": "попыток", "contracts": "договоров",
                    "calls": "вызовов", "tickets": "заявок"},
         "lines": "соед.", "clause": "источник",
+        "tariff": "тариф", "layer": {"tcp_payload": "полезная нагрузка TCP",
+                                       "ip": "уровень IP", "ethernet": "уровень Ethernet"},
         "out_of_scope": "Вне области измерений netq",
         "out_of_scope_text": "Показатели приложения к Правилам (постановление № 645), которые "
                              "не измеряются зондами передачи данных:",
@@ -126,6 +130,8 @@ LABELS = {
         "contracts_customer_delayed": "дагаворы з затрымкай па віне абанента",
         "tickets_not_operator_fault": "заяўкі не па віне аператара",
         "planned_works_minutes": "планавыя работы, хвілін назірання",
+        "speed_segment_assumed": "вымярэнні хуткасці без запісанага памеру сегмента "
+                                 "(улічаны, памер прыняты 1448 байт)",
         "availability_on_net_only_minutes": "гатоўнасць, вымераная толькі да вузлоў аператара, "
                                             "хвілін (улічана)",
         "contracts_pending_past_deadline": "дагаворы, не выкананыя ў тэрмін (улічаны як з "
@@ -134,6 +140,8 @@ LABELS = {
                    "tests": "вымярэнняў", "attempts": "спроб", "contracts": "дагавораў",
                    "calls": "выклікаў", "tickets": "заявак"},
         "lines": "злуч.", "clause": "крыніца",
+        "tariff": "тарыф", "layer": {"tcp_payload": "карысная нагрузка TCP",
+                                       "ip": "узровень IP", "ethernet": "узровень Ethernet"},
         "out_of_scope": "Па-за абсягам вымярэнняў netq",
         "out_of_scope_text": "Паказчыкі дадатку да Правілаў (пастанова № 645), якія не "
                              "вымяраюцца зондамі перадачы даных:",
@@ -163,6 +171,8 @@ LABELS = {
         "contracts_customer_delayed": "contracts delayed by the customer",
         "tickets_not_operator_fault": "tickets not the operator's fault",
         "planned_works_minutes": "planned works, minutes observed",
+        "speed_segment_assumed": "speed tests without a recorded segment size (counted, "
+                                 "1448 bytes assumed)",
         "availability_on_net_only_minutes": "availability checked against on-net targets only, "
                                             "minutes (counted)",
         "contracts_pending_past_deadline": "contracts not fulfilled by their deadline "
@@ -171,6 +181,8 @@ LABELS = {
                    "tests": "tests", "attempts": "attempts", "contracts": "contracts",
                    "calls": "calls", "tickets": "tickets"},
         "lines": "lines", "clause": "source",
+        "tariff": "tariff", "layer": {"tcp_payload": "TCP payload", "ip": "IP layer",
+                                        "ethernet": "Ethernet layer"},
         "out_of_scope": "Outside netq's measurements",
         "out_of_scope_text": "Items of the annex to the Rules (resolution No 645) that data "
                              "probes do not measure:",

@@ -73,9 +73,15 @@ class Section:
 
 def row(entry: dict[str, Any], lang: str) -> Row:
     ci = entry["ci95"]
+    name = entry["name_ru"]
+    if entry.get("tariff_kbps") is not None:  # item 9, per tariff plan
+        labels = formatting.LABELS[lang]
+        name += (f" — {labels['tariff']} {formatting.number(entry['tariff_kbps'], lang, 0)} "
+                 f"{formatting.unit('kbit/s', lang)} ({labels['layer'][entry['layer']]})")
     return Row(
-        number=entry["id"].split(".")[1],
-        name=entry["name_ru"],
+        number=".".join(part for part in entry["id"].split(".")[1:]
+                        if part not in ("max", "min", "down", "up")),
+        name=name,
         unit=formatting.unit(entry["unit"], lang),
         norm=formatting.norm(entry["norm"]["op"], entry["norm"]["value"], lang),
         value=formatting.number(entry["value"], lang),

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from netq.collector.compliance.judgement import at_layer
 from tests.lab import L2_GOODPUT, NODE_IP, UNROUTED_IP, Lab, busy_cpu
 
 pytestmark = pytest.mark.lab
@@ -46,6 +47,12 @@ def test_speed_is_the_links_tcp_goodput_within_1_percent_over_3_under(
     assert DURATION - 0.5 <= metrics["duration_s"] <= DURATION
     goodput = rate_mbit * 1e6 * L2_GOODPUT
     assert -0.03 <= metrics["bits_per_second"] / goodput - 1 <= 0.01, metrics
+    # the segment as the lab builds it (MTU 1500, IPv4, TCP timestamps), and the speed stated
+    # at the Ethernet layer is the shaped rate (tbf counts frames without their 4-byte FCS)
+    assert (metrics["segment_payload_bytes"], metrics["segment_header_bytes"]) == (1448, 52)
+    ethernet, assumed = at_layer(metrics, "ethernet")
+    assert not assumed
+    assert -0.03 <= float(ethernet) / (rate_mbit * 1e6 * 1518 / 1514) - 1 <= 0.01, metrics
 
 
 def test_an_unreachable_server_is_an_unsuccessful_attempt(lab: Lab) -> None:

@@ -340,3 +340,37 @@ def test_the_lines_that_failed_a_per_test_norm_are_listed_with_their_tests(
         ("latency", ["delay", "loss"]), ("throughput", ["speed"])]
     assert found["W1"]["norms_failed"] == {"down_floor": {"tests": 2, "failed": 1}}
     assert [t["failed"] for t in found["W1"]["tests"]] == [["down_floor"]]
+
+
+def segment_speed(connection_id: str, moment: str, bps: int, recorded: bool) -> dict[str, Any]:
+    record = speed(connection_id, moment, bps)
+    if recorded:
+        record["metrics"].update(segment_payload_bytes=1448, segment_header_bytes=52)
+    return record
+
+
+@pytest.mark.parametrize(("layer", "segment_bytes"), [
+    ("ethernet", 1518), ("ip", 1500), ("tcp_payload", 1448)])
+def test_speed_is_stated_at_the_layer_the_tariff_is_sold_at(
+    db_url: str, tmp_path: Path, layer: str, segment_bytes: int,
+) -> None:
+    """com645 annex, item 9: «не менее 70 процентов от максимальной скорости, указанной в
+    договоре (тарифном плане)»; the sources do not name the layer: the profile does, and the
+    measured TCP payload is converted to it with the segment the probe recorded."""
+    store = open_store(db_url, tmp_path, lambda t: t.replace(
+        "speed_layer: ethernet", f"speed_layer: {layer}"))
+    store.upsert_connections([line("F1", "com645", down=15_180)])
+    # tariff 15 180 kbit/s: 70 % is 10 626 000 bit/s at the layer, where a 1448-byte payload
+    # takes 1518 bytes (an Ethernet frame, header and FCS), 1500 (an IP packet) or itself
+    exact, remainder = divmod(10_626_000 * 1448, segment_bytes)
+    assert remainder == 0  # the boundary falls on a whole bit per second
+    store.ingest([segment_speed("F1", "2026-07-01T10:00:00+03:00", exact, True),
+                  segment_speed("F1", "2026-07-02T10:00:00+03:00", exact - 1, True),
+                  segment_speed("F1", "2026-07-03T10:00:00+03:00", exact, False)])
+    document = compliance(store, Q3, "com645")
+    assert entry(document, "com645.15")["value"] == pytest.approx(100 * 2 / 3)  # 2 of 3
+    assert document["exclusions"]["speed_segment_assumed"] == 1
+    assert any("segment size" in w for w in document["warnings"])
+    plan = next(e for e in document["indicators"] if e["id"] == "com645.9.min.down")
+    assert (plan["tariff_kbps"], plan["layer"], plan["unit"]) == (15_180, layer, "kbit/s")
+    assert plan["value"] == pytest.approx(15_180 * 0.7 - 0.001, abs=1e-3)

@@ -138,6 +138,12 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
         warnings.append(f"{on_net_only:,.0f} minutes of availability were checked against "
                         "on-net targets only (probes configured before off-net targets): they "
                         "measured the access network, not the Internet")
+    assumed = indicators.exclusions(units)["speed_segment_assumed"]
+    if assumed:
+        warnings.append(f"{assumed:,.0f} speed tests do not record their segment size (probes "
+                        "before it was recorded, or iperf3's own count): stated at the "
+                        f"{chosen.method.speed_layer} layer as IPv4 with TCP timestamps in a "
+                        "1500-byte MTU")
     unknown = unknown_profiles(store, quarter)
     if unknown:
         warnings.append("connections of profiles thresholds.yaml does not define are judged "

@@ -292,15 +292,51 @@ def compute(units: Iterable[Unit], profile: Profile, breakdown: Breakdown | None
                 continue
             selected = [u for u in members
                         if indicator.covers(u.connection.service, u.connection.technology)]
+            if indicator.measure in PER_PLAN:
+                entries.extend(plan_entries(profile, indicator, selected, group))
+                continue
             figure = MEASURES[indicator.measure].figure(selected, profile.method.averaging)
             entries.append(indicator_entry(profile, indicator, figure, group))
     return entries
 
 
+# item 9: stated per tariff plan, in kbit/s, as the sources state a speed
+PER_PLAN = {"speed_max_of_tariff_down": "down", "speed_max_of_tariff_up": "up",
+            "speed_min_of_tariff_down": "down", "speed_min_of_tariff_up": "up"}
+
+
+def plan_entries(profile: Profile, indicator: Indicator, units: Sequence[Unit],
+                 group: Mapping[str, str | None]) -> list[dict[str, Any]]:
+    """One entry per tariff speed of the direction: the mean over the plan's lines of each
+    line's fastest (or slowest) test, in kbit/s at the profile's layer, against the tariff
+    (or its share the norm names). Judged on the share, exactly as the norm is written."""
+    direction = PER_PLAN[indicator.measure]
+    plans: dict[int, list[Unit]] = defaultdict(list)
+    for unit in units:
+        plans[getattr(unit.connection, f"tariff_{direction}_kbps")].append(unit)
+    found = []
+    for tariff in sorted(plans, reverse=True):
+        figure = MEASURES[indicator.measure].figure(plans[tariff], profile.method.averaging)
+        if figure.value is None:
+            continue
+        entry = indicator_entry(profile, indicator, figure, group)
+        scale = tariff / 100
+        entry.update(
+            unit="kbit/s", tariff_kbps=tariff, layer=profile.method.speed_layer,
+            share_of_tariff=entry["value"],
+            value=round(figure.value * scale, 3),
+            norm={"op": indicator.norm.op, "value": float(indicator.norm.value) * scale},
+            ci95=None if figure.ci95 is None else [round(figure.ci95[0] * scale, 3),
+                                                   round(figure.ci95[1] * scale, 3)])
+        found.append(entry)
+    return found
+
+
 def exclusions(units: Iterable[Unit]) -> dict[str, float]:
     units = list(units)
     counted = {name: sum(u[f"{name}_n"] for u in units)
-               for name in ("excluded", "infrastructure", "deferred", "probe_error", "unjudged")}
+               for name in ("excluded", "infrastructure", "deferred", "probe_error", "unjudged",
+                            "speed_segment_assumed")}
     # observed time taken out of availability for announced planned works
     counted["planned_works_minutes"] = round(sum(u.planned_covered_s for u in units) / 60, 3)
     # observed time judged although no off-net target was checked (an older probe): flagged

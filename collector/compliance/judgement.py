@@ -9,9 +9,10 @@ What counts (docs/method.md):
   its mean round trip is within the limit (a session with no reply at all does not), the loss
   norm when lost/sent is within the limit; the quarter's loss is over all packets;
 - throughput: not started is a failed attempt; started is a successful attempt, and a
-  premature end a premature disconnection; a complete test is a speed session, meeting the
-  norm at `speed_min_share_of_tariff` % of the tariff in force for its direction where the
-  source sets that norm for the line's technology;
+  premature end a premature disconnection; a complete test is a speed session, its speed
+  stated at the profile's `speed_layer` (at_layer), meeting the norm at
+  `speed_min_share_of_tariff` % of the tariff in force for its direction where the source
+  sets that norm for the line's technology;
 - a norm the source does not set for the line's service is not judged: the tests count,
   the pass column stays empty and no indicator reads it;
 - attempt: one attempt, failed unless ok;
@@ -34,7 +35,7 @@ from netq.collector.registry import Connection
 
 # Part of every rollup's criteria key: raise it with any change to what judge() counts, so
 # that the rollups are rebuilt and a published figure always equals its evidence.
-VERSION = 2
+VERSION = 3
 
 Tally = dict[str, float]
 INFRASTRUCTURE = ("server_busy", "server_down")
@@ -68,7 +69,7 @@ def judge(row: Mapping[str, Any], connection: Connection,
     if kind == "latency":
         tally.update(_latency(metrics, norms, profile.method.latency_packets_min))
     elif kind == "throughput":
-        tally.update(_throughput(metrics, connection, norms))
+        tally.update(_throughput(metrics, connection, norms, profile.method.speed_layer))
     elif kind == "attempt":
         tally.update(attempts_n=1, attempts_failed_n=0 if row["ok"] else 1)
     elif kind == "availability":
@@ -100,7 +101,29 @@ def _latency(metrics: Mapping[str, Any], norms: PerTest, packets_min: int) -> Ta
     return tally
 
 
-def _throughput(metrics: Mapping[str, Any], connection: Connection, norms: PerTest) -> Tally:
+# bytes a layer adds to a data segment beyond its TCP and IP headers (None: the TCP payload)
+LAYER_BYTES: dict[str, int | None] = {"tcp_payload": None, "ip": 0, "ethernet": 14 + 4}
+# a record that does not say its segment (an older probe, iperf3's own count): IPv4 with TCP
+# timestamps in a 1500-byte MTU, the common case; counted as assumed
+ASSUMED_SEGMENT = (1448, 52)
+
+
+def at_layer(metrics: Mapping[str, Any], layer: str) -> tuple[Decimal, bool]:
+    """The test's speed (bit/s) at `layer`: the TCP payload scaled by the bytes a full segment
+    takes there; and whether the segment was assumed."""
+    bps = Decimal(repr(metrics["bits_per_second"]))
+    extra = LAYER_BYTES[layer]
+    payload, headers = metrics.get("segment_payload_bytes"), metrics.get("segment_header_bytes")
+    assumed = payload is None or headers is None
+    if assumed:
+        payload, headers = ASSUMED_SEGMENT
+    if extra is None:
+        return bps, assumed
+    return bps * (payload + headers + extra) / payload, assumed
+
+
+def _throughput(metrics: Mapping[str, Any], connection: Connection, norms: PerTest,
+                layer: str) -> Tally:
     ended = metrics.get("ended")
     if ended == "not_started":
         return {"attempts_n": 1, "attempts_failed_n": 1}
@@ -111,7 +134,7 @@ def _throughput(metrics: Mapping[str, Any], connection: Connection, norms: PerTe
     direction = metrics["direction"]
     tariff_kbps = (connection.tariff_down_kbps if direction == "down"
                    else connection.tariff_up_kbps)
-    bps = Decimal(repr(metrics["bits_per_second"]))
+    bps, assumed = at_layer(metrics, layer)
     share = bps / 10 / tariff_kbps  # percent of the tariff: bps / (kbps × 1000) × 100
     share_min_percent = norms.speed_norm_for(connection.technology)
     meets = share_min_percent is not None and \
@@ -122,6 +145,7 @@ def _throughput(metrics: Mapping[str, Any], connection: Connection, norms: PerTe
         f"speed_{direction}_share_sum": float(share),
         f"speed_{direction}_share_min": float(share),
         f"speed_{direction}_share_max": float(share),
+        "speed_segment_assumed_n": 1 if assumed else 0,
     })
     floor_kbps = norms.down_floor_for(connection.technology)
     if direction == "down" and floor_kbps is not None:

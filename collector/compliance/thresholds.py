@@ -60,6 +60,9 @@ class Method(Strict):
     # pooled: every session counts alike; per_subscriber: each connection's own figure, then
     # their mean ("среднее для всей совокупности Абонентов")
     averaging: Literal["pooled", "per_subscriber"] = "pooled"
+    # the layer tariffs are sold at: the measured TCP payload is converted to it with the
+    # segment sizes the probe records (judgement.at_layer)
+    speed_layer: Literal["tcp_payload", "ip", "ethernet"] = "ethernet"
 
 
 class Limit(Strict):
@@ -258,7 +261,8 @@ class Profile(Strict):
         from netq.collector.compliance.judgement import VERSION
 
         basis = {"per_test": {s: p.model_dump(mode="json") for s, p in self.per_test.items()},
-                 "latency_packets_min": self.method.latency_packets_min, "judgement": VERSION}
+                 "latency_packets_min": self.method.latency_packets_min,
+                 "speed_layer": self.method.speed_layer, "judgement": VERSION}
         return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
     def in_force_on(self, day: date) -> bool:

@@ -129,6 +129,9 @@ def metrics(params: Params, run: Run, ended: str, busy_retries: int) -> dict[str
     counted: dict[str, Any] = {} if ended == "not_started" else {"counter": counter}
     if counter == "tcp_info" and ended == "complete" and received:
         counted["iperf3_bits_per_second"] = round(float(received["bits_per_second"]), 1)
+    if counter == "tcp_info" and run.window is not None and run.window.segment is not None:
+        counted["segment_payload_bytes"] = run.window.segment.payload_bytes
+        counted["segment_header_bytes"] = run.window.segment.header_bytes
     return {
         "direction": params.direction,
         "streams": params.streams,
