@@ -231,7 +231,7 @@ def test_quarter_to_date_compliance_is_published_per_technology(db_url: str,
                               headers={"Authorization": f"Bearer {collector.token}"})
         assert response.status_code == 200, response.text
         delay = ('netq_compliance_share_ratio{indicator="com645.16",profile="com645",'
-                 'technology="pon"} 0.5')
+                 'tariff_kbps="",technology="pon"} 0.5')
         text = ""
         deadline = time.monotonic() + 20
         while delay not in text and time.monotonic() < deadline:
@@ -239,7 +239,7 @@ def test_quarter_to_date_compliance_is_published_per_technology(db_url: str,
             text = httpx.get(f"{collector.url}/metrics").text
         assert delay in text  # 2 of 4 sessions within 400 ms, for the one PON connection
         assert ('netq_compliance_norm{bound="lower",indicator="com645.16",profile="com645",'
-                'technology="all"} 0.9') in text
+                'tariff_kbps="",technology="all"} 0.9') in text
         assert 'netq_compliance_delay_seconds{indicator="com645.10"' in text
         # the quarter before has data and no report: its deadline is counted down
         assert httpx.post(f"{collector.url}/api/v1/results", json=[latency_record(

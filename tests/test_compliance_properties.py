@@ -19,6 +19,9 @@ from netq.collector.store import Store
 from tests.records import latency, speed
 
 PROFILE = thresholds.load().profile("com645")
+# the same, judging the TCP payload itself (the layers: test_regulator_review.py)
+TCP = PROFILE.model_copy(update={"method": PROFILE.method.model_copy(
+    update={"speed_layer": "tcp_payload"})})
 FIXED = PROFILE.per_test["fixed"]
 
 
@@ -66,9 +69,9 @@ def test_the_wilson_interval_holds_the_share_and_solves_its_equation(n: int,
 def test_exactly_70_percent_of_the_tariff_meets_and_a_bit_less_does_not(tariff_kbps: int) -> None:
     exact = tariff_kbps * 1000 * 70 / 100
     line = connection(tariff_kbps)
-    at = judge(stored(speed("C", "2026-07-01T12:00:00+03:00", exact)), line, PROFILE)[0][1]
+    at = judge(stored(speed("C", "2026-07-01T12:00:00+03:00", exact)), line, TCP)[0][1]
     below = math.nextafter(exact, 0)
-    under = judge(stored(speed("C", "2026-07-01T12:00:00+03:00", below)), line, PROFILE)[0][1]
+    under = judge(stored(speed("C", "2026-07-01T12:00:00+03:00", below)), line, TCP)[0][1]
     assert (at["speed_down_pass_n"], under["speed_down_pass_n"]) == (1, 0)
 
 

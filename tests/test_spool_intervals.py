@@ -49,12 +49,12 @@ def checks(tracker: IntervalTracker, states: list[bool], start: datetime, every:
     out = []
     for i, up in enumerate(states):
         began = start + timedelta(seconds=i * every)
-        out += tracker.observe(began, began + timedelta(seconds=0.3), up)
+        out += tracker.observe(began, began + timedelta(seconds=0.3), up, up)
     return out
 
 
 def tracker(tmp_path: Path, report_every: float = 900) -> IntervalTracker:
-    return IntervalTracker(Spool(tmp_path / "s.db"), ME, "a,b", ["a", "b"], 60, report_every)
+    return IntervalTracker(Spool(tmp_path / "s.db"), ME, "a", ["a"], ["b"], 60, report_every)
 
 
 def test_a_state_change_closes_the_interval_where_the_changing_check_began(tmp_path: Path) -> None:
@@ -95,6 +95,7 @@ def test_closing_the_same_interval_twice_gives_the_same_record_id(tmp_path: Path
 def test_a_pause_longer_than_two_checks_is_a_gap_not_coverage(tmp_path: Path) -> None:
     t = tracker(tmp_path)
     checks(t, [True, True], T0, 60)
-    closed = t.observe(T0 + timedelta(minutes=10), T0 + timedelta(minutes=10, seconds=1), True)
+    closed = t.observe(T0 + timedelta(minutes=10), T0 + timedelta(minutes=10, seconds=1), True,
+                       True)
     assert [(r.started_at, r.ended_at) for r in closed] == [
         (T0, T0 + timedelta(minutes=1, seconds=0.3))]
