@@ -211,9 +211,9 @@ def test_excluded_tests_are_counted_by_reason_and_never_judged(quarter_store: St
     assert compliance(quarter_store, Q3)["exclusions"] == {
         "excluded": 3, "infrastructure": 1, "deferred": 1, "probe_error": 1, "unjudged": 1,
         # every complete speed test here leaves its segment out: F1 6, F2 2, W1 3, W2 1
-        "speed_segment_assumed": 12, "planned_works_minutes": 0, "availability_on_net_only_minutes": 0,
-        "contracts_customer_delayed": 0, "contracts_pending_past_deadline": 0,
-        "tickets_not_operator_fault": 0}
+        "speed_segment_assumed": 12, "planned_works_minutes": 0,
+        "availability_on_net_only_minutes": 0, "contracts_customer_delayed": 0,
+        "contracts_pending_past_deadline": 0, "tickets_not_operator_fault": 0}
 
 
 def test_breakdown_by_technology_splits_the_fixed_speed_sessions(quarter_store: Store) -> None:
