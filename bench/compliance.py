@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sqlite3
 import subprocess
@@ -27,6 +26,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -91,7 +91,8 @@ WITH q AS (
   FROM q WHERE kind = 'latency' AND json_extract(metrics, '$.sent') >= 100
 ), speed AS (
   SELECT json_extract(metrics, '$.ended') AS ended,
-         json_extract(metrics, '$.bits_per_second') * 100 >= 70 * 1000 *
+         -- stated at the Ethernet layer: a 1448-byte payload in a 1518-byte frame
+         json_extract(metrics, '$.bits_per_second') * 1518 * 100 >= 70 * 1000 * 1448 *
            CASE json_extract(metrics, '$.direction') WHEN 'down' THEN tariff_down_kbps
                 ELSE tariff_up_kbps END AS meets
   FROM q WHERE kind = 'throughput'
@@ -166,19 +167,38 @@ def fleet(connections: int, workdir: Path) -> None:
     print(f"fleet {connections:>6}: {connections * len(days):,} rollup rows written in "
           f"{time.perf_counter() - started:.1f} s")
     store.close()
-    started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
-        child = subprocess.Popen([sys.executable, "-m", "netq", "compliance", "--quarter",
-                                  str(QUARTER), "--db", str(path), "--json"], stdout=out)
-        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not the largest
-        child.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - started
-        assert child.returncode == 0, f"netq compliance exited {child.returncode}"
+        seconds, peak_mb, code = run_measured([sys.executable, "-m", "netq", "compliance",
+                                               "--quarter", str(QUARTER), "--db", str(path),
+                                               "--json"], out)
+        assert code == 0, f"netq compliance exited {code}"
         out.seek(0)
         n = json.load(out)["connections"]
-    peak_mb = usage.ru_maxrss / 1024
     print(f"  netq compliance --json: {seconds:.2f} s, peak RSS {peak_mb:.0f} MB "
           f"({n} connections judged)")
+
+
+def run_measured(argv: list[str], stdout: Any) -> tuple[float, float, int]:
+    """Run a program: its wall time, its own peak resident memory (MB) and exit code.
+
+    The peak is the kernel's VmHWM of the program's own memory map, read until it exits:
+    the rusage of a child counts the parent's size it had before exec (vfork), which here
+    is the benchmark's own, large, process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=stdout)
+    peak_kb = 0
+    proc = Path(f"/proc/{child.pid}")
+    mine = "\0".join(argv[1:]).encode()
+    while child.poll() is None:
+        try:  # until exec the child's map is still the benchmark's
+            if mine in (proc / "cmdline").read_bytes():
+                status = (proc / "status").read_text()
+                peak_kb = max(peak_kb, int(status.split("VmHWM:")[1].split()[0]))
+        except (OSError, IndexError):
+            break
+        time.sleep(0.02)
+    code = child.wait()
+    return time.perf_counter() - started, peak_kb / 1024, code
 
 
 def rollup(criteria: str, connection_id: str, day: date, rng: random.Random,

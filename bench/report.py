@@ -14,7 +14,6 @@ Target (issue 5): HTML under 10 s and PDF under 30 s beyond the compliance compu
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sqlite3
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.compliance import QUARTER, SQLITE_TIME, rollup
+from bench.compliance import QUARTER, SQLITE_TIME, rollup, run_measured
 from netq.collector import tables
 from netq.collector.compliance.engine import compliance, details
 from netq.collector.registry import FIRST_PERIOD, Connection
@@ -109,15 +108,13 @@ def measure(connections: int, workdir: Path) -> None:
     timed("HTML", quarterly.html, context)
     timed("PDF (WeasyPrint)", quarterly.pdf, context, workdir / "report.pdf")
     store.close()
-    started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "netq", "report", "quarterly",
-                              "--quarter", str(QUARTER), "--db", str(path), "--out",
-                              str(workdir / "out"), "--format", "html", "--format", "pdf"],
-                             stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    seconds, peak_mb, code = run_measured(
+        [sys.executable, "-m", "netq", "report", "quarterly", "--quarter", str(QUARTER),
+         "--db", str(path), "--out", str(workdir / "out"), "--format", "html", "--format",
+         "pdf"], subprocess.DEVNULL)
+    assert code == 0
     print(f"  {'netq report quarterly html+pdf, all in':<38} "
-          f"{time.perf_counter() - started:7.2f} s, peak RSS {usage.ru_maxrss / 1024:.0f} MB")
+          f"{seconds:7.2f} s, peak RSS {peak_mb:.0f} MB")
 
 
 def sample(out: Path, workdir: Path) -> None:
