@@ -374,3 +374,29 @@ def test_speed_is_stated_at_the_layer_the_tariff_is_sold_at(
     plan = next(e for e in document["indicators"] if e["id"] == "com645.9.min.down")
     assert (plan["tariff_kbps"], plan["layer"], plan["unit"]) == (15_180, layer, "kbit/s")
     assert plan["value"] == pytest.approx(15_180 * 0.7 - 0.001, abs=1e-3)
+
+
+def test_a_method_parameter_the_collector_does_not_apply_is_refused(tmp_path: Path) -> None:
+    """Every parameter the report prints as method is one the collector applies: the probe's
+    own settings (the loss timeout, the deferral threshold) are not the collector's to print."""
+    path = norms_file(tmp_path, lambda t: t.replace(
+        "  min_sample: 1 ", "  loss_timeout_s: 3\n  min_sample: 1 "))
+    with pytest.raises(thresholds.ThresholdsError,
+                       match=r"thresholds.yaml:\d+: method.loss_timeout_s: Extra inputs"):
+        thresholds.load(path)
+
+
+def test_availability_checked_against_on_net_targets_only_is_flagged(db_url: str,
+                                                                     tmp_path: Path) -> None:
+    """com645 annex, item 12: «Коэффициент готовности соединения с сетью Интернет»: a probe
+    that checked only the operator's own nodes measured the access network."""
+    store = open_store(db_url, tmp_path)
+    store.upsert_connections([line("F1", "com645"), line("F2", "com645")])
+    old = interval("F1", "2026-07-01T00:00:00+03:00", "2026-07-01T01:00:00+03:00", up=True)
+    del old["metrics"]["off_net_targets"], old["metrics"]["on_net_up"]
+    store.ingest([old, interval("F2", "2026-07-01T00:00:00+03:00", "2026-07-01T01:00:00+03:00",
+                                up=True)])
+    document = compliance(store, Q3, "com645")
+    assert document["exclusions"]["availability_on_net_only_minutes"] == 60
+    assert any("on-net targets only" in w for w in document["warnings"])
+    assert entry(document, "com645.12")["n"] == 120  # judged, and flagged
