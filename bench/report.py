@@ -125,10 +125,15 @@ def sample(out: Path, workdir: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
     written = quarterly.write(context, ["html", "pdf", "csv", "json"], out)
     store.close()
+    print("sample report:", *written, first_page_png(written), sep="\n  ")
+
+
+def first_page_png(written: list[Path]) -> Path:
+    """The first page of the PDF among `written`, as page-1.png beside it."""
     pdf = next(p for p in written if p.suffix == ".pdf")
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
-                    str(pdf), str(out / "page-1")], check=True)
-    print("sample report:", *written, out / "page-1.png", sep="\n  ")
+                    str(pdf), str(pdf.parent / "page-1")], check=True)
+    return pdf.parent / "page-1.png"
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`netq report …`: the quarterly public report, and which quarters are due."""
+"""`netq report …`: the quarterly public report, which quarters are due, and one line's
+measurement protocol."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from netq.collector.cli import DB_HELP, THRESHOLDS_HELP, open_store
 from netq.collector.compliance.cli import quarter_option
 
 FORMATS = ("html", "pdf", "csv", "json")
+LINE_FORMATS = ("html", "pdf", "json")
 
 
 @click.group()
@@ -63,6 +65,43 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
         if not builder.record(store, context, formats):
             click.echo(f"{quarter} has not ended: the report is marked preliminary and not "
                        "counted as published", err=True)
+
+
+@report.command()
+@click.option("--connection", "connection_id", required=True,
+              help="the line, as its connection id in the registry")
+@click.option("--from", "first_day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="the window's first day (Europe/Minsk)")
+@click.option("--to", "last_day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="the window's last day, included")
+@click.option("--format", "formats", type=click.Choice(LINE_FORMATS), multiple=True,
+              default=("html",), show_default=True, help="repeat for several")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="directory to write into (files readable by their owner only)")
+@click.option("--lang", type=click.Choice(["ru", "be", "en"]), default="ru", show_default=True)
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+@click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
+              type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+def line(connection_id: str, first_day: datetime, last_day: datetime, formats: tuple[str, ...],
+         out: Path, lang: str, db: str | None, thresholds_path: str | None) -> None:
+    """One line's measurement protocol, for a subscriber's claim or an inspection: its
+    contract, every test with its verdict, availability with outages, planned works and
+    tickets, its own figures, and a hash of the records it rests on; no other line's data."""
+    from netq.collector.compliance.line import LineError, protocol, window
+    from netq.collector.compliance.thresholds import ThresholdsError
+    from netq.reports import line as builder
+
+    store = open_store(db, thresholds_path)
+    try:
+        period = window(first_day.date(), last_day.date())
+        with progress.step(f"judging every test of {connection_id}"):
+            document = protocol(store, connection_id, period)
+    except (LineError, ThresholdsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    with progress.step(f"writing {', '.join(dict.fromkeys(formats))}"):
+        written = builder.write(document, list(dict.fromkeys(formats)), out, lang)
+    for path in written:
+        click.echo(path)
 
 
 @report.command()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 
 LOCALES = {"ru": "ru_RU", "be": "be_BY", "en": "en_GB"}
 UNITS = {
@@ -32,8 +34,18 @@ VERDICTS = {
 def number(value: float | Decimal | None, lang: str, places: int = 2) -> str:
     if value is None:
         return "—"
-    pattern = "#,##0." + "0" * places if places else "#,##0"
-    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+    return _pattern(places).apply(value, _locale(lang))
+
+
+# parsed once: a protocol formats tens of thousands of numbers
+@functools.cache
+def _pattern(places: int) -> NumberPattern:
+    return parse_pattern("#,##0." + "0" * places if places else "#,##0")
+
+
+@functools.cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(LOCALES[lang])
 
 
 def month(day: date, lang: str) -> str:

@@ -268,14 +268,15 @@ def write(context: dict[str, Any], formats: list[str], out: Path,
     return written
 
 
-def replace(path: Path, write: Callable[[Path], None]) -> None:
-    """`write` into a new file beside `path` (created exclusively), then rename it over."""
+def replace(path: Path, write: Callable[[Path], None], mode: int = 0o644) -> None:
+    """`write` into a new file beside `path` (created exclusively), then rename it over;
+    `mode`: readable by all for a public report, by the owner alone for a subscriber's."""
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(handle)
     temporary = Path(name)
     try:
         write(temporary)
-        temporary.chmod(0o644)  # a public report
+        temporary.chmod(mode)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

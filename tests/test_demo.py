@@ -1,10 +1,11 @@
 """`netq demo` from the installed wheel, in an empty directory: three probes measure a loopback
 node for real beside a generated quarter so far, everything reaches the collector's store, the
-quarter is judged and its report written. And the generated quarter shows each line's fault,
-or its health, the same way in every run."""
+quarter is judged, its report and the live line's protocol written. And the generated quarter
+shows each line's fault, or its health, the same way in every run."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,6 +53,11 @@ def test_the_demo_measures_for_real_and_the_collector_gets_every_kind(full_env: 
     assert "due" in result.stdout.split("netq report status")[1]  # the quarter before
     reports = {p.suffix for p in (tmp_path / "report").iterdir()}
     assert reports == {".html", ".pdf", ".csv", ".json"}
+    protocol = {p.suffix: p for p in (tmp_path / "line").iterdir()}
+    assert set(protocol) == {".html", ".pdf", ".json"}
+    measured_line = json.loads(protocol[".json"].read_text("utf-8"))
+    assert measured_line["connection_id"] == "DEMO-0001"
+    assert {t["kind"] for t in measured_line["tests"]} == {"latency", "throughput", "attempt"}
 
 
 @pytest.mark.parametrize("hours", [0, 5, 17, 100, 333, 1000, 2000])

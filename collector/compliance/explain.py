@@ -6,20 +6,27 @@ through the same judgement as the rollups, so its totals are the figure's n and 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability
-from netq.collector.compliance.engine import judged
+from netq.collector.compliance.engine import Judged, judged
 from netq.collector.compliance.indicators import MEASURES
-from netq.collector.compliance.judgement import judge
+from netq.collector.compliance.judgement import EXTREMES, Tally, judge
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.compliance.rollups import Registry, aware
 from netq.collector.compliance.thresholds import Indicator, Profile
+from netq.collector.registry import Connection
 from netq.collector.store import Store
+
+# an availability interval may start the day before a period and reach into it
+REACH_BACK = timedelta(days=1)
+Piece = tuple[date, Profile, Tally]  # a Minsk day, the edition it was judged under, its tally
+Judgement = tuple[dict[str, Any], Connection, list[Piece]]  # a raw result, its line, its pieces
 
 
 def find(store: Store, indicator_id: str) -> tuple[Profile, Indicator]:
@@ -32,6 +39,41 @@ def find(store: Store, indicator_id: str) -> tuple[Profile, Indicator]:
                       f"{', '.join(i.id for i in profile.indicators)}")
 
 
+def judged_results(db: Any, judging: Sequence[Judged], start: datetime, end: datetime,
+                   connection_ids: Sequence[str] | None = None,
+                   kinds: Sequence[str] | None = None) -> Iterator[Judgement]:
+    """The raw results started in [start, end), each with the connection row in force on
+    its day and what it adds, day by day, under the edition of each judged day; a result of
+    a connection none of `judging` covers is left out. The same `judge()` as the rollups."""
+    r = tables.results
+    query = select(r).where(and_(r.c.started_at >= start, r.c.started_at < end))
+    if connection_ids is not None:
+        query = query.where(r.c.connection_id.in_(list(connection_ids)))
+    if kinds is not None:
+        query = query.where(r.c.kind.in_(list(kinds)))
+    by_profile = {j.name: j for j in judging}
+    registry = Registry.read(db, connection_ids)
+    for raw in db.execute(query.order_by(r.c.started_at, r.c.id)).mappings():
+        row = {**raw, "started_at": aware(raw["started_at"]), "ended_at": aware(raw["ended_at"])}
+        connection = registry.in_force(row["connection_id"], minsk_day(row["started_at"]))
+        chosen = None if connection is None else by_profile.get(connection.profile)
+        if connection is None or chosen is None:
+            continue
+        pieces = [(day, span.edition, tally) for span in chosen.spans
+                  for day, tally in judge(row, connection, span.edition)
+                  if span.first_day <= day <= span.last_day]
+        if pieces:
+            yield row, connection, pieces
+
+
+def add(totals: dict[str, float], counted: dict[str, float]) -> None:
+    """Fold one result's counts in, as the rollups fold them (sums, and the extremes)."""
+    for column, value in counted.items():
+        merge = EXTREMES.get(column)
+        totals[column] = value if column not in totals else \
+            merge(totals[column], value) if merge else totals[column] + value
+
+
 def explain(store: Store, quarter: Quarter, indicator_id: str,
             connection_id: str | None = None) -> dict[str, Any]:
     edition, indicator = find(store, indicator_id)
@@ -40,38 +82,26 @@ def explain(store: Store, quarter: Quarter, indicator_id: str,
                           "from measurements: see `netq records list`")
     judging = judged(store, quarter, edition.profile)
     columns = MEASURES[indicator.measure].columns
-    r = tables.results
-    # an availability interval may start in the quarter before and reach into this one
-    since = quarter.start - timedelta(days=1) if indicator.measure == "availability" \
+    since = quarter.start - REACH_BACK if indicator.measure == "availability" \
         else quarter.start
-    query = select(r).where(and_(r.c.started_at >= since, r.c.started_at < quarter.end))
-    if connection_id is not None:
-        query = query.where(r.c.connection_id == connection_id)
     evidence: list[dict[str, Any]] = []
-    totals: dict[str, float] = dict.fromkeys(columns, 0.0)
+    totals: dict[str, float] = {}
     with store.engine.connect() as db:
-        registry = Registry.read(db, [connection_id] if connection_id else None)
-        for raw in db.execute(query.order_by(r.c.started_at, r.c.id)).mappings():
-            row = {**raw, "started_at": aware(raw["started_at"]),
-                   "ended_at": aware(raw["ended_at"])}
-            connection = registry.in_force(row["connection_id"], minsk_day(row["started_at"]))
-            if connection is None or connection.profile != judging.name or \
-                    not indicator.covers(connection.service, connection.technology):
+        for row, connection, pieces in judged_results(
+                db, [judging], since, quarter.end,
+                None if connection_id is None else [connection_id]):
+            if not indicator.covers(connection.service, connection.technology):
                 continue
-            for span in judging.spans:
-                for day, tally in judge(row, connection, span.edition):
-                    counted = {c: tally[c] for c in columns if tally.get(c)}
-                    if not span.first_day <= day <= span.last_day or not counted:
-                        continue
-                    for column, value in counted.items():
-                        totals[column] = (max(totals[column], value)
-                                          if column.endswith("_max")
-                                          else totals[column] + value)
-                    evidence.append({"id": row["id"], "connection_id": row["connection_id"],
-                                     "kind": row["kind"], "started_at": row["started_at"],
-                                     "day": day, "edition": span.edition.key,
-                                     "technology": connection.technology,
-                                     "counted": counted})
+            for day, piece_edition, tally in pieces:
+                counted = {c: tally[c] for c in columns if tally.get(c)}
+                if not counted:
+                    continue
+                add(totals, counted)
+                evidence.append({"id": row["id"], "connection_id": row["connection_id"],
+                                 "kind": row["kind"], "started_at": row["started_at"],
+                                 "day": day, "edition": piece_edition.key,
+                                 "technology": connection.technology,
+                                 "counted": counted})
         outages = {}
         if indicator.measure == "availability":
             ids = {e["connection_id"] for e in evidence}
@@ -82,5 +112,6 @@ def explain(store: Store, quarter: Quarter, indicator_id: str,
                            judging.edition.method.outage_min_minutes).items()}
     return {"quarter": str(quarter), "indicator": indicator_id, "name_ru": indicator.name_ru,
             "clause": indicator.clause, "measure": indicator.measure,
-            "connection_id": connection_id, "totals": totals, "results": evidence,
+            "connection_id": connection_id,
+            "totals": {c: totals.get(c, 0.0) for c in columns}, "results": evidence,
             "outages": outages}

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from netq.collector import tables
 from netq.collector.compliance import availability, stats
 from netq.collector.compliance.quarter import Period, Quarter, minsk_midnight
-from netq.collector.compliance.thresholds import Indicator, Profile
+from netq.collector.compliance.thresholds import Indicator, Method, Profile
 from netq.collector.registry import Connection
 
 Breakdown = Literal["technology", "region", "node"]
@@ -76,22 +76,11 @@ def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[Span],
                names: Iterable[str], planned: Sequence[availability.Work] = ()) -> list[Unit]:
     """The registry periods under the profile `names` in force during the quarter (or a
     month of it), with their rollups summed: each day's under the edition of its span."""
-    names = set(names)
     periods: dict[str, list[Connection]] = defaultdict(list)
     for row in db.execute(select(tables.connections).where(
             tables.connections.c.effective_from <= quarter.last_day)).mappings():
         periods[row["connection_id"]].append(Connection(**row))
-    units: dict[tuple[str, date], Unit] = {}
-    for rows in periods.values():
-        rows.sort(key=lambda r: r.effective_from)
-        for index, row in enumerate(rows):
-            begins = quarter.start if row.effective_from <= quarter.first_day \
-                else minsk_midnight(row.effective_from)
-            ends = quarter.end
-            if index + 1 < len(rows):
-                ends = min(ends, minsk_midnight(rows[index + 1].effective_from))
-            if ends > begins and row.profile in names:
-                units[(row.connection_id, row.effective_from)] = Unit(row, begins, ends)
+    units = registry_units(periods.values(), quarter, names)
     if not units or not spans:
         return list(units.values())
     r = tables.rollups
@@ -110,10 +99,37 @@ def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[Span],
             # PostgreSQL sums bigints as numeric: one number type from here on
             unit.sums = {k: None if v is None else float(v) for k, v in row.items()
                          if k not in ("connection_id", "effective_from")}
-    method = spans[-1].edition.method
-    outages = availability.outages(db, {u.connection.connection_id for u in units.values()},
+    settle_availability(db, units.values(), quarter, spans[-1].edition.method, planned)
+    return list(units.values())
+
+
+def registry_units(periods: Iterable[Sequence[Connection]], quarter: Quarter | Period,
+                   names: Iterable[str]) -> dict[tuple[str, date], Unit]:
+    """Each connection's registry periods (`periods`: one list per connection) under the
+    profiles `names`, cut to the part of the quarter each was in force, with no sums yet."""
+    names = set(names)
+    units: dict[tuple[str, date], Unit] = {}
+    for rows in periods:
+        rows = sorted(rows, key=lambda r: r.effective_from)
+        for index, row in enumerate(rows):
+            begins = quarter.start if row.effective_from <= quarter.first_day \
+                else minsk_midnight(row.effective_from)
+            ends = quarter.end
+            if index + 1 < len(rows):
+                ends = min(ends, minsk_midnight(rows[index + 1].effective_from))
+            if ends > begins and row.profile in names:
+                units[(row.connection_id, row.effective_from)] = Unit(row, begins, ends)
+    return units
+
+
+def settle_availability(db: Any, units: Iterable[Unit], quarter: Quarter | Period,
+                        method: Method, planned: Sequence[availability.Work] = ()) -> None:
+    """Each unit's time down (outages of at least the method's minimum) and the observed
+    and down time inside planned works announced in time, which the figure leaves out."""
+    units = list(units)
+    outages = availability.outages(db, {u.connection.connection_id for u in units},
                                    quarter.start, quarter.end, method.outage_min_minutes)
-    for unit in units.values():
+    for unit in units:
         spans_down = outages.get(unit.connection.connection_id, ())
         unit.down_s = availability.overlap(spans_down, unit.begins, unit.ends)
         windows = availability.merged([(max(w.starts, unit.begins), min(w.ends, unit.ends))
@@ -125,7 +141,6 @@ def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[Span],
                 db, unit.connection.connection_id, windows)
             unit.planned_down_s = sum(availability.overlap(spans_down, a, b)
                                       for a, b in windows)
-    return list(units.values())
 
 
 def share_figure(k: float, n: float) -> Figure:

@@ -77,6 +77,25 @@ def judge(row: Mapping[str, Any], connection: Connection,
     return [(day, tally)]
 
 
+def verdicts(tally: Tally, norms: PerTest | None, technology: str) -> dict[str, bool]:
+    """What a judged test says of each per-test norm that applies to it (True: met): speed,
+    delay, loss, and the download floor; empty for a test no norm judges."""
+    found: dict[str, bool] = {}
+    if norms is None:
+        return found
+    for direction in ("down", "up"):
+        if tally.get(f"speed_{direction}_n") and norms.speed_norm_for(technology) is not None:
+            found["speed"] = bool(tally.get(f"speed_{direction}_pass_n"))
+    if tally.get("latency_n"):
+        if norms.delay_max_ms is not None:
+            found["delay"] = bool(tally.get("delay_pass_n"))
+        if norms.loss_max_percent is not None:
+            found["loss"] = bool(tally.get("loss_pass_n"))
+    if "speed_down_below_floor_n" in tally:
+        found["down_floor"] = not tally["speed_down_below_floor_n"]
+    return found
+
+
 def _exclusion_column(exclusion: str) -> str:
     if exclusion in INFRASTRUCTURE:
         return "infrastructure_n"

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, select
-
-from netq.collector import tables
-from netq.collector.compliance.engine import judged, read_units
-from netq.collector.compliance.judgement import judge
-from netq.collector.compliance.quarter import Quarter, minsk_day
-from netq.collector.compliance.rollups import Registry, aware
+from netq.collector.compliance.engine import Judged, judged, read_units
+from netq.collector.compliance.explain import judged_results
+from netq.collector.compliance.judgement import verdicts
+from netq.collector.compliance.quarter import Quarter
 from netq.collector.store import Store
 
 # per-test norm → (tests judged, tests that met it) in the rollups; `below_floor` counts fails
@@ -68,59 +65,27 @@ def failing(store: Store, quarter: Quarter, profile: str | None = None,
                 line["connection_id"]))}
 
 
-def _failed_tests(store: Store, quarter: Quarter, judging: Any,
+def _failed_tests(store: Store, quarter: Quarter, judging: Judged,
                   lines: dict[str, dict[str, Any]]) -> None:
     """Each failing line's failed tests, re-judged from the raw results."""
-    if not lines:
-        return
-    r = tables.results
     ids = sorted(lines)
     with store.engine.connect() as db:
-        registry = Registry.read(db, ids)
         for start in range(0, len(ids), 500):
-            query = select(r).where(and_(
-                r.c.connection_id.in_(ids[start:start + 500]), r.c.kind.in_(
-                    ("latency", "throughput")), r.c.exclusion.is_(None),
-                r.c.started_at >= quarter.start, r.c.started_at < quarter.end)).order_by(
-                r.c.started_at, r.c.id)
-            for raw in db.execute(query).mappings():
-                row = {**raw, "started_at": aware(raw["started_at"]),
-                       "ended_at": aware(raw["ended_at"])}
-                day = minsk_day(row["started_at"])
-                connection = registry.in_force(row["connection_id"], day)
-                span = next((s for s in judging.spans if s.first_day <= day <= s.last_day),
-                            None)
-                if connection is None or span is None or connection.profile != judging.name:
-                    continue
-                norms = span.edition.per_test.get(connection.service)
-                tally = judge(row, connection, span.edition)[0][1]
-                failed = _failures(tally, norms, connection.technology)
+            for row, connection, pieces in judged_results(
+                    db, [judging], quarter.start, quarter.end, ids[start:start + 500],
+                    ("latency", "throughput")):
+                _, edition, tally = pieces[0]
+                norms = edition.per_test.get(connection.service)  # type: ignore[call-overload]
+                failed = [name for name, met in verdicts(tally, norms, connection.technology)
+                          .items() if not met]
                 if failed:
                     lines[row["connection_id"]]["tests"].append({
                         "id": row["id"], "kind": row["kind"],
-                        "started_at": row["started_at"].isoformat(), "edition": span.edition.key,
-                        "failed": failed, "metrics": _shown(row)})
+                        "started_at": row["started_at"].isoformat(), "edition": edition.key,
+                        "failed": failed, "metrics": shown(row)})
 
 
-def _failures(tally: dict[str, float], norms: Any, technology: str) -> list[str]:
-    found = []
-    if norms is None:
-        return found
-    for direction in ("down", "up"):
-        if tally.get(f"speed_{direction}_n") and norms.speed_norm_for(technology) is not None \
-                and not tally.get(f"speed_{direction}_pass_n"):
-            found.append("speed")
-    if tally.get("latency_n"):
-        if norms.delay_max_ms is not None and not tally.get("delay_pass_n"):
-            found.append("delay")
-        if norms.loss_max_percent is not None and not tally.get("loss_pass_n"):
-            found.append("loss")
-    if tally.get("speed_down_below_floor_n"):
-        found.append("down_floor")
-    return found
-
-
-def _shown(row: dict[str, Any]) -> dict[str, Any]:
+def shown(row: dict[str, Any]) -> dict[str, Any]:
     metrics = row["metrics"]
     if row["kind"] == "throughput":
         return {k: metrics.get(k) for k in ("direction", "bits_per_second", "ended")}

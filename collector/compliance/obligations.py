@@ -30,7 +30,7 @@ from sqlalchemy import and_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, workcalendar
-from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
+from netq.collector.compliance.quarter import MINSK, Period, Quarter, minsk_day
 from netq.collector.compliance.rollups import Registry, aware
 from netq.collector.compliance.thresholds import Profile, Thresholds
 
@@ -67,12 +67,16 @@ def obligations(db: Any, quarter: Quarter, norms: Thresholds,
     }
 
 
-def tickets(db: Any, quarter: Quarter, norms: Thresholds, now: datetime) -> list[dict[str, Any]]:
-    """Every ticket registered in the quarter, with what each rule of its profile says."""
+def tickets(db: Any, quarter: Quarter | Period, norms: Thresholds, now: datetime,
+            connection_id: str | None = None) -> list[dict[str, Any]]:
+    """Every ticket registered in the quarter (of one connection, or all), with what each
+    rule of its profile says."""
     t = tables.tickets
-    rows = list(db.execute(select(t).where(and_(
-        t.c.registered_at >= quarter.start, t.c.registered_at < quarter.end))
-        .order_by(t.c.registered_at, t.c.ticket_id)).mappings())
+    query = select(t).where(and_(t.c.registered_at >= quarter.start,
+                                 t.c.registered_at < quarter.end))
+    if connection_id is not None:
+        query = query.where(t.c.connection_id == connection_id)
+    rows = list(db.execute(query.order_by(t.c.registered_at, t.c.ticket_id)).mappings())
     registry = Registry.read(db, {row["connection_id"] for row in rows})
     listed = []
     for row in rows:
@@ -195,6 +199,15 @@ def _notice_rule(edition: Profile) -> str:
     return rule if working is None else f"{rule}; {working.clause}"
 
 
+COVERING = timedelta(days=1)
+
+
+def covers(registered: datetime, start: datetime, end: datetime) -> bool:
+    """Whether a ticket registered at `registered` covers the outage [start, end): registered
+    while it lasted, or within a day before it began (the same fault, seen late)."""
+    return start - COVERING <= registered < end
+
+
 def outages(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]]:
     """Outages the probes saw in the quarter (at least the regulation's minimum length), with
     the tickets of the same connection registered while it lasted: facts to check against the
@@ -212,9 +225,11 @@ def outages(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]
     listed = []
     for node, spans in by_node.items():
         for a, b, connection_id in spans:
-            covering = list(db.execute(select(t.c.ticket_id).where(and_(
-                t.c.connection_id == connection_id, t.c.registered_at < b,
-                t.c.registered_at >= a - timedelta(days=1)))).scalars())
+            covering = [row.ticket_id for row in db.execute(
+                select(t.c.ticket_id, t.c.registered_at).where(and_(
+                    t.c.connection_id == connection_id, t.c.registered_at < b,
+                    t.c.registered_at >= a - COVERING)).order_by(t.c.registered_at))
+                if covers(aware(row.registered_at), a, b)]
             listed.append({
                 "connection_id": connection_id, "node": node, "from": a.isoformat(),
                 "to": b.isoformat(), "hours": round((b - a).total_seconds() / 3600, 3),

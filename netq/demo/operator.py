@@ -1,5 +1,6 @@
 """The operator's side of the demo once the probes have measured: what reached the store,
-sample operator records imported as CSV, the quarter judged, and its public report."""
+sample operator records imported as CSV, the quarter judged, its public report, and the
+protocol of the live line."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from netq.collector.compliance import deadline
 from netq.collector.compliance.quarter import MINSK, minsk_day
 from netq.demo.fleet import MINSK_1
 from netq.reports.cli import status_lines
+
+DEMO_LINE = "DEMO-0001"  # the line of the demo's own probe, measured live
 
 
 def summary(db: Path) -> None:
@@ -43,10 +46,10 @@ def sample_records(now: datetime) -> dict[str, str]:
         "calls": "\n".join(["call_id,offered_at,answered_at", *calls,
                             f"demo-call-9,{at()},"]) + "\n",  # 320 s and abandoned: late
         "tickets": "ticket_id,connection_id,registered_at,restored_at,fault\n"
-                   f"demo-ticket-1,DEMO-0001,{at()},{at(timedelta(hours=5))},operator\n",
+                   f"demo-ticket-1,{DEMO_LINE},{at()},{at(timedelta(hours=5))},operator\n",
         # due on `first` (counted in the quarter of its deadline), fulfilled five days early
         "contracts": "contract_id,connection_id,registered_on,promised_days,activated_on\n"
-                     f"demo-contract-1,DEMO-0001,{first - timedelta(days=10):%Y-%m-%d},10,"
+                     f"demo-contract-1,{DEMO_LINE},{first - timedelta(days=10):%Y-%m-%d},10,"
                      f"{first - timedelta(days=5):%Y-%m-%d}\n",
         "planned-works": "work_id,announced_at,starts_at,ends_at,nodes\n"
                          f"demo-work-1,{at(timedelta(days=-2))},{at()},"
@@ -78,7 +81,23 @@ def judge_quarter(workdir: Path) -> None:
     for line in table(compliance(store, quarter)):
         click.echo(f"  {line}")
     write_report(store, quarter, workdir / "report")
+    write_line_protocol(store, quarter, workdir / "line")
     store.close()
+
+
+def write_line_protocol(store: Any, quarter: Any, out: Path) -> None:
+    """The protocol of the demo probe's own line for the quarter so far: what a subscriber
+    disputing it would be given."""
+    from netq.collector.compliance.line import protocol, window
+    from netq.reports import line
+
+    today = minsk_day(datetime.now(UTC))
+    made = protocol(store, DEMO_LINE, window(quarter.first_day, today))
+    paths = line.write(made, ["html", "pdf", "json"], out, "ru")
+    click.echo(f"\nThe line protocol of {DEMO_LINE} (netq report line --connection {DEMO_LINE} "
+               f"--from {quarter.first_day} --to {today} ...):")
+    for path in paths:
+        click.echo(f"  {path}")
 
 
 def write_report(store: Any, quarter: Any, out: Path) -> None:
