@@ -32,6 +32,7 @@ from bench.report import first_page_png
 from netq.collector.compliance.line import protocol, window
 from netq.collector.compliance.records import import_csv
 from netq.collector.store import Store
+from netq.demo.operator import DEMO_OPERATOR
 from netq.reports import line as document
 
 LINE = "C00000"
@@ -65,7 +66,7 @@ def sample(out: Path, workdir: Path) -> None:
                     datetime(2026, 7, 20, 9, tzinfo=UTC))
     store.close()
     shutil.rmtree(out, ignore_errors=True)
-    written = document.write(made, ["html", "pdf", "json"], out, "ru")
+    written = document.write(made, ["html", "pdf", "json"], out, "ru", DEMO_OPERATOR)
     for path in written:
         path.chmod(0o644)  # a made-up line, for the docs
     print("sample line protocol:", *written, first_page_png(written), sep="\n  ")

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -31,6 +31,7 @@ from netq.collector import tables
 from netq.collector.compliance.engine import compliance, details
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.store import Store
+from netq.demo.operator import DEMO_OPERATOR
 from netq.reports import quarterly
 
 TECHNOLOGIES = [("fixed", "pon", 100_000, 50_000), ("fixed", "adsl", 10_000, 1_000),
@@ -60,6 +61,13 @@ def generate(path: Path, connections: int, seed: int = 3) -> None:
     days = [QUARTER.first_day + timedelta(days=d)
             for d in range((QUARTER.last_day - QUARTER.first_day).days + 1)]
     with sqlite3.connect(path) as db:
+        # a probe at each subscriber's ONT, registered as `netq collector token create` does
+        db.executemany("INSERT INTO probes (probe_id, created_at) VALUES (?, ?)",
+                       [(f"ont-{row.connection_id}", "2026-06-01 00:00:00.000000")
+                        for row in registry(connections)])
+        db.executemany("INSERT INTO probe_connections (probe_id, connection_id) VALUES (?, ?)",
+                       [(f"ont-{row.connection_id}", row.connection_id)
+                        for row in registry(connections)])
         for row in registry(connections):
             quality = rng.betavariate(8, 1.5)  # most lines good, some poor
             values = [rollup(criteria, row.connection_id, day, rng, names) for day in days]
@@ -121,7 +129,8 @@ def sample(out: Path, workdir: Path) -> None:
     path = workdir / "sample.db"
     generate(path, 420)
     store = Store.open(str(path))
-    context = quarterly.build(store, QUARTER, today=date(2026, 10, 5))
+    context = quarterly.build(store, QUARTER, now=datetime(2026, 10, 5, 7, tzinfo=UTC),
+                              operator=DEMO_OPERATOR)
     shutil.rmtree(out, ignore_errors=True)
     written = quarterly.write(context, ["html", "pdf", "csv", "json"], out)
     store.close()

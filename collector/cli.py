@@ -46,23 +46,18 @@ def collector() -> None:
 @click.option("--listen", help="HOST:PORT (default 127.0.0.1:8080)")
 def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
     """Serve the ingest API (POST /api/v1/results), /healthz, /readyz and /metrics."""
-    import yaml
-    from pydantic import ValidationError
-
     from netq.collector.api import create_app
     from netq.collector.server import serve
-    from netq.collector.settings import Settings
+    from netq.collector.settings import SettingsError, load
     from netq.probe.address import split_host_port
 
-    raw: dict[str, Any] = {}
-    if config_path:
-        raw = yaml.safe_load(Path(config_path).read_text("utf-8")) or {}
-    raw |= {k: v for k, v in {"db": db, "listen": listen}.items() if v}
     try:
-        settings = Settings(**raw)
+        settings = load(config_path, {"db": db, "listen": listen})
         host, port = split_host_port(settings.listen, 8080)
-    except (ValidationError, ValueError, TypeError) as exc:
+    except SettingsError as exc:
         raise click.ClickException(f"collector configuration: {exc}") from None
+    except ValueError as exc:
+        raise click.ClickException(f"collector configuration: listen: {exc}") from None
     app = create_app(open_store(settings.db, settings.thresholds), settings.max_body_bytes,
                      settings.max_records, settings.compliance_every)
     serve(app, host, port, settings.idle_timeout, settings.read_timeout,

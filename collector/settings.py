@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from netq import yamlfile
+
+DEFAULT_PATH = Path("/etc/netq/collector.yaml")
+
+
+class SettingsError(ValueError):
+    """A configuration that cannot be used; the message names the file and the line."""
+
+
+class Operator(BaseModel):
+    """Who publishes: printed on the title page of every report and protocol."""
+
+    # an unquoted УНП in YAML is a number: read as written
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    name: str = Field(min_length=1, max_length=300)
+    # УНП: the 9-digit payer's registration number of a Belarusian organisation
+    registration_number: str = Field(pattern=r"^\d{9}$")
+    address: str = Field(min_length=1, max_length=500)
+    contact: str = Field(min_length=1, max_length=300)  # phone, e-mail or web page
 
 
 class Settings(BaseModel):
@@ -25,3 +48,23 @@ class Settings(BaseModel):
     # TLS directly; or leave both empty and terminate TLS at a reverse proxy (README)
     tls_certfile: str | None = None
     tls_keyfile: str | None = None
+    operator: Operator | None = None
+
+
+def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Settings:
+    """The settings of the file at `path` (none: defaults) with `overrides` on top."""
+    raw: Any = {}
+    lines: dict[yamlfile.Path_, int] = {}
+    if path is not None:
+        try:
+            raw, lines = yamlfile.load(path)
+        except yamlfile.YamlError as exc:
+            raise SettingsError(str(exc)) from None
+        raw = raw or {}
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{path}:1: the collector configuration is a mapping of keys")
+    raw = {**raw, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    try:
+        return Settings(**raw)
+    except ValidationError as exc:
+        raise SettingsError(yamlfile.describe(exc, str(path or "settings"), lines)) from None

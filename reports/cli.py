@@ -16,6 +16,9 @@ from netq.collector.compliance.cli import quarter_option
 
 FORMATS = ("html", "pdf", "csv", "json")
 LINE_FORMATS = ("html", "pdf", "json")
+CONFIG_HELP = ("the collector's configuration: the operator named on the document, and the "
+               "db and thresholds unless given here [default: /etc/netq/collector.yaml when "
+               "it exists]")
 
 
 @click.group()
@@ -36,18 +39,22 @@ def report() -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="secret that keys the per-connection pseudonyms of the open data, so that "
                    "the operator (only) can link them across quarters; default: a fresh one")
+@click.option("--config", "config_path", envvar="NETQ_COLLECTOR_CONFIG",
+              type=click.Path(exists=True, dir_okay=False), help=CONFIG_HELP)
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
 def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
-              profile: str | None, pseudonym_key_file: Path | None, db: str | None,
-              thresholds_path: str | None) -> None:
-    """Write the quarter's report: the public table, method and sample, pictures, deadline."""
+              profile: str | None, pseudonym_key_file: Path | None, config_path: str | None,
+              db: str | None, thresholds_path: str | None) -> None:
+    """Write the quarter's report: the operator, the public table, method and sample,
+    pictures, deadline."""
     from netq.collector.compliance.engine import profiles_present
     from netq.collector.compliance.thresholds import ThresholdsError
     from netq.reports import quarterly as builder
 
-    store = open_store(db, thresholds_path)
+    settings = publisher(config_path, db, thresholds_path)
+    store = open_store(settings.db, settings.thresholds)
     names = [profile] if profile else [
         name for name in profiles_present(store, quarter) if name in store.norms.names()]
     key = pseudonym_key_file.read_bytes() if pseudonym_key_file else None
@@ -55,7 +62,8 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
         try:
             with progress.step(f"judging {quarter}{' · ' + name if name else ''} and drawing "
                                "its charts"):
-                context = builder.build(store, quarter, name, lang)
+                context = builder.build(store, quarter, name, lang,
+                                        operator=settings.operator)
         except ThresholdsError as exc:
             raise click.ClickException(str(exc)) from None
         with progress.step(f"writing {', '.join(dict.fromkeys(formats))}"):
@@ -79,11 +87,14 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="directory to write into (files readable by their owner only)")
 @click.option("--lang", type=click.Choice(["ru", "be", "en"]), default="ru", show_default=True)
+@click.option("--config", "config_path", envvar="NETQ_COLLECTOR_CONFIG",
+              type=click.Path(exists=True, dir_okay=False), help=CONFIG_HELP)
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
 def line(connection_id: str, first_day: datetime, last_day: datetime, formats: tuple[str, ...],
-         out: Path, lang: str, db: str | None, thresholds_path: str | None) -> None:
+         out: Path, lang: str, config_path: str | None, db: str | None,
+         thresholds_path: str | None) -> None:
     """One line's measurement protocol, for a subscriber's claim or an inspection: its
     contract, every test with its verdict, availability with outages, planned works and
     tickets, its own figures, and a hash of the records it rests on; no other line's data."""
@@ -91,7 +102,8 @@ def line(connection_id: str, first_day: datetime, last_day: datetime, formats: t
     from netq.collector.compliance.thresholds import ThresholdsError
     from netq.reports import line as builder
 
-    store = open_store(db, thresholds_path)
+    settings = publisher(config_path, db, thresholds_path)
+    store = open_store(settings.db, settings.thresholds)
     try:
         period = window(first_day.date(), last_day.date())
         with progress.step(f"judging every test of {connection_id}"):
@@ -99,7 +111,8 @@ def line(connection_id: str, first_day: datetime, last_day: datetime, formats: t
     except (LineError, ThresholdsError) as exc:
         raise click.ClickException(str(exc)) from None
     with progress.step(f"writing {', '.join(dict.fromkeys(formats))}"):
-        written = builder.write(document, list(dict.fromkeys(formats)), out, lang)
+        written = builder.write(document, list(dict.fromkeys(formats)), out, lang,
+                                settings.operator)
     for path in written:
         click.echo(path)
 
@@ -124,6 +137,23 @@ def status(db: str | None, today: datetime | None, as_json: bool) -> None:
             click.echo(line)
     if any(entry["state"] == "late" for entry in listed):
         raise SystemExit(1)
+
+
+def publisher(config_path: str | None, db: str | None, thresholds_path: str | None) -> Any:
+    """The collector's settings a document is made with: who publishes, from which store."""
+    from netq.collector.settings import DEFAULT_PATH, SettingsError, load
+
+    if config_path is None and DEFAULT_PATH.is_file():
+        config_path = str(DEFAULT_PATH)
+    try:
+        settings = load(config_path, {"db": db, "thresholds": thresholds_path})
+    except SettingsError as exc:
+        raise click.ClickException(f"collector configuration: {exc}") from None
+    if settings.operator is None:
+        click.echo("warning: no operator in the collector's configuration (operator: name, "
+                   "registration_number, address, contact): the document names nobody",
+                   err=True)
+    return settings
 
 
 def status_lines(listed: list[dict[str, Any]]) -> list[str]:

@@ -67,6 +67,17 @@ def unit(name: str, lang: str) -> str:
 
 LABELS = {
     "ru": {
+        "summary": "Итоги: соответствие нормам", "per_plan": "по тарифным планам",
+        "plans_failing": "{failed}/{plans}",
+        "headline_ok": "Все показатели с достаточной выборкой соответствуют нормам.",
+        "headline_fails": "Не соответствуют нормам (№ показателя, технологии): {items}.",
+        "legend": "✓ соответствует · ✗ не соответствует · ? недостаточная выборка · — нет "
+                  "данных; в скобках — 95 % интервал; для п. 9 — сколько тарифных планов из "
+                  "всех не соответствуют норме.",
+        "operator": "Оператор", "unp": "УНП", "address": "адрес", "contact": "контакты",
+        "period": "Период", "minsk_time": "время минское",
+        "no_operator": "Оператор не указан: задайте operator в конфигурации коллектора "
+                       "(collector.yaml).",
         "pictures": "Наглядно", "trend": "Доли соединений по месяцам квартала и нормы",
         "speed_picture": "Средняя скорость к абоненту каждого соединения, % от тарифа, "
                          "по технологиям",
@@ -125,6 +136,17 @@ LABELS = {
                              "не измеряются зондами передачи данных:",
     },
     "be": {
+        "summary": "Вынікі: адпаведнасць нормам", "per_plan": "па тарыфных планах",
+        "plans_failing": "{failed}/{plans}",
+        "headline_ok": "Усе паказчыкі з дастатковай выбаркай адпавядаюць нормам.",
+        "headline_fails": "Не адпавядаюць нормам (№ паказчыка, тэхналогіі): {items}.",
+        "legend": "✓ адпавядае · ✗ не адпавядае · ? недастатковая выбарка · — няма даных; у "
+                  "дужках — 95 % інтэрвал; для п. 9 — колькі тарыфных планаў з усіх не "
+                  "адпавядаюць норме.",
+        "operator": "Аператар", "unp": "УНП", "address": "адрас", "contact": "кантакты",
+        "period": "Перыяд", "minsk_time": "час мінскі",
+        "no_operator": "Аператар не пазначаны: задайце operator у канфігурацыі калектара "
+                       "(collector.yaml).",
         "pictures": "Наглядна", "trend": "Долі злучэнняў па месяцах квартала і нормы",
         "speed_picture": "Сярэдняя хуткасць да абанента кожнага злучэння, % ад тарыфу, "
                          "па тэхналогіях",
@@ -181,6 +203,17 @@ LABELS = {
                              "вымяраюцца зондамі перадачы даных:",
     },
     "en": {
+        "summary": "Summary: the norms met", "per_plan": "per tariff plan",
+        "plans_failing": "{failed}/{plans}",
+        "headline_ok": "Every indicator with a sufficient sample meets its norm.",
+        "headline_fails": "Not meeting the norm (indicator, technologies): {items}.",
+        "legend": "✓ meets · ✗ does not meet · ? insufficient sample · — no data; the 95 % "
+                  "interval in brackets; for item 9, how many tariff plans of all fail the "
+                  "norm.",
+        "operator": "Operator", "unp": "registration number (UNP)", "address": "address",
+        "contact": "contact", "period": "Period", "minsk_time": "Minsk time",
+        "no_operator": "No operator named: set operator in the collector's configuration "
+                       "(collector.yaml).",
         "pictures": "At a glance", "trend": "Shares month by month against the norm",
         "speed_picture": "Each connection's mean download speed as % of its tariff, by "
                          "technology",

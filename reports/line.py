@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from netq.collector.compliance.quarter import MINSK
+from netq.collector.settings import Operator
 from netq.reports import formatting
 from netq.reports.quarterly import environment, replace
 
@@ -181,7 +182,8 @@ def day(text: str) -> str:
     return datetime.fromisoformat(text).strftime("%d.%m.%Y")
 
 
-def context(document: dict[str, Any], lang: str, every_test: bool) -> dict[str, Any]:
+def context(document: dict[str, Any], lang: str, every_test: bool,
+            operator: Operator | None = None) -> dict[str, Any]:
     tests = document["tests"]
     shown = tests if every_test else [
         t for t in tests if t["kind"] == "throughput" or t["exclusion"]
@@ -189,7 +191,8 @@ def context(document: dict[str, Any], lang: str, every_test: bool) -> dict[str, 
     names = LABELS[lang]["verdict_names"]
     shown = [{**t, "failed": [names[n] for n, met in t["verdicts"].items() if not met]}
              for t in shown]
-    return {"document": document, "lang": lang, "t": LABELS[lang], "tests": shown,
+    return {"document": document, "lang": lang, "tests": shown, "operator": operator,
+            "t": {**formatting.LABELS[lang], **LABELS[lang]},
             "every_test": len(shown) == len(tests), "minsk": minsk, "day": day,
             "counts": formatting.LABELS[lang]["counts"],
             "number": lambda v, places=2: formatting.number(v, lang, places),
@@ -197,15 +200,17 @@ def context(document: dict[str, Any], lang: str, every_test: bool) -> dict[str, 
             "norm": lambda op, value: formatting.norm(op, value, lang)}
 
 
-def html(document: dict[str, Any], lang: str, every_test: bool = True) -> str:
+def html(document: dict[str, Any], lang: str, every_test: bool = True,
+         operator: Operator | None = None) -> str:
     return environment().get_template("line.html.j2").render(
-        **context(document, lang, every_test))
+        **context(document, lang, every_test, operator))
 
 
-def pdf(document: dict[str, Any], lang: str, path: Path) -> None:
+def pdf(document: dict[str, Any], lang: str, path: Path, operator: Operator | None = None,
+        ) -> None:
     from weasyprint import HTML
 
-    HTML(string=html(document, lang, every_test=False)).write_pdf(path)
+    HTML(string=html(document, lang, False, operator)).write_pdf(path)
 
 
 def stem(document: dict[str, Any]) -> str:
@@ -215,18 +220,21 @@ def stem(document: dict[str, Any]) -> str:
     return f"netq-line-{safe}-{period['from']}-{period['to']}"
 
 
-def write(document: dict[str, Any], formats: list[str], out: Path, lang: str) -> list[Path]:
+def write(document: dict[str, Any], formats: list[str], out: Path, lang: str,
+          operator: Operator | None = None) -> list[Path]:
     """Each format into `out`, readable by the owner alone: one subscriber's data."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for kind in formats:
         path = out / f"{stem(document)}.{kind}"
         if kind == "html":
-            replace(path, lambda p: p.write_text(html(document, lang), "utf-8"), PRIVATE)
+            replace(path, lambda p: p.write_text(html(document, lang, True, operator),
+                                                 "utf-8"), PRIVATE)
         elif kind == "pdf":
-            replace(path, lambda p: pdf(document, lang, p), PRIVATE)
+            replace(path, lambda p: pdf(document, lang, p, operator), PRIVATE)
         elif kind == "json":
-            replace(path, lambda p: p.write_text(
-                json.dumps(document, ensure_ascii=False, indent=1), "utf-8"), PRIVATE)
+            shown = {**document, "operator": None if operator is None else operator.model_dump()}
+            replace(path, lambda p, shown=shown: p.write_text(
+                json.dumps(shown, ensure_ascii=False, indent=1), "utf-8"), PRIVATE)
         written.append(path)
     return written

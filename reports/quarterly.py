@@ -27,8 +27,9 @@ from sqlalchemy import insert
 from netq.collector import tables
 from netq.collector.compliance import deadline
 from netq.collector.compliance.engine import compliance, details, read_units
-from netq.collector.compliance.quarter import Quarter, minsk_day
+from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
 from netq.collector.compliance.thresholds import Profile
+from netq.collector.settings import Operator
 from netq.collector.store import Store
 from netq.reports import formatting
 
@@ -118,6 +119,80 @@ def sections(document: dict[str, Any], lang: str) -> list[Section]:
     return found
 
 
+@dataclass(frozen=True)
+class Cell:
+    mark: str  # ✓ meets, ✗ does not, ? insufficient sample, — no data
+    text: str
+    meets: bool | None
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    number: str
+    name: str
+    norm: str
+    cells: list[Cell]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One service's indicators × its technologies, the whole population first."""
+
+    service: str
+    title: str
+    technologies: list[str | None]
+    rows: list[SummaryRow]
+
+
+MARKS = {True: "✓", False: "✗", None: "?"}
+
+
+def summary(document: dict[str, Any], lang: str) -> tuple[list[Summary], list[str]]:
+    """Page one: each service's verdicts at a glance, and the headline of what fails (each
+    indicator number with the technologies where it fails)."""
+    tables: list[Summary] = []
+    failing: dict[str, dict[str, None]] = {}
+    for service in SERVICES:
+        entries = [e for e in document["indicators"] if e["service"] == service]
+        if not entries:
+            continue
+        technologies: list[str | None] = [None, *sorted(
+            {e["technology"] for e in entries if e["technology"] and e["value"] is not None})]
+        rows = []
+        for key in dict.fromkeys(e["id"] for e in entries):
+            chosen = [e for e in entries if e["id"] == key]
+            cells = [_cell([e for e in chosen if e["technology"] == t], lang)
+                     for t in technologies]
+            number = row(chosen[0], lang).number
+            rows.append(SummaryRow(number, chosen[0]["name_ru"],
+                                   formatting.norm(chosen[0]["norm"]["op"],
+                                                   chosen[0]["norm"]["value"], lang)
+                                   if chosen[0].get("tariff_kbps") is None
+                                   else formatting.LABELS[lang]["per_plan"], cells))
+            where = failing.setdefault(number, {})  # a dict: ordered, without repeats
+            where.update((formatting.LABELS[lang]["all"] if t is None else t, None)
+                         for t, c in zip(technologies, cells, strict=True) if c.meets is False)
+        tables.append(Summary(service, TITLES[lang][service], technologies, rows))
+    return tables, [f"{number} ({', '.join(where)})" for number, where in failing.items()
+                    if where]
+
+
+def _cell(entries: list[dict[str, Any]], lang: str) -> Cell:
+    """A verdict mark with the value and interval; item 9's plans as how many fail."""
+    if not entries or all(e["value"] is None for e in entries):
+        return Cell("—", "", None)
+    if len(entries) > 1 or entries[0].get("tariff_kbps") is not None:
+        judged = [e["meets"] for e in entries if e["value"] is not None]
+        failed = judged.count(False)
+        meets = False if failed else None if None in judged else True
+        return Cell(MARKS[meets], formatting.LABELS[lang]["plans_failing"].format(
+            failed=failed, plans=len(judged)), meets)
+    entry = entries[0]
+    shown = row(entry, lang)
+    text = shown.value if not shown.interval else f"{shown.value} ({shown.interval})"
+    return Cell(MARKS[entry["meets"]], text, entry["meets"])
+
+
 def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Markup | None]:
     """The SVG pictures, ready to inline (matplotlib escapes the text inside them)."""
     from netq.reports import charts
@@ -140,12 +215,16 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
 
 
 def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str = "ru",
-          today: date | None = None) -> dict[str, Any]:
-    """The report's content: the computation, and how each part of it is shown."""
+          now: datetime | None = None, operator: Operator | None = None) -> dict[str, Any]:
+    """The report's content: the computation as of `now` (default: now), and how each part
+    of it is shown; `operator`: who publishes it."""
+    now = now or datetime.now(UTC)
     units = read_units(store, quarter, profile)  # once, for the table and the details
-    document = compliance(store, quarter, profile, breakdown="technology", units=units)
-    today = today or minsk_day(datetime.now(UTC))
+    document = compliance(store, quarter, profile, breakdown="technology", units=units,
+                          now=now)
+    today = minsk_day(now)
     document["preliminary"] = today <= quarter.last_day
+    document["operator"] = None if operator is None else operator.model_dump()
     chosen = store.norms.profile(document["edition"])
     shown = details(store, quarter, document["profile"], units)
     return {
@@ -156,9 +235,11 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "quarter": quarter,
         "profile": chosen,
         "sections": sections(document, lang),
+        "summary": summary(document, lang),
         "due": deadline.due(quarter),
         "days_left": deadline.days_left(quarter, today),
-        "generated_on": today,
+        "generated_at": now.astimezone(MINSK),  # the computation's own time
+        "operator": operator,
         "preliminary": document["preliminary"],
         "labels": formatting.LABELS[lang],
         "number": lambda v, places=2: formatting.number(v, lang, places),

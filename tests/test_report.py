@@ -9,7 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,9 @@ import pytest
 
 from netq.collector.compliance import deadline, thresholds
 from netq.collector.compliance.engine import compliance
-from netq.collector.compliance.quarter import Quarter
+from netq.collector.compliance.quarter import MINSK, Quarter
 from netq.collector.registry import FIRST_PERIOD, Connection
+from netq.collector.settings import Operator
 from netq.collector.store import Store
 from netq.reports import formatting, quarterly
 from tests.records import interval, latency, speed
@@ -27,6 +28,13 @@ from tests.test_compliance_quarter import RECORDS, norms_with_min_sample, regist
 Q3 = Quarter(2026, 3)
 HOSTILE_REGION = '<script>alert("x")</script> Мінск "кв"'
 HOSTILE_NODE = "<b>узел&1</b>"
+OPERATOR = Operator(name="ООО «Тест-Телеком»", registration_number="190000001",
+                    address="220000, г. Минск, ул. Примерная, 1",
+                    contact="+375 17 000-00-00, quality@isp.example")
+
+
+def noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), MINSK)
 
 
 @pytest.fixture
@@ -45,7 +53,7 @@ def store(tmp_path: Path) -> Store:
 
 @pytest.fixture
 def written(store: Store, tmp_path: Path) -> dict[str, Path]:
-    context = quarterly.build(store, Q3, today=date(2026, 10, 2))
+    context = quarterly.build(store, Q3, now=noon(date(2026, 10, 2)), operator=OPERATOR)
     paths = quarterly.write(context, ["html", "pdf", "csv", "json"], tmp_path / "report",
                             b"operator's secret")
     found = {path.suffix[1:]: path for path in paths if "-connections" not in path.name}
@@ -78,6 +86,62 @@ def test_the_report_states_its_deadline_and_the_computation_hash(store: Store,
     assert "не позднее 15.10.2026" in page
     document = json.loads(written["json"].read_text("utf-8"))
     assert document["manifest"]["snapshot_sha256"] in page
+
+
+def test_the_report_names_its_operator_its_period_and_one_generation_time(
+        written: dict[str, Path]) -> None:
+    """Who publishes and when: the operator from the collector's configuration, the period in
+    Minsk dates, and the computation's own time (not a date beside it)."""
+    text = subprocess.run(["pdftotext", "-layout", str(written["pdf"]), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Оператор: ООО «Тест-Телеком»" in text
+    assert "УНП 190000001" in text
+    assert "Период: 01.07.2026 – 30.09.2026 (время минское)" in text
+    document = json.loads(written["json"].read_text("utf-8"))
+    assert document["manifest"]["computed_at"] == "2026-10-02T12:00:00+03:00"
+    assert document["operator"]["registration_number"] == "190000001"
+    assert text.count("02.10.2026 12:00") >= 2  # the title, and every page's footer
+    customer = text.rsplit("Показатели качества обслуживания абонентов", 1)[1]
+    assert "технология:" not in customer.split("Наглядно")[0]
+
+
+def test_page_one_says_whether_the_operator_meets_the_norms(written: dict[str, Path]) -> None:
+    """A summary first: every indicator × technology with its mark, and a headline naming
+    exactly the indicators that fail, with where."""
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(written["pdf"]),
+                            "-"], capture_output=True, text=True, check=True).stdout
+    assert "Итоги: соответствие нормам" in first
+    document = json.loads(written["json"].read_text("utf-8"))
+    failing = {e["id"].split(".")[1] for e in document["indicators"] if e["meets"] is False}
+    headline = first.split("Не соответствуют нормам (№ показателя, технологии):")[1]
+    headline = " ".join(headline.split("Передача данных")[0].split())
+    assert failing
+    assert {item.split(" (")[0].strip() for item in headline.rstrip(".").split(";")} == failing
+    page = written["html"].read_text("utf-8")
+    marks = page.split("Итоги")[1].split(formatting.LABELS["ru"]["legend"][:20])[0]
+    # one ✗ per indicator and technology that fails (item 9: any of its tariff plans)
+    assert marks.count("✗") == len({(e["id"], e["technology"]) for e in document["indicators"]
+                                     if e["meets"] is False})
+
+
+def test_the_operator_comes_from_the_collector_configuration_and_mistakes_name_the_line(
+        store: Store, tmp_path: Path) -> None:
+    config = tmp_path / "collector.yaml"
+    config.write_text(f"db: {store.engine.url.database}\noperator:\n  name: ООО «Тест»\n"
+                      "  registration_number: 19000000\n  address: Минск\n"
+                      "  contact: +375 17 000-00-00\n", "utf-8")
+    argv = [sys.executable, "-m", "netq", "report", "quarterly", "--quarter", "2026Q3",
+            "--format", "html", "--out", str(tmp_path / "out"), "--config", str(config)]
+    refused = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 1
+    assert f"{config}:4: operator.registration_number: String should match pattern" in \
+        refused.stderr
+    config.write_text(config.read_text("utf-8").replace("19000000", "190000002"), "utf-8")
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    page = next((tmp_path / "out").glob("*.html")).read_text("utf-8")
+    assert "ООО «Тест»" in page
+    assert "УНП 190000002" in page
 
 
 def test_names_from_the_registry_render_as_text_not_markup(written: dict[str, Path]) -> None:
@@ -186,7 +250,7 @@ def test_the_deadline_is_the_15th_of_the_month_after_the_quarter() -> None:
 
 def test_a_report_of_an_unfinished_quarter_is_preliminary_everywhere_and_not_published(
         store: Store, tmp_path: Path) -> None:
-    context = quarterly.build(store, Q3, today=date(2026, 9, 30))
+    context = quarterly.build(store, Q3, now=noon(date(2026, 9, 30)))
     paths = quarterly.write(context, ["html", "csv", "json"], tmp_path / "early", b"k")
     page = next(p for p in paths if p.suffix == ".html").read_text("utf-8")
     assert formatting.LABELS["ru"]["preliminary"] in page
@@ -198,7 +262,7 @@ def test_a_report_of_an_unfinished_quarter_is_preliminary_everywhere_and_not_pub
     with store.engine.connect() as db:
         found = {e["quarter"]: e["state"] for e in deadline.status(db, date(2026, 10, 20))}
     assert found["2026Q3"] == "late"  # past the 15th with only a preliminary report
-    final = quarterly.build(store, Q3, today=date(2026, 10, 1))
+    final = quarterly.build(store, Q3, now=noon(date(2026, 10, 1)))
     assert not final["document"]["preliminary"]
 
 
@@ -212,7 +276,7 @@ def test_open_data_cells_cannot_run_as_formulas_and_chart_text_is_not_mathtext(
                   speed("=HYPERLINK(\"http://x\")", "2026-07-03T10:00:00+03:00", 40_000_000),
                   interval("=HYPERLINK(\"http://x\")", "2026-07-03T00:00:00+03:00",
                            "2026-07-03T06:00:00+03:00", up=False)])
-    context = quarterly.build(store, Q3, today=date(2026, 10, 2))  # the chart draws the node
+    context = quarterly.build(store, Q3, now=noon(date(2026, 10, 2)))  # the chart draws the node
     paths = quarterly.write(context, ["csv", "html"], tmp_path / "out", b"k")
     opened = next(p for p in paths if p.name.endswith("-connections.csv"))
     cells = [cell for row in csv.reader(io.StringIO(opened.read_text())) for cell in row]
@@ -228,7 +292,7 @@ def test_the_report_replaces_a_planted_symlink_and_never_writes_through_it(
     victim.write_text("precious")
     out = tmp_path / "out"
     out.mkdir()
-    context = quarterly.build(store, Q3, today=date(2026, 10, 2))
+    context = quarterly.build(store, Q3, now=noon(date(2026, 10, 2)))
     name = f"netq-quality-2026Q3-{context['document']['profile']}.json"
     (out / name).symlink_to(victim)
     quarterly.write(context, ["json"], out, b"k")

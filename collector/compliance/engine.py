@@ -115,21 +115,24 @@ def read_units(store: Store, quarter: Quarter | Period, profile: str | None = No
 def compliance(store: Store, quarter: Quarter, profile: str | None = None,
                breakdown: indicators.Breakdown | None = None, record: bool = True,
                units: list[indicators.Unit] | None = None,
-               evidence: bool = True, edition: str | None = None) -> dict[str, Any]:
+               evidence: bool = True, edition: str | None = None,
+               now: datetime | None = None) -> dict[str, Any]:
     """The quarter's indicators for the connections of one registry profile (default
-    com645), as `netq compliance --json` prints them.
+    com645), as `netq compliance --json` prints them, as of `now` (default: now), which is
+    also the manifest's `computed_at`.
 
     `evidence=False` leaves out the sample and the manifest (a hash over every rollup row of
     the quarter): for the collector's periodic gauges, which are never published."""
+    now = now or datetime.now(UTC)
     judging = judged(store, quarter, profile, edition)
     chosen = judging.edition
     if units is None:
         units = read_units(store, quarter, judging=judging)
     with store.engine.connect() as db:
-        customer_figures, counted_apart = customer.figures(
-            db, quarter, chosen.method, minsk_day(datetime.now(UTC)))
+        customer_figures, counted_apart = customer.figures(db, quarter, chosen.method,
+                                                           minsk_day(now))
         drawn = sample(db, quarter, judging) if evidence else None
-        manifest = make_manifest(db, quarter, judging) if evidence else None
+        manifest = make_manifest(db, quarter, judging, now) if evidence else None
     warnings = list(judging.warnings)
     if not judging.spans:
         warnings.append(f"profile {judging.name} has no edition in force in {quarter}")
@@ -225,7 +228,8 @@ def sample(db: Any, quarter: Quarter, judging: Judged) -> dict[str, Any]:
                         for region, n, results in regions]}
 
 
-def make_manifest(db: Any, quarter: Quarter, judging: Judged) -> dict[str, Any]:
+def make_manifest(db: Any, quarter: Quarter, judging: Judged,
+                  now: datetime) -> dict[str, Any]:
     r, c = tables.rollups, tables.connections
     snapshot = hashlib.sha256()
     rows = db.execute(
@@ -255,7 +259,7 @@ def make_manifest(db: Any, quarter: Quarter, judging: Judged) -> dict[str, Any]:
                           or [judging.edition.model_dump(mode="json")],
                           sort_keys=True, ensure_ascii=False)
     return {
-        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "computed_at": now.isoformat(timespec="seconds"),
         "results": results,
         "snapshot_sha256": snapshot.hexdigest(),
         "profile_sha256": hashlib.sha256(resolved.encode()).hexdigest(),

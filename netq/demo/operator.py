@@ -12,10 +12,16 @@ import click
 
 from netq.collector.compliance import deadline
 from netq.collector.compliance.quarter import MINSK, minsk_day
+from netq.collector.settings import Operator
 from netq.demo.fleet import MINSK_1
 from netq.reports.cli import status_lines
 
 DEMO_LINE = "DEMO-0001"  # the line of the demo's own probe, measured live
+# who publishes, as an operator's collector.yaml names it (`operator:`)
+DEMO_OPERATOR = Operator(name="ООО «Демо-Телеком» (демонстрация netq)",
+                         registration_number="190000000",
+                         address="220000, г. Минск, ул. Примерная, 1",
+                         contact="+375 17 000-00-00, quality@isp.example")
 
 
 def summary(db: Path) -> None:
@@ -93,7 +99,7 @@ def write_line_protocol(store: Any, quarter: Any, out: Path) -> None:
 
     today = minsk_day(datetime.now(UTC))
     made = protocol(store, DEMO_LINE, window(quarter.first_day, today))
-    paths = line.write(made, ["html", "pdf", "json"], out, "ru")
+    paths = line.write(made, ["html", "pdf", "json"], out, "ru", DEMO_OPERATOR)
     click.echo(f"\nThe line protocol of {DEMO_LINE} (netq report line --connection {DEMO_LINE} "
                f"--from {quarter.first_day} --to {today} ...):")
     for path in paths:
@@ -104,7 +110,7 @@ def write_report(store: Any, quarter: Any, out: Path) -> None:
     """The quarterly public report of the demo quarter, as an operator would publish it."""
     from netq.reports import quarterly
 
-    context = quarterly.build(store, quarter)
+    context = quarterly.build(store, quarter, operator=DEMO_OPERATOR)
     formats = ["html", "pdf", "csv", "json"]
     paths = quarterly.write(context, formats, out)
     quarterly.record(store, context, tuple(formats))
