@@ -12,7 +12,7 @@ from typing import Any
 from netq.collector.compliance.quarter import MINSK
 from netq.collector.settings import Operator
 from netq.reports import formatting
-from netq.reports.quarterly import environment, replace
+from netq.reports.quarterly import PDF_VARIANT, environment, replace
 
 FORMATS = ("html", "pdf", "json")
 PRIVATE = 0o600
@@ -210,7 +210,7 @@ def pdf(document: dict[str, Any], lang: str, path: Path, operator: Operator | No
         ) -> None:
     from weasyprint import HTML
 
-    HTML(string=html(document, lang, False, operator)).write_pdf(path)
+    HTML(string=html(document, lang, False, operator)).write_pdf(path, pdf_variant=PDF_VARIANT)
 
 
 def stem(document: dict[str, Any]) -> str:

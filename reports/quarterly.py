@@ -256,11 +256,17 @@ def html(context: dict[str, Any]) -> str:
     return environment().get_template("quarterly.html.j2").render(**context)
 
 
+# archival PDF (ISO 19005-3, level U: every character maps to Unicode, so Cyrillic text can
+# be searched and copied): a public document kept for years
+PDF_VARIANT = "pdf/a-3u"
+
+
 def pdf(context: dict[str, Any], path: Path) -> None:
-    """The same HTML, typeset by WeasyPrint: A4, page numbers, fonts embedded."""
+    """The same HTML, typeset by WeasyPrint: A4, page numbers, fonts embedded, PDF/A, the
+    headings as bookmarks."""
     from weasyprint import HTML
 
-    HTML(string=html(context)).write_pdf(path)
+    HTML(string=html(context)).write_pdf(path, pdf_variant=PDF_VARIANT)
 
 
 def indicator_table_csv(document: dict[str, Any]) -> str:

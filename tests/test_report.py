@@ -196,6 +196,18 @@ def test_the_pdf_is_a4_with_extractable_cyrillic_and_renders_to_png(
                           capture_output=True, text=True, check=True).stdout
     assert "Коэффициент потери IP-пакетов" in text
     assert "Срок опубликования" in text
+    # archival: PDF/A-3u declared, every font embedded; the headings are bookmarks
+    meta = subprocess.run(["pdfinfo", "-meta", str(written["pdf"])], capture_output=True,
+                          text=True, check=True).stdout
+    assert 'pdfaid:part="3" pdfaid:conformance="U"' in meta
+    fonts = subprocess.run(["pdffonts", str(written["pdf"])], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    assert fonts
+    assert all(line.split()[-5] == "yes" for line in fonts), fonts
+    outline = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", "-q", "-f", "1", "-l", "1",
+                              str(written["pdf"])], capture_output=True, text=True,
+                             check=True).stdout.split("<outline>", 1)[1]
+    assert '<item page="1">Итоги: соответствие нормам</item>' in outline
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(written["pdf"]),
                     str(tmp_path / "page")], check=True)
     png = next(tmp_path.glob("page-*1.png"))

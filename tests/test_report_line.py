@@ -179,6 +179,9 @@ def test_the_command_writes_html_pdf_and_json_for_the_owner_only(
     text = subprocess.run(["pdftotext", "-layout", str(out / written[2].name), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "Протокол измерений линии" in text
+    meta = subprocess.run(["pdfinfo", "-meta", str(out / written[2].name)], capture_output=True,
+                          text=True, check=True).stdout
+    assert 'pdfaid:part="3" pdfaid:conformance="U"' in meta  # archival, like the report
     assert "F2" not in text
     refused = netq("report", "line", "--connection", "F1", "--from", "2026-07-05", "--to",
                    "2026-07-01", "--out", str(out), "--db", db.removeprefix("sqlite:///"))
