@@ -22,6 +22,7 @@ from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.settings import Operator
 from netq.collector.store import Store
 from netq.reports import formatting, quarterly
+from tests import browser
 from tests.records import interval, latency, speed
 from tests.test_compliance_quarter import RECORDS, norms_with_min_sample, registry
 
@@ -227,6 +228,22 @@ def test_the_html_loads_in_chromium_without_console_errors(written: dict[str, Pa
     console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
     assert console == []
     assert shot.stat().st_size > 10_000
+
+
+def test_as_a_reader_sees_it_no_text_overflows_and_no_serious_accessibility_violation(
+        written: dict[str, Path], tmp_path: Path) -> None:
+    """The HTML at the width of an A4 page in Chromium, checked by axe-core; every page of
+    the PDF rendered, none blank."""
+    found = browser.check(written["html"])
+    assert found["overflowing"] == []
+    assert [v for v in found["violations"] if v["impact"] in ("serious", "critical")] == []
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(written["pdf"]), str(tmp_path / "p")],
+                   check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    pages_said = subprocess.run(["pdfinfo", str(written["pdf"])], capture_output=True,
+                                text=True, check=True).stdout.split("Pages:")[1].split()[0]
+    assert len(pages) == int(pages_said)
+    assert all(page.stat().st_size > 2_000 for page in pages)
 
 
 @pytest.mark.parametrize(("today", "states"), [

@@ -20,6 +20,7 @@ from netq.collector.compliance.line import LineError, protocol, window
 from netq.collector.compliance.records import import_csv
 from netq.collector.store import Store
 from netq.reports import line as document_of
+from tests import browser
 from tests.records import latency
 from tests.test_compliance_quarter import Q3, quarter_store  # noqa: F401  (a fixture)
 
@@ -133,6 +134,14 @@ def test_no_other_subscribers_data(store: Store, f1: dict[str, Any], tmp_path: P
     assert protocol(store, "F1", QUARTER, AFTER)["manifest"]["snapshot_sha256"] == before
     store.ingest([latency("F1", "2026-08-05T10:00:00+03:00", 30.0, 100)])
     assert protocol(store, "F1", QUARTER, AFTER)["manifest"]["snapshot_sha256"] != before
+
+
+def test_as_a_reader_sees_it(f1: dict[str, Any], tmp_path: Path) -> None:
+    """Chromium at an A4 width: no text overflows its box; axe-core finds nothing serious."""
+    [page] = document_of.write(f1, ["html"], tmp_path, "ru")
+    found = browser.check(page)
+    assert found["overflowing"] == []
+    assert [v for v in found["violations"] if v["impact"] in ("serious", "critical")] == []
 
 
 def test_a_window_inside_the_quarter_holds_only_its_days(store: Store) -> None:
