@@ -269,23 +269,99 @@ def pdf(context: dict[str, Any], path: Path) -> None:
     HTML(string=html(context)).write_pdf(path, pdf_variant=PDF_VARIANT)
 
 
+# Open data, one row per profile × service × technology × indicator that applies to it (and
+# per tariff plan for item 9): each column described as the data package says it
+INDICATOR_COLUMNS: list[tuple[str, str, str]] = [
+    ("quarter", "string", "the quarter, e.g. 2026Q3"),
+    ("profile", "string", "the registry profile whose connections are judged"),
+    ("id", "string", "the indicator: edition key and the source's number"),
+    ("service", "string", "fixed, wireless, data (both, as byfly's tables count) or customer"),
+    ("technology", "string", "the access technology; empty: all the service's lines"),
+    ("name_ru", "string", "the indicator worded as in the source"),
+    ("unit", "string", "the unit of value, norm_value and the interval: %, ms or kbit/s"),
+    ("norm_op", "string", ">= (at least) or <= (at most)"),
+    ("norm_value", "number", "the norm, in unit"),
+    ("value", "number", "the measured value, in unit; empty: no data"),
+    ("ci95_low", "number", "95 % interval, low end, in unit (the connection as the unit of "
+                           "sampling)"),
+    ("ci95_high", "number", "95 % interval, high end, in unit"),
+    ("n", "number", "the sample, counted as n_counts says"),
+    ("meets", "boolean", "whether value meets the norm; empty: sample below the minimum"),
+    ("preliminary", "boolean", "true while the quarter has not ended"),
+    ("period_from", "date", "the quarter's first day (Europe/Minsk)"),
+    ("period_to", "date", "the quarter's last day (Europe/Minsk)"),
+    ("n_counts", "string", "what n counts: sessions, packets, minutes, tests, attempts, "
+                           "contracts, calls or tickets"),
+    ("connections", "integer", "the connections behind the figure (the units of sampling); "
+                               "empty for the operator's own records"),
+    ("tariff_kbps", "integer", "item 9: the tariff plan's speed, kbit/s; empty otherwise"),
+    ("layer", "string", "item 9: the layer speed is stated at (tcp_payload, ip, ethernet)"),
+    ("clause", "string", "where the norm stands in its source"),
+]
+CONNECTION_COLUMNS: list[tuple[str, str, str]] = [
+    ("pseudonym", "string", "HMAC-SHA-256 of the connection id under the operator's key: the "
+                            "same line across the operator's quarters, nobody else's"),
+    ("service", "string", "fixed or wireless"),
+    ("technology", "string", "the access technology"),
+    ("region", "string", "the region"),
+    ("period_from", "date", "the first day of the registry period within the quarter "
+                            "(Europe/Minsk)"),
+    ("speed_sessions", "integer", "complete speed tests, both directions"),
+    ("speed_meeting_norm_percent", "number", "% of them meeting the per-test speed norm"),
+    ("latency_sessions", "integer", "latency sessions judged"),
+    ("delay_meeting_norm_percent", "number", "% of them meeting the delay norm"),
+    ("loss_meeting_norm_percent", "number", "% of them meeting the loss norm"),
+    ("packet_loss_percent", "number", "lost packets of all sent, %"),
+    ("availability_percent", "number", "time available of time observed (planned works "
+                                       "announced in time left out), %"),
+]
+
+
 def indicator_table_csv(document: dict[str, Any]) -> str:
     """Open data: the indicator table, machine-readable, decimal point, no formatting."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["quarter", "profile", "id", "service", "technology", "name_ru", "unit",
-                     "norm_op", "norm_value", "value", "ci95_low", "ci95_high", "n", "meets",
-                     "preliminary"])
+    writer.writerow([name for name, _, _ in INDICATOR_COLUMNS])
     preliminary = str(bool(document.get("preliminary"))).lower()
+    quarter = Quarter.parse(document["quarter"])
+
+    def blank(value: Any) -> Any:
+        return "" if value is None else value
     for e in document["indicators"]:
         ci = e["ci95"] or [None, None]
-        writer.writerow(cells([document["quarter"], document["profile"], e["id"], e["service"],
-                               e["technology"] or "", e["name_ru"], e["unit"], e["norm"]["op"],
-                               e["norm"]["value"], "" if e["value"] is None else e["value"],
-                               "" if ci[0] is None else ci[0], "" if ci[1] is None else ci[1],
-                               e["n"], "" if e["meets"] is None else str(e["meets"]).lower(),
-                               preliminary]))
+        writer.writerow(cells([
+            document["quarter"], document["profile"], e["id"], e["service"],
+            e["technology"] or "", e["name_ru"], e["unit"], e["norm"]["op"], e["norm"]["value"],
+            blank(e["value"]), blank(ci[0]), blank(ci[1]), e["n"],
+            "" if e["meets"] is None else str(e["meets"]).lower(), preliminary,
+            quarter.first_day.isoformat(), quarter.last_day.isoformat(), e["n_counts"],
+            blank(e["connections"]), blank(e.get("tariff_kbps")), blank(e.get("layer")),
+            e["clause"]]))
     return out.getvalue()
+
+
+def data_package(document: dict[str, Any], stem: str) -> dict[str, Any]:
+    """A Frictionless data package describing the two CSV files, column by column."""
+    def resource(name: str, path: str, title: str,
+                 columns: list[tuple[str, str, str]]) -> dict[str, Any]:
+        return {"name": name, "path": path, "title": title, "profile": "tabular-data-resource",
+                "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+                "schema": {"fields": [{"name": n, "type": t, "description": d}
+                                      for n, t, d in columns],
+                           "missingValues": [""]}}
+    return {
+        "profile": "tabular-data-package",
+        "name": stem.lower(),
+        "title": f"{document['profile_title']} — {document['quarter']}",
+        "description": "Quality of data services measured by netq: the indicator table of "
+                       "the quarterly report, and each connection's own figures under a "
+                       "pseudonym. Dates are Europe/Minsk days.",
+        "created": document["manifest"]["computed_at"] if document.get("manifest") else None,
+        "resources": [
+            resource("indicators", f"{stem}.csv", "The indicator table", INDICATOR_COLUMNS),
+            resource("connections", f"{stem}-connections.csv",
+                     "Each connection's own figures, pseudonymised", CONNECTION_COLUMNS)],
+    }
 
 
 def cells(row: list[Any]) -> list[Any]:
@@ -340,6 +416,11 @@ def write(context: dict[str, Any], formats: list[str], out: Path,
         elif kind == "csv":
             replace(path, lambda p: p.write_text(indicator_table_csv(context["document"]),
                                                  "utf-8"))
+            package = out / f"{stem}-datapackage.json"
+            described = json.dumps(data_package(context["document"], stem),
+                                   ensure_ascii=False, indent=1)
+            replace(package, lambda p, text=described: p.write_text(text, "utf-8"))
+            written.append(package)
             connections = out / f"{stem}-connections.csv"
             # without the operator's key, a fresh one: rows then link across nothing
             text = pseudonymised_csv(context["connections"],

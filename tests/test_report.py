@@ -185,6 +185,30 @@ def test_the_open_data_csv_is_the_indicator_table(store: Store,
     assert float(fifteen["value"]) == pytest.approx(100 * 6 / 9)  # 8 sessions + SUBSCRIBER's
 
 
+def test_the_open_data_is_a_valid_data_package_of_applicable_rows(
+        written: dict[str, Path]) -> None:
+    """Frictionless validates the package against its schema: every column typed and
+    described; one row per service × technology × indicator that applies, Minsk dates."""
+    from frictionless import Package, validate
+
+    package = written["csv"].parent / written["csv"].name.replace(".csv", "-datapackage.json")
+    report = validate(str(package))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    described = Package(str(package))
+    assert {r.name for r in described.resources} == {"indicators", "connections"}
+    for resource in described.resources:
+        assert all(field.description for field in resource.schema.fields)
+    rows = list(csv.DictReader(io.StringIO(written["csv"].read_text("utf-8"))))
+    services = {"pon": "fixed", "adsl": "fixed", "ethernet": "fixed", "lte": "wireless",
+                "wifi": "wireless"}  # the registry's lines
+    assert {(r["technology"], r["service"]) for r in rows if r["technology"]} <= set(
+        services.items())  # no wireless indicator over fixed lines, nor the other way
+    assert {(r["period_from"], r["period_to"]) for r in rows} == {("2026-07-01", "2026-09-30")}
+    wireless = {r["id"] for r in rows if r["technology"] == "lte"}
+    assert wireless
+    assert all(r["service"] == "wireless" for r in rows if r["technology"] == "lte")
+
+
 def test_the_pdf_is_a4_with_extractable_cyrillic_and_renders_to_png(
     written: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -305,7 +305,7 @@ def connection_shares(unit: indicators.Unit) -> dict[str, Any]:
     return {
         "connection_id": unit.connection.connection_id,
         "service": unit.connection.service, "technology": unit.connection.technology,
-        "region": unit.connection.region, "period_from": unit.begins.isoformat(),
+        "region": unit.connection.region, "period_from": minsk_day(unit.begins).isoformat(),
         "speed_sessions": int(unit["speed_down_n"] + unit["speed_up_n"]),
         "speed_meeting_norm_percent": ratio(unit["speed_down_pass_n"] + unit["speed_up_pass_n"],
                                             unit["speed_down_n"] + unit["speed_up_n"]),

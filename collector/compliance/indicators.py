@@ -307,6 +307,8 @@ def compute(units: Iterable[Unit], profile: Profile, breakdown: Breakdown | None
                 continue
             selected = [u for u in members
                         if indicator.covers(u.connection.service, u.connection.technology)]
+            if key and not selected:
+                continue  # a group none of whose lines the indicator counts: not applicable
             if indicator.measure in PER_PLAN:
                 entries.extend(plan_entries(profile, indicator, selected, group))
                 continue
