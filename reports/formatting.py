@@ -117,18 +117,7 @@ LABELS = {
                    "tests": "измерений", "attempts": "попыток", "contracts": "договоров",
                    "calls": "вызовов", "tickets": "заявок"},
         "lines": "соед.", "clause": "источник",
-        "method_notes": [
-            "Время задержки — время передачи IP-пакета туда и обратно (RFC 2681).",
-            "Скорость измеряется как полезная нагрузка TCP и указывается на уровне, на котором "
-            "продаётся тариф (speed_layer), с размером сегмента, записанным зондом.",
-            "Готовность соединения с сетью Интернет: соединение готово, когда отвечает хотя бы "
-            "один узел за пределами сети оператора.",
-            "Норматив времени восстановления связи (показатель 3) источником не установлен; "
-            "принято 36 ч — срок, после которого п. 28 Правил обязывает произвести перерасчёт "
-            "платы.",
-            "Единица выборки — соединение: интервалы рассчитаны по разбросу между "
-            "соединениями.",
-        ],
+        "parameters": "Параметры расчёта, применённые коллектором",
         "tariff": "тариф", "layer": {"tcp_payload": "полезная нагрузка TCP",
                                        "ip": "уровень IP", "ethernet": "уровень Ethernet"},
         "out_of_scope": "Вне области измерений netq",
@@ -186,16 +175,7 @@ LABELS = {
                    "tests": "вымярэнняў", "attempts": "спроб", "contracts": "дагавораў",
                    "calls": "выклікаў", "tickets": "заявак"},
         "lines": "злуч.", "clause": "крыніца",
-        "method_notes": [
-            "Час затрымкі — час перадачы IP-пакета туды і назад (RFC 2681).",
-            "Хуткасць вымяраецца як карысная нагрузка TCP і паказваецца на ўзроўні, на якім "
-            "прадаецца тарыф (speed_layer), з памерам сегмента, запісаным зондам.",
-            "Гатоўнасць злучэння з сеткай Інтэрнэт: злучэнне гатовае, калі адказвае хоць адзін "
-            "вузел за межамі сеткі аператара.",
-            "Норматыў часу аднаўлення сувязі (паказчык 3) крыніцай не ўстаноўлены; прынята "
-            "36 г — тэрмін, пасля якога п. 28 Правілаў абавязвае зрабіць пералік платы.",
-            "Адзінка выбаркі — злучэнне: інтэрвалы разлічаны па роскіду паміж злучэннямі.",
-        ],
+        "parameters": "Параметры разліку, ужытыя калектарам",
         "tariff": "тарыф", "layer": {"tcp_payload": "карысная нагрузка TCP",
                                        "ip": "узровень IP", "ethernet": "узровень Ethernet"},
         "out_of_scope": "Па-за абсягам вымярэнняў netq",
@@ -248,17 +228,7 @@ LABELS = {
                    "tests": "tests", "attempts": "attempts", "contracts": "contracts",
                    "calls": "calls", "tickets": "tickets"},
         "lines": "lines", "clause": "source",
-        "method_notes": [
-            "Delay is the round trip of an IP packet (RFC 2681).",
-            "Speed is measured as the TCP payload and stated at the layer the tariff is sold at "
-            "(speed_layer), with the segment size the probe recorded.",
-            "Readiness of the connection to the Internet: ready when at least one host beyond "
-            "the operator's network answers.",
-            "The sources set no time for restoring service (indicator 3); netq takes 36 h, "
-            "after which clause 28 of the Rules obliges a fee recalculation.",
-            "The unit of sampling is the connection: intervals come from the spread between "
-            "connections.",
-        ],
+        "parameters": "Parameters of the computation, as the collector applied them",
         "tariff": "tariff", "layer": {"tcp_payload": "TCP payload", "ip": "IP layer",
                                         "ethernet": "Ethernet layer"},
         "out_of_scope": "Outside netq's measurements",

@@ -193,6 +193,17 @@ def _cell(entries: list[dict[str, Any]], lang: str) -> Cell:
     return Cell(MARKS[entry["meets"]], text, entry["meets"])
 
 
+def schedule(document: dict[str, Any], quarter: Quarter) -> dict[str, float | None]:
+    """How often lines were tested, as the quarter's own data shows: sessions per connection
+    per day, from the whole population's delay and speed figures."""
+    def rate(measure: str) -> float | None:
+        entry = next((e for e in document["indicators"] if e["measure"] == measure
+                      and e["technology"] is None and e["connections"]), None)
+        days = (quarter.last_day - quarter.first_day).days + 1
+        return None if entry is None else entry["n"] / entry["connections"] / days
+    return {"latency": rate("sessions_meeting_delay"), "speed": rate("sessions_meeting_speed")}
+
+
 def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Markup | None]:
     """The SVG pictures, ready to inline (matplotlib escapes the text inside them)."""
     from netq.reports import charts
@@ -236,6 +247,7 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "profile": chosen,
         "sections": sections(document, lang),
         "summary": summary(document, lang),
+        "schedule": schedule(document, quarter),
         "due": deadline.due(quarter),
         "days_left": deadline.days_left(quarter, today),
         "generated_at": now.astimezone(MINSK),  # the computation's own time

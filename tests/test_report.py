@@ -145,6 +145,24 @@ def test_the_operator_comes_from_the_collector_configuration_and_mistakes_name_t
     assert "УНП 190000002" in page
 
 
+@pytest.mark.parametrize(("lang", "words"), [
+    ("ru", ["время передачи IP-пакета туда и обратно", "серия из не менее 100 IP-пакетов",
+            "Перерывы связи короче 5 мин", "Единица выборки — соединение",
+            "при выборке менее 2 соединений"]),  # the store's own min_sample
+    ("be", ["час перадачы IP-пакета туды і назад", "не менш за 100 IP-пакетаў"]),
+    ("en", ["the round trip of an IP packet", "at least 100 IP packets",
+            "Outages shorter than 5 min"]),
+])
+def test_the_method_is_told_in_words_with_the_parameters_the_collector_applied(
+        store: Store, lang: str, words: list[str]) -> None:
+    page = quarterly.html(quarterly.build(store, Q3, lang=lang, now=noon(date(2026, 10, 2))))
+    section = page.split(f"<h2>{formatting.LABELS[lang]['method']}</h2>")[1].split("<h2>")[0]
+    method = " ".join(section.split())  # as one line
+    for said in words:
+        assert said.lower() in method.lower(), said
+    assert "25 000" not in method  # the probe's own deferral threshold: not the collector's
+
+
 def test_names_from_the_registry_render_as_text_not_markup(written: dict[str, Path]) -> None:
     page = written["html"].read_text("utf-8")
     assert "<script>alert" not in page
@@ -307,8 +325,10 @@ def test_a_report_of_an_unfinished_quarter_is_preliminary_everywhere_and_not_pub
     paths = quarterly.write(context, ["html", "csv", "json"], tmp_path / "early", b"k")
     page = next(p for p in paths if p.suffix == ".html").read_text("utf-8")
     assert formatting.LABELS["ru"]["preliminary"] in page
-    assert json.loads(next(p for p in paths if p.suffix == ".json").read_text())["preliminary"]
-    table = next(p for p in paths if p.name.endswith(f"{context['document']['profile']}.csv"))
+    profile = context["document"]["profile"]
+    computation = next(p for p in paths if p.name.endswith(f"{profile}.json"))
+    assert json.loads(computation.read_text())["preliminary"]
+    table = next(p for p in paths if p.name.endswith(f"{profile}.csv"))
     assert {row["preliminary"] for row in csv.DictReader(io.StringIO(table.read_text()))} == \
         {"true"}
     assert quarterly.record(store, context, ("html",)) is False
