@@ -39,6 +39,7 @@ TECHNOLOGIES = [("fixed", "pon", 100_000, 50_000), ("fixed", "adsl", 10_000, 1_0
                 ("wireless", "lte", 20_000, 5_000), ("wireless", "wifi", 50_000, 10_000)]
 REGIONS = ["Брестская", "Витебская", "Гомельская", "Гродненская", "Минская", "Могилёвская",
            "г. Минск"]
+CITIES = ["Брест", "Витебск", "Гомель", "Гродно", "Борисов", "Могилёв", "Минск"]  # the nodes
 
 
 def registry(n: int) -> list[Connection]:
@@ -47,7 +48,8 @@ def registry(n: int) -> list[Connection]:
         service, technology, down, up = TECHNOLOGIES[i % len(TECHNOLOGIES)]
         region = REGIONS[i % len(REGIONS)]
         rows.append(Connection(f"C{i:05d}", FIRST_PERIOD, service, technology, down, up,
-                               region, f"{region[:3]}-узел-{i % 40:02d}", "com645"))
+                               region, f"{CITIES[i % len(CITIES)]}-узел-{i % 40:02d}",
+                               "com645"))
     return rows
 
 

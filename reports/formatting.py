@@ -78,10 +78,17 @@ LABELS = {
         "period": "Период", "minsk_time": "время минское",
         "no_operator": "Оператор не указан: задайте operator в конфигурации коллектора "
                        "(collector.yaml).",
-        "pictures": "Наглядно", "trend": "Доли соединений по месяцам квартала и нормы",
-        "speed_picture": "Средняя скорость к абоненту каждого соединения, % от тарифа, "
-                         "по технологиям",
-        "availability_picture": "Коэффициент готовности по узлам (узлы с наименьшим)",
+        "pictures": "Наглядно", "trend": "Показатели сети по месяцам квартала: значения с 95 % "
+                                          "интервалами и нормы, у каждого своя шкала",
+        "lines_share_axis": "доля линий, %",
+        "speed_alt": "{technology}: линий {lines}, из них не ниже {norm} % тарифа — {share} %",
+        "speed_picture": "Распределение линий по средней скорости к абоненту, % от тарифа: "
+                         "доля линий с такой скоростью или ниже, по технологиям (в скобках — "
+                         "число линий); только технологии, для которых норма скорости "
+                         "установлена",
+        "availability_picture": "Коэффициент готовности соединения с сетью Интернет по "
+                                "узлам: не более 15 узлов с наименьшим значением; только "
+                                "линии, к которым относится норма показателя 12",
         "measured": "измерено", "norm_line": "норма",
         "speed_axis": "% от тарифа", "availability_axis": "коэффициент готовности, %",
         "title": "Параметры (показатели) качества услуг передачи данных",
@@ -136,10 +143,17 @@ LABELS = {
         "period": "Перыяд", "minsk_time": "час мінскі",
         "no_operator": "Аператар не пазначаны: задайце operator у канфігурацыі калектара "
                        "(collector.yaml).",
-        "pictures": "Наглядна", "trend": "Долі злучэнняў па месяцах квартала і нормы",
-        "speed_picture": "Сярэдняя хуткасць да абанента кожнага злучэння, % ад тарыфу, "
-                         "па тэхналогіях",
-        "availability_picture": "Каэфіцыент гатоўнасці па вузлах (вузлы з найменшым)",
+        "pictures": "Наглядна", "trend": "Паказчыкі сеткі па месяцах квартала: значэнні з 95 % "
+                                          "інтэрваламі і нормы, у кожнага свая шкала",
+        "lines_share_axis": "доля ліній, %",
+        "speed_alt": "{technology}: ліній {lines}, з іх не ніжэй за {norm} % тарыфу — {share} %",
+        "speed_picture": "Размеркаванне ліній па сярэдняй хуткасці да абанента, % ад тарыфу: "
+                         "доля ліній з такой хуткасцю або ніжэй, па тэхналогіях (у дужках — "
+                         "колькасць ліній); толькі тэхналогіі, для якіх норма хуткасці "
+                         "ўстаноўлена",
+        "availability_picture": "Каэфіцыент гатоўнасці злучэння з сеткай Інтэрнэт па "
+                                "вузлах: не больш за 15 вузлоў з найменшым значэннем; толькі "
+                                "лініі, да якіх адносіцца норма паказчыка 12",
         "measured": "вымерана", "norm_line": "норма",
         "speed_axis": "% ад тарыфу", "availability_axis": "каэфіцыент гатоўнасці, %",
         "title": "Параметры (паказчыкі) якасці паслуг перадачы даных",
@@ -194,10 +208,16 @@ LABELS = {
         "contact": "contact", "period": "Period", "minsk_time": "Minsk time",
         "no_operator": "No operator named: set operator in the collector's configuration "
                        "(collector.yaml).",
-        "pictures": "At a glance", "trend": "Shares month by month against the norm",
-        "speed_picture": "Each connection's mean download speed as % of its tariff, by "
-                         "technology",
-        "availability_picture": "Availability by node (the lowest)",
+        "pictures": "At a glance", "trend": "Network indicators month by month: values with their "
+                                             "95 % intervals and norms, each on its own scale",
+        "lines_share_axis": "share of lines, %",
+        "speed_alt": "{technology}: {lines} lines, {share} % of them at {norm} % of the "
+                     "tariff or more",
+        "speed_picture": "Lines by their mean download speed as % of the tariff: the share "
+                         "of lines at that speed or below, per technology (lines in "
+                         "brackets); only technologies with a speed norm",
+        "availability_picture": "Readiness of the connection to the Internet by node: at "
+                                "most 15 nodes with the lowest; only the lines item 12 counts",
         "measured": "measured", "norm_line": "norm",
         "speed_axis": "% of tariff", "availability_axis": "availability, %",
         "title": "Quality of data services", "quarter": "Q{n} {year}",

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import insert
 
 from netq.collector import tables
@@ -205,24 +205,57 @@ def schedule(document: dict[str, Any], quarter: Quarter) -> dict[str, float | No
 
 
 def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Markup | None]:
-    """The SVG pictures, ready to inline (matplotlib escapes the text inside them)."""
+    """The SVG pictures, ready to inline (matplotlib escapes the text inside them), each with
+    its data in words as its text alternative."""
     from netq.reports import charts
 
-    labels = {**formatting.LABELS[lang], "norm": formatting.LABELS[lang]["norm_line"]}
+    labels = {**formatting.LABELS[lang], "norm": formatting.LABELS[lang]["norm_line"],
+              "units": formatting.UNITS[lang]}
     norms = {i.measure: float(i.norm.value) for i in profile.indicators
              if i.service in ("fixed", "data")}
     months = [formatting.month(date.fromisoformat(m["month"]), lang) for m in data["months"]]
     fixed = profile.per_test.get("fixed")
     speed_norm = None if fixed is None or fixed.speed_min_share_of_tariff is None \
         else float(fixed.speed_min_share_of_tariff.value)
+    speeds = data["speed_down_share_by_technology"]
+    nodes = data["availability_by_node"]
     made = {
-        "trend": charts.monthly_trend(data["months"], months, labels),
-        "speed": None if speed_norm is None else charts.speed_distribution(
-            data["speed_down_share_by_technology"], speed_norm, labels),
-        "availability": None if "availability" not in norms else charts.availability_by_node(
-            data["availability_by_node"], norms["availability"], labels),
+        "trend": (charts.monthly_trend(data["months"], months, labels),
+                  _trend_in_words(data["months"], months, lang)),
+        "speed": (None, "") if speed_norm is None else (
+            charts.speed_distribution(speeds, speed_norm, labels),
+            "; ".join(labels["speed_alt"].format(
+                technology=t, lines=len(v),
+                share=formatting.number(100 * sum(x >= speed_norm for x in v) / len(v), lang, 0),
+                norm=formatting.number(speed_norm, lang, 0)) for t, v in sorted(speeds.items()))),
+        "availability": (None, "") if "availability" not in norms else (
+            charts.availability_by_node(nodes, norms["availability"], labels),
+            "; ".join(f"{n}: {formatting.number(v, lang)} %"
+                      for n, v in sorted(nodes.items(), key=lambda i: (i[1], i[0]))[:15])),
     }
-    return {name: None if text is None else Markup(text) for name, text in made.items()}
+    return {name: None if picture is None else Markup(_labelled(picture, words))
+            for name, (picture, words) in made.items()}
+
+
+def _labelled(picture: str, words: str) -> str:
+    """The SVG as an image whose accessible name is its data in words."""
+    return picture.replace("<svg", f'<svg role="img" aria-label="{escape(words)}"', 1)
+
+
+def _trend_in_words(months: list[dict[str, Any]], names: list[str], lang: str) -> str:
+    said = []
+    for entry in months[0]["indicators"]:
+        if entry["technology"] is not None or entry.get("tariff_kbps") is not None:
+            continue
+        values = [next((x["value"] for x in m["indicators"] if x["id"] == entry["id"]
+                        and x["technology"] is None and x.get("tariff_kbps") is None), None)
+                  for m in months]
+        if all(v is None for v in values):
+            continue
+        said.append(f"№ {entry['id'].split('.', 1)[1]}: " + ", ".join(
+            f"{name} {formatting.number(v, lang)}" for name, v in zip(names, values, strict=True))
+            + f" ({formatting.norm(entry['norm']['op'], entry['norm']['value'], lang)})")
+    return "; ".join(said)
 
 
 def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str = "ru",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from netq.collector.compliance import deadline, thresholds
-from netq.collector.compliance.engine import compliance
+from netq.collector.compliance.engine import compliance, details
 from netq.collector.compliance.quarter import MINSK, Quarter
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.settings import Operator
@@ -161,6 +162,44 @@ def test_the_method_is_told_in_words_with_the_parameters_the_collector_applied(
     for said in words:
         assert said.lower() in method.lower(), said
     assert "25 000" not in method  # the probe's own deferral threshold: not the collector's
+
+
+@pytest.mark.parametrize(("unit", "values", "norm", "expected"), [
+    ("%", [99.91, 99.95, 99.93], 99.0, (98.5, 100.0)),  # a 99 % norm readable beside 99.9
+    ("%", [0.08, 0.09, 0.08], 1.0, (0.0, 1.15)),  # a 1 % norm is not lost at the bottom
+    ("ms", [24.0, 25.0, 24.5], 400.0, (0.0, 460.0)),  # delay from zero, norm in sight
+    ("%", [63.8, 64.1, 64.7], 90.0, (57.25, 96.55)),
+])
+def test_each_trend_panel_holds_its_values_and_its_norm_on_its_own_scale(
+        unit: str, values: list[float], norm: float, expected: tuple[float, float]) -> None:
+    from netq.reports.charts import honest_range
+
+    entries = [{"unit": unit, "value": v, "ci95": None} for v in values]
+    low, high = honest_range(entries, norm)
+    assert (low, high) == pytest.approx(expected)
+    assert low <= min(*values, norm) <= max(*values, norm) <= high
+
+
+def test_pictures_never_judge_a_line_by_another_services_norm_and_say_their_data(
+        store: Store) -> None:
+    """Wireless lines have no tariff-speed norm and item 12 counts fixed lines: neither is
+    drawn against those norms. Every picture carries its data in words."""
+    store.upsert_connections([Connection("W9", FIRST_PERIOD, "wireless", "lte", 20_000, 5_000,
+                                         "Minsk", "беспроводной-узел", "com645")])
+    store.ingest([interval("W9", "2026-07-03T00:00:00+03:00", "2026-07-03T06:00:00+03:00",
+                           up=False),
+                  speed("W9", "2026-07-04T10:00:00+03:00", 15_000_000)])
+    context = quarterly.build(store, Q3, now=noon(date(2026, 10, 2)))
+    shown = details(store, Q3)
+    assert "беспроводной-узел" not in shown["availability_by_node"]
+    assert {"pon", "adsl", "ethernet"} >= set(shown["speed_down_share_by_technology"])
+    page = quarterly.html(context)
+    pictures = re.findall(r"<svg[^>]*>", page)
+    assert len(pictures) == 3
+    for picture in pictures:
+        label = re.search(r'role="img" aria-label="([^"]+)"', picture)
+        assert label, picture[:200]
+    assert "№ 12: июль" in page  # the trend in words, month by month
 
 
 def test_names_from_the_registry_render_as_text_not_markup(written: dict[str, Path]) -> None:

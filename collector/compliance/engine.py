@@ -272,8 +272,9 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
             units: list[indicators.Unit] | None = None,
             edition: str | None = None) -> dict[str, Any]:
     """What the report shows beside the indicator table: each network indicator month by
-    month, each connection's mean download speed as a share of its tariff by technology,
-    availability by node, and each connection's own shares (for pseudonymised open data)."""
+    month, each connection's mean download speed as a share of its tariff by technology (the
+    lines whose norms judge speed), availability by node (the lines item 12 counts), and each
+    connection's own shares (for pseudonymised open data)."""
     months = []
     for month in quarter.months():
         judging = judged(store, month, profile, edition)
@@ -282,12 +283,19 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
                        "indicators": [e for e in entries if e["service"] != "customer"]})
     if units is None:
         units = read_units(store, quarter, profile, edition)
+    rules = judged(store, quarter, profile, edition).edition
+    available = next((i for i in rules.indicators if i.measure == "availability"), None)
     speed: dict[str, list[float]] = defaultdict(list)
     scheduled: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for unit in units:
-        if unit["speed_down_n"]:
-            speed[unit.connection.technology].append(
-                unit["speed_down_share_sum"] / unit["speed_down_n"])
+        line = unit.connection
+        norms = rules.per_test.get(line.service)  # type: ignore[call-overload]
+        # only lines whose own norms judge their speed, and whose availability item 12 counts
+        if unit["speed_down_n"] and norms is not None and \
+                norms.speed_norm_for(line.technology) is not None:
+            speed[line.technology].append(unit["speed_down_share_sum"] / unit["speed_down_n"])
+        if available is None or not available.covers(line.service, line.technology):
+            continue
         if unit.scheduled_s > 0:
             totals = scheduled[unit.connection.node]
             totals[0] += unit.scheduled_s - unit.unavailable_s
