@@ -67,6 +67,7 @@ def unit(name: str, lang: str) -> str:
 
 LABELS = {
     "ru": {
+        "not_applicable": "не применяется",
         "summary": "Итоги: соответствие нормам", "per_plan": "по тарифным планам",
         "plans_failing": "{failed}/{plans}",
         "headline_ok": "Все показатели с достаточной выборкой соответствуют нормам.",
@@ -132,6 +133,7 @@ LABELS = {
                              "не измеряются зондами передачи данных:",
     },
     "be": {
+        "not_applicable": "не ўжываецца",
         "summary": "Вынікі: адпаведнасць нормам", "per_plan": "па тарыфных планах",
         "plans_failing": "{failed}/{plans}",
         "headline_ok": "Усе паказчыкі з дастатковай выбаркай адпавядаюць нормам.",
@@ -197,6 +199,7 @@ LABELS = {
                              "вымяраюцца зондамі перадачы даных:",
     },
     "en": {
+        "not_applicable": "does not apply",
         "summary": "Summary: the norms met", "per_plan": "per tariff plan",
         "plans_failing": "{failed}/{plans}",
         "headline_ok": "Every indicator with a sufficient sample meets its norm.",

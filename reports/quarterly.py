@@ -179,7 +179,9 @@ def summary(document: dict[str, Any], lang: str) -> tuple[list[Summary], list[st
 
 def _cell(entries: list[dict[str, Any]], lang: str) -> Cell:
     """A verdict mark with the value and interval; item 9's plans as how many fail."""
-    if not entries or all(e["value"] is None for e in entries):
+    if not entries:  # the indicator counts none of this technology's lines
+        return Cell("", formatting.LABELS[lang]["not_applicable"], None)
+    if all(e["value"] is None for e in entries):
         return Cell("—", "", None)
     if len(entries) > 1 or entries[0].get("tariff_kbps") is not None:
         judged = [e["meets"] for e in entries if e["value"] is not None]

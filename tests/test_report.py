@@ -121,6 +121,9 @@ def test_page_one_says_whether_the_operator_meets_the_norms(written: dict[str, P
     assert {item.split(" (")[0].strip() for item in headline.rstrip(".").split(";")} == failing
     page = written["html"].read_text("utf-8")
     marks = page.split("Итоги")[1].split(formatting.LABELS["ru"]["legend"][:20])[0]
+    # item 21 counts UMTS/LTE/NR lines: under Wi-Fi it does not apply, which is not "no data"
+    row_21 = marks.split("<td>21</td>")[1].split("</tr>")[0]
+    assert "не применяется" in row_21
     # one ✗ per indicator and technology that fails (item 9: any of its tariff plans)
     assert marks.count("✗") == len({(e["id"], e["technology"]) for e in document["indicators"]
                                      if e["meets"] is False})
