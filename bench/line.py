@@ -9,7 +9,7 @@ peak memory: `netq report line` for the line's quarter in each format, and the b
 `netq compliance explain --connection` for one indicator of the same line (the evidence the
 protocol's figures must equal). Target (issue 13): a quarter of one line under 3 s.
 --sample also writes the protocol of two weeks of a generated line with an outage, its
-ticket and a planned work announced late (HTML, PDF, JSON, PNG of page 1).
+ticket and a planned work announced late (HTML, PDF, JSON, a PNG of every page).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.compliance import QUARTER, raw_rows, registry, run_measured
-from bench.report import first_page_png
+from bench.report import pages_png
 from netq.collector.compliance.line import protocol, window
 from netq.collector.compliance.records import import_csv
 from netq.collector.store import Store
@@ -69,7 +69,7 @@ def sample(out: Path, workdir: Path) -> None:
     written = document.write(made, ["html", "pdf", "json"], out, "ru", DEMO_OPERATOR)
     for path in written:
         path.chmod(0o644)  # a made-up line, for the docs
-    print("sample line protocol:", *written, first_page_png(written), sep="\n  ")
+    print("sample line protocol:", *written, *pages_png(written), sep="\n  ")
 
 
 def main() -> None:

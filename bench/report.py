@@ -8,7 +8,8 @@ regions and nodes, written straight into the store as ingest would leave them. T
   and the PDF, timed apart;
 - `netq report quarterly --format html --format pdf` as its own process: time and peak memory.
 Target (issue 5): HTML under 10 s and PDF under 30 s beyond the compliance computation.
---sample also writes the report of a smaller generated quarter (HTML, PDF, PNG of page 1).
+--sample also writes the report of a smaller generated quarter (HTML, PDF, open data, a
+PNG of every page).
 """
 
 from __future__ import annotations
@@ -136,15 +137,18 @@ def sample(out: Path, workdir: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
     written = quarterly.write(context, ["html", "pdf", "csv", "json"], out)
     store.close()
-    print("sample report:", *written, first_page_png(written), sep="\n  ")
+    print("sample report:", *written, *pages_png(written), sep="\n  ")
 
 
-def first_page_png(written: list[Path]) -> Path:
-    """The first page of the PDF among `written`, as page-1.png beside it."""
+def pages_png(written: list[Path]) -> list[Path]:
+    """Every page of the PDF among `written`, as page-N.png beside it (60 dpi: to look at,
+    not to print)."""
     pdf = next(p for p in written if p.suffix == ".pdf")
-    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
-                    str(pdf), str(pdf.parent / "page-1")], check=True)
-    return pdf.parent / "page-1.png"
+    for old in pdf.parent.glob("page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(pdf.parent / "page")],
+                   check=True)
+    return sorted(pdf.parent.glob("page-*.png"))
 
 
 def main() -> None:
