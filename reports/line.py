@@ -19,6 +19,8 @@ PRIVATE = 0o600
 
 LABELS = {
     "ru": {
+        "faults": {"operator": "оператора", "third_party": "третьей стороны",
+                   "subscriber": "абонента"},
         "title": "Протокол измерений линии", "period": "Период (время минское)",
         "incomplete": "Период ещё не завершён: протокол неполный.",
         "generated": "Сформирован", "contract": "Договор (данные реестра)",
@@ -69,6 +71,8 @@ LABELS = {
                    "ethernet": "уровень Ethernet"},
     },
     "be": {
+        "faults": {"operator": "аператара", "third_party": "трэцяга боку",
+                   "subscriber": "абанента"},
         "title": "Пратакол вымярэнняў лініі", "period": "Перыяд (час мінскі)",
         "incomplete": "Перыяд яшчэ не скончыўся: пратакол няпоўны.",
         "generated": "Сфарміраваны", "contract": "Дагавор (даныя рэестра)",
@@ -119,6 +123,8 @@ LABELS = {
                    "ethernet": "узровень Ethernet"},
     },
     "en": {
+        "faults": {"operator": "the operator's", "third_party": "a third party's",
+                   "subscriber": "the subscriber's"},
         "title": "Line measurement protocol", "period": "Period (Minsk time)",
         "incomplete": "The period has not ended: the protocol is incomplete.",
         "generated": "Generated", "contract": "Contract (registry)",
