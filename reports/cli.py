@@ -4,6 +4,7 @@ measurement protocol."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -144,7 +145,11 @@ def publisher(config_path: str | None, db: str | None, thresholds_path: str | No
     from netq.collector.settings import DEFAULT_PATH, SettingsError, load
 
     if config_path is None and DEFAULT_PATH.is_file():
-        config_path = str(DEFAULT_PATH)
+        if os.access(DEFAULT_PATH, os.R_OK):
+            config_path = str(DEFAULT_PATH)
+        else:  # the service's file, not this user's: go on with the command line alone
+            click.echo(f"warning: cannot read {DEFAULT_PATH} (give --config, or run as its "
+                       "group)", err=True)
     try:
         settings = load(config_path, {"db": db, "thresholds": thresholds_path})
     except SettingsError as exc:
