@@ -22,7 +22,12 @@ from netq.collector.store import Store
 from netq.reports import line as document_of
 from tests import browser
 from tests.records import latency
-from tests.test_compliance_quarter import Q3, quarter_store  # noqa: F401  (a fixture)
+from tests.test_compliance_quarter import (  # noqa: F401  (quarter_store: a fixture)
+    Q3,
+    RECORDS,
+    quarter_store,
+    registry,
+)
 
 QUARTER = window(Q3.first_day, Q3.last_day)
 AFTER = datetime(2026, 10, 20, tzinfo=UTC)
@@ -170,16 +175,16 @@ def netq(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300)
 
 
-def test_the_command_writes_html_pdf_and_json_for_the_owner_only(
-    store: Store, tmp_path: Path,
-) -> None:
-    db = str(store.engine.url)
-    if not db.startswith("sqlite"):
-        pytest.skip("the command is shown on the embedded store")
+def test_the_command_writes_html_pdf_and_json_for_the_owner_only(tmp_path: Path) -> None:
+    db = str(tmp_path / "netq.db")  # the embedded store, as a user starts
+    made = Store.open(db)
+    made.upsert_connections(registry())
+    made.ingest(RECORDS)
+    made.close()
     out = tmp_path / "out"
     result = netq("report", "line", "--connection", "F1", "--from", "2026-07-01", "--to",
                   "2026-09-30", "--format", "html", "--format", "pdf", "--format", "json",
-                  "--out", str(out), "--db", db.removeprefix("sqlite:///"))
+                  "--out", str(out), "--db", db)
     assert result.returncode == 0, result.stderr
     written = sorted(out.iterdir())
     assert [p.name for p in written] == [f"netq-line-F1-2026-07-01-2026-09-30.{k}"
@@ -193,7 +198,7 @@ def test_the_command_writes_html_pdf_and_json_for_the_owner_only(
     assert 'pdfaid:part="3" pdfaid:conformance="U"' in meta  # archival, like the report
     assert "F2" not in text
     refused = netq("report", "line", "--connection", "F1", "--from", "2026-07-05", "--to",
-                   "2026-07-01", "--out", str(out), "--db", db.removeprefix("sqlite:///"))
+                   "2026-07-01", "--out", str(out), "--db", db)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines()[-1] == (
         "Error: the window ends (2026-07-01) before it begins (2026-07-05)")
