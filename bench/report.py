@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -77,6 +77,12 @@ def generate(path: Path, connections: int, seed: int = 3) -> None:
             values = [degrade(v, names, quality, rng) for v in values]
             db.executemany(f"INSERT INTO rollups ({','.join(names)}) "
                            f"VALUES ({','.join('?' * len(names))})", values)
+            db.executemany("INSERT INTO hourly (criteria, connection_id, effective_from, month, "
+                           "hour, speed_down_n, rtt_n, speed_down_share_sum, rtt_mean_sum_ms) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [hours(criteria, row.connection_id, month, hour, quality, rng)
+                            for month in sorted({day.replace(day=1) for day in days})
+                            for hour in range(24)])
             node_bad = int(row.node[-2:]) % 13 == 0  # a few nodes with outages
             outages = [(f"{row.connection_id}-{d}", row.connection_id, day)
                        for d, day in enumerate(days) if rng.random() < (0.05 if node_bad else
@@ -86,6 +92,17 @@ def generate(path: Path, connections: int, seed: int = 3) -> None:
                  (start + timedelta(minutes=rng.randint(5, 240))).strftime(SQLITE_TIME))
                 for rid, cid, day in outages
                 for start in [datetime(day.year, day.month, day.day, 9, tzinfo=UTC)]])
+
+
+def hours(criteria: str, connection_id: str, month: date, hour: int, quality: float,
+          rng: random.Random) -> tuple:
+    """A month's tests of one Minsk hour: slower and later in the evening peak."""
+    evening = 19 <= hour < 23
+    speeds, sessions = rng.randint(5, 10), 120
+    share = 80 * quality * (0.88 if evening else 1.0)
+    rtt = rng.lognormvariate(3.0, 0.2) * (1.4 if evening else 1.0)
+    return (criteria, connection_id, str(FIRST_PERIOD), str(month), hour, speeds, sessions,
+            speeds * share, sessions * rtt)
 
 
 def degrade(values: tuple, names: list[str], quality: float, rng: random.Random) -> tuple:

@@ -113,6 +113,22 @@ rollups = Table(
     *(Column(name, Float) for name in ROLLUP_EXTREMES),
 )
 
+# Per connection, registry period, Minsk month and Minsk hour of the day: the download speed
+# and round-trip sums of the tests started in that hour, judged as the rollups judge them,
+# for the report's hour-of-day profile (kept and rebuilt with the rollups).
+HOURLY_COUNTS = ("speed_down_n", "rtt_n")
+HOURLY_SUMS = ("speed_down_share_sum", "rtt_mean_sum_ms")
+hourly = Table(
+    "hourly", metadata,
+    Column("criteria", String(16), primary_key=True),
+    Column("connection_id", String(128), primary_key=True),
+    Column("effective_from", Date, primary_key=True),
+    Column("month", Date, primary_key=True),  # its first day
+    Column("hour", Integer, primary_key=True),  # 0–23, Europe/Minsk
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in HOURLY_COUNTS),
+    *(Column(name, Float, nullable=False, server_default="0") for name in HOURLY_SUMS),
+)
+
 # The criteria whose rollups cover every stored result (built, then kept up at ingest).
 rollup_criteria = Table(
     "rollup_criteria", metadata,

@@ -133,3 +133,35 @@ def availability_by_node(by_node: dict[str, float], norm_percent: float,
     axis.set_xlabel(labels["availability_axis"])
     axis.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1))
     return svg(figure)
+
+
+EVENING_PEAK = (19, 23)  # Minsk hours, as Ofcom and the FCC's Measuring Broadband America mark it
+
+
+def hour_profile(hours: dict[str, dict[str, list[float | None]]], speed_norm: float | None,
+                 labels: dict[str, str]) -> str | None:
+    """Speed (% of tariff) and round trip by hour of the day, per technology, with the evening
+    peak shaded and the speed norm's line."""
+    panels = [(what, hours.get(what) or {}) for what in ("speed", "delay")]
+    panels = [(what, found) for what, found in panels if found]
+    if not panels:
+        return None
+    figure, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 2.6),
+                                squeeze=False, layout="constrained")
+    for axis, (what, found) in zip(axes.flat, panels, strict=True):
+        axis.axvspan(*EVENING_PEAK, color="#f2d7a6", alpha=0.5, linewidth=0,
+                     label=labels["evening_peak"])
+        for technology, values in found.items():
+            axis.plot(range(24), [float("nan") if v is None else v for v in values],
+                      linewidth=1.1, marker=".", markersize=3, label=technology)
+        if what == "speed" and speed_norm is not None:
+            axis.axhline(speed_norm, **NORM_STYLE, label=labels["norm"])
+        shown = [v for values in found.values() for v in values if v is not None]
+        top = max([*shown, speed_norm or 0]) if what == "speed" else max(shown)
+        axis.set_ylim(0, top * 1.15)
+        axis.set_xlim(0, 23.5)
+        axis.set_xticks(range(0, 24, 3))
+        axis.set_xlabel(labels["hour_axis"])
+        axis.set_ylabel(labels["speed_axis"] if what == "speed" else labels["delay_axis"])
+        axis.legend(frameon=False, fontsize=6, loc="lower left")
+    return svg(figure)

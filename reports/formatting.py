@@ -67,6 +67,14 @@ def unit(name: str, lang: str) -> str:
 
 LABELS = {
     "ru": {
+        "hours_picture": "По часам суток (время минское): средняя скорость к абоненту, % от "
+                         "тарифа (технологии с нормой скорости), и среднее время задержки; "
+                         "вечерний час пик 19:00–23:00 выделен",
+        "evening_peak": "19–23 ч", "hour_axis": "час суток", "delay_axis": "задержка, мс",
+        "hours_alt": {"speed": "скорость {technology}: в 19–23 ч {peak} % тарифа, в остальное "
+                               "время {rest} %",
+                      "delay": "задержка {technology}: в 19–23 ч {peak} мс, в остальное время "
+                               "{rest} мс"},
         "not_applicable": "не применяется",
         "summary": "Итоги: соответствие нормам", "per_plan": "по тарифным планам",
         "plans_failing": "{failed}/{plans}",
@@ -133,6 +141,14 @@ LABELS = {
                              "не измеряются зондами передачи данных:",
     },
     "be": {
+        "hours_picture": "Па гадзінах сутак (час мінскі): сярэдняя хуткасць да абанента, % ад "
+                         "тарыфу (тэхналогіі з нормай хуткасці), і сярэдні час затрымкі; "
+                         "вячэрні час пік 19:00–23:00 вылучаны",
+        "evening_peak": "19–23 г", "hour_axis": "гадзіна сутак", "delay_axis": "затрымка, мс",
+        "hours_alt": {"speed": "хуткасць {technology}: у 19–23 г {peak} % тарыфу, у астатні час "
+                               "{rest} %",
+                      "delay": "затрымка {technology}: у 19–23 г {peak} мс, у астатні час "
+                               "{rest} мс"},
         "not_applicable": "не ўжываецца",
         "summary": "Вынікі: адпаведнасць нормам", "per_plan": "па тарыфных планах",
         "plans_failing": "{failed}/{plans}",
@@ -199,6 +215,14 @@ LABELS = {
                              "вымяраюцца зондамі перадачы даных:",
     },
     "en": {
+        "hours_picture": "By hour of the day (Minsk time): mean download speed as % of the "
+                         "tariff (technologies with a speed norm) and mean round trip; the "
+                         "evening peak 19:00–23:00 shaded",
+        "evening_peak": "19–23 h", "hour_axis": "hour of the day", "delay_axis": "delay, ms",
+        "hours_alt": {"speed": "speed {technology}: {peak} % of the tariff at 19–23 h, {rest} % "
+                               "the rest of the day",
+                      "delay": "delay {technology}: {peak} ms at 19–23 h, {rest} ms the rest "
+                               "of the day"},
         "not_applicable": "does not apply",
         "summary": "Summary: the norms met", "per_plan": "per tariff plan",
         "plans_failing": "{failed}/{plans}",

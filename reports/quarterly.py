@@ -230,6 +230,8 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
                 technology=t, lines=len(v),
                 share=formatting.number(100 * sum(x >= speed_norm for x in v) / len(v), lang, 0),
                 norm=formatting.number(speed_norm, lang, 0)) for t, v in sorted(speeds.items()))),
+        "hours": (charts.hour_profile(data["hours"], speed_norm, labels),
+                  _hours_in_words(data["hours"], lang)),
         "availability": (None, "") if "availability" not in norms else (
             charts.availability_by_node(nodes, norms["availability"], labels),
             "; ".join(f"{n}: {formatting.number(v, lang)} %"
@@ -242,6 +244,25 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
 def _labelled(picture: str, words: str) -> str:
     """The SVG as an image whose accessible name is its data in words."""
     return picture.replace("<svg", f'<svg role="img" aria-label="{escape(words)}"', 1)
+
+
+def _hours_in_words(hours: dict[str, dict[str, list[float | None]]], lang: str) -> str:
+    """Per measure and technology: the value in the evening peak beside the rest of the day."""
+    from netq.reports.charts import EVENING_PEAK
+
+    labels = formatting.LABELS[lang]
+    said = []
+    for what, found in hours.items():
+        for technology, values in found.items():
+            peak = [v for h, v in enumerate(values)
+                    if v is not None and EVENING_PEAK[0] <= h < EVENING_PEAK[1]]
+            rest = [v for h, v in enumerate(values)
+                    if v is not None and not EVENING_PEAK[0] <= h < EVENING_PEAK[1]]
+            said.append(labels["hours_alt"][what].format(
+                technology=technology,
+                peak=formatting.number(sum(peak) / len(peak) if peak else None, lang, 1),
+                rest=formatting.number(sum(rest) / len(rest) if rest else None, lang, 1)))
+    return "; ".join(said)
 
 
 def _trend_in_words(months: list[dict[str, Any]], names: list[str], lang: str) -> str:

@@ -198,11 +198,30 @@ def test_pictures_never_judge_a_line_by_another_services_norm_and_say_their_data
     assert {"pon", "adsl", "ethernet"} >= set(shown["speed_down_share_by_technology"])
     page = quarterly.html(context)
     pictures = re.findall(r"<svg[^>]*>", page)
-    assert len(pictures) == 3
+    assert len(pictures) == 4  # trend, speed, hours, availability
     for picture in pictures:
         label = re.search(r'role="img" aria-label="([^"]+)"', picture)
         assert label, picture[:200]
     assert "№ 12: июль" in page  # the trend in words, month by month
+
+
+def test_the_hour_of_day_profile_is_the_tests_of_each_minsk_hour(store: Store) -> None:
+    """By hand from RECORDS (TCP payload here): F1's (PON) download tests all start at 10:00
+    Minsk: 75, 70, 69.999999 % of the tariff then in force, 75 and 50 % of the new one; its
+    sessions at 10, 11 and 12 h have mean round trips 400, 400.001 and 20 ms (13 h: too few
+    packets; 14 h: no reply). W1 (LTE) has no speed norm: its speeds are not drawn."""
+    hours = details(store, Q3)["hours"]
+    assert hours["speed"]["pon"][10] == pytest.approx((75 + 70 + 69.999999 + 75 + 50) / 5)
+    assert [h for h, v in enumerate(hours["speed"]["pon"]) if v is not None] == [10]
+    assert hours["delay"]["pon"][10:15] == pytest.approx([400.0, 400.001, 20.0, None, None])
+    assert hours["delay"]["adsl"][10] == pytest.approx(30.0)
+    assert hours["delay"]["lte"][10:12] == pytest.approx([450.0, 100.0])
+    assert "lte" not in hours["speed"]
+    # a tariff corrected after the fact rebuilds the hours with the rollups
+    store.upsert_connections([Connection("F1", FIRST_PERIOD, "fixed", "pon", 50_000, 50_000,
+                                         "Minsk", "node-a", "com645")])
+    again = details(store, Q3)["hours"]
+    assert again["speed"]["pon"][10] == pytest.approx((150 + 140 + 139.999998 + 75 + 50) / 5)
 
 
 def test_names_from_the_registry_render_as_text_not_markup(written: dict[str, Path]) -> None:

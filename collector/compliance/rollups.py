@@ -22,11 +22,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from netq.collector import tables
 from netq.collector.compliance.judgement import EXTREMES, Tally, judge
-from netq.collector.compliance.quarter import minsk_day
+from netq.collector.compliance.quarter import MINSK, minsk_day
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.registry import Connection
 
 Key = tuple[str, str, date, date]  # criteria, connection_id, effective_from, day
+HourKey = tuple[str, str, date, date, int]  # criteria, connection_id, effective_from, month, hour
+HOURLY = (*tables.HOURLY_COUNTS, *tables.HOURLY_SUMS)
 REBUILD_CHUNK = 200  # connections rebuilt per pass: bounds memory on a national fleet
 log = structlog.get_logger("netq.rollups")
 
@@ -63,7 +65,7 @@ class Rollups:
         if not rows:
             return
         registry = Registry.read(db, {row["connection_id"] for row in rows})
-        self._upsert(db, self._tally(rows, registry))
+        self._upsert(db, *self._tally(rows, registry))
         self._note_down_intervals(db, rows)
 
     # ---- from raw results -----------------------------------------------------------------
@@ -85,20 +87,22 @@ class Rollups:
         """Recompute the rollups (and down intervals) of these connections, or of all."""
         ids = sorted(set(connection_ids) if connection_ids is not None else set(
             db.execute(select(tables.results.c.connection_id).distinct()).scalars()))
-        rollups, down = tables.rollups, tables.down_intervals
+        derived, down = (tables.rollups, tables.hourly), tables.down_intervals
         if connection_ids is None:
-            db.execute(delete(rollups).where(rollups.c.criteria.in_(list(self.criteria))))
+            for table in derived:
+                db.execute(delete(table).where(table.c.criteria.in_(list(self.criteria))))
             db.execute(delete(down))
         for start in range(0, len(ids), REBUILD_CHUNK):
             chunk = ids[start:start + REBUILD_CHUNK]
             if connection_ids is not None:
-                db.execute(delete(rollups).where(and_(
-                    rollups.c.criteria.in_(list(self.criteria)),
-                    rollups.c.connection_id.in_(chunk))))
+                for table in derived:
+                    db.execute(delete(table).where(and_(
+                        table.c.criteria.in_(list(self.criteria)),
+                        table.c.connection_id.in_(chunk))))
                 db.execute(delete(down).where(down.c.connection_id.in_(chunk)))
             registry = Registry.read(db, chunk)
             rows = list(self._results(db, chunk))
-            self._upsert(db, self._tally(rows, registry))
+            self._upsert(db, *self._tally(rows, registry))
             self._note_down_intervals(db, rows)
 
     # ---- the parts ------------------------------------------------------------------------
@@ -109,19 +113,33 @@ class Rollups:
                    "ended_at": aware(row["ended_at"])}
 
     def _tally(self, rows: Iterable[Mapping[str, Any]],
-               registry: Registry) -> dict[Key, Tally]:
+               registry: Registry) -> tuple[dict[Key, Tally], dict[HourKey, Tally]]:
         totals: dict[Key, Tally] = {}
+        hours: dict[HourKey, Tally] = {}
         for row in rows:
             connection = registry.in_force(row["connection_id"], minsk_day(row["started_at"]))
             if connection is None:
                 continue  # a test before the connection's first registry period: not judged
+            local = row["started_at"].astimezone(MINSK)
             for criteria, profile in self.criteria.items():
                 for day, tally in judge(row, connection, profile):
                     key = (criteria, connection.connection_id, connection.effective_from, day)
                     merge(totals.setdefault(key, {}), tally)
-        return totals
+                    hourly = {name: tally[name] for name in HOURLY if tally.get(name)}
+                    if hourly:  # a latency or speed test: one piece, on the day it started
+                        merge(hours.setdefault((*key[:3], local.date().replace(day=1),
+                                                local.hour), {}), hourly)
+        return totals, hours
 
-    def _upsert(self, db: Any, totals: Mapping[Key, Tally]) -> None:
+    def _upsert(self, db: Any, totals: Mapping[Key, Tally],
+                hours: Mapping[HourKey, Tally]) -> None:
+        if hours:
+            db.execute(self._hours_statement(), [
+                {**dict.fromkeys(HOURLY, 0), **tally, "criteria": criteria,
+                 "connection_id": connection_id, "effective_from": effective_from,
+                 "month": month, "hour": hour}
+                for (criteria, connection_id, effective_from, month, hour), tally
+                in hours.items()])
         if not totals:
             return
         values = []
@@ -151,6 +169,14 @@ class Rollups:
                 added[name] = pick(func.coalesce(old, new), func.coalesce(new, old))
         return statement.on_conflict_do_update(
             index_elements=["criteria", "connection_id", "effective_from", "day"], set_=added)
+
+    @functools.cache  # noqa: B019 - as above
+    def _hours_statement(self) -> Any:
+        table = tables.hourly
+        statement = (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
+        return statement.on_conflict_do_update(
+            index_elements=["criteria", "connection_id", "effective_from", "month", "hour"],
+            set_={name: table.c[name] + statement.excluded[name] for name in HOURLY})
 
     def _note_down_intervals(self, db: Any, rows: Iterable[Mapping[str, Any]]) -> None:
         down = [{"result_id": row["id"], "connection_id": row["connection_id"],
