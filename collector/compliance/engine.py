@@ -302,7 +302,7 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
             totals[0] += unit.scheduled_s - unit.unavailable_s
             totals[1] += unit.scheduled_s
     with store.engine.connect() as db:
-        hours = hour_profile(db, quarter, judging, units)
+        hours = hour_profile(db, quarter, judging)
     return {"months": months, "speed_down_share_by_technology": dict(speed),
             "availability_by_node": {node: 100 * up / total
                                      for node, (up, total) in scheduled.items()},
@@ -311,36 +311,40 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
 
 
 def hour_profile(db: Any, quarter: Quarter, judging: Judged,
-                 units: list[indicators.Unit]) -> dict[str, dict[str, list[float | None]]]:
+                 ) -> dict[str, dict[str, list[float | None]]]:
     """By Minsk hour of the day, per technology: the mean download speed as % of the tariff
-    (lines whose norms judge speed) and the mean round trip, over the quarter's tests. Each
-    month is read under the edition in force at its end (the hourly sums are per month)."""
-    lines = {(u.connection.connection_id, u.connection.effective_from): u.connection
-             for u in units}
+    (lines whose norms judge speed) and the mean round trip, over the quarter's tests of the
+    profile's lines, summed in the database. Each month is read under the edition in force at
+    its end (the hourly sums are per month)."""
     months = {}
     for month in quarter.months():
         span = next((s for s in reversed(judging.spans)
                      if s.first_day <= month.last_day and s.last_day >= month.first_day), None)
         if span is not None:
             months[month.first_day] = span.edition.criteria
+    h, c = tables.hourly, tables.connections
+    rows = db.execute(
+        select(c.c.service, c.c.technology, h.c.hour,
+               *(func.sum(h.c[name]).label(name) for name in (*tables.HOURLY_COUNTS,
+                                                              *tables.HOURLY_SUMS)))
+        .select_from(h.join(c, and_(c.c.connection_id == h.c.connection_id,
+                                    c.c.effective_from == h.c.effective_from,
+                                    c.c.profile == judging.name)))
+        .where(or_(false(), *(and_(h.c.criteria == criteria, h.c.month == month)
+                              for month, criteria in months.items())))
+        .group_by(c.c.service, c.c.technology, h.c.hour)).mappings()
     sums: dict[str, dict[str, list[list[float]]]] = {
         "speed": defaultdict(lambda: [[0.0, 0.0] for _ in range(24)]),
         "delay": defaultdict(lambda: [[0.0, 0.0] for _ in range(24)])}
-    h = tables.hourly
-    chosen = or_(false(), *(and_(h.c.criteria == criteria, h.c.month == month)
-                            for month, criteria in months.items()))
-    for row in db.execute(select(h).where(chosen)).mappings():
-        line = lines.get((row["connection_id"], row["effective_from"]))
-        if line is None:
-            continue
-        norms = judging.edition.per_test.get(line.service)  # type: ignore[call-overload]
-        if norms is not None and norms.speed_norm_for(line.technology) is not None:
-            cell = sums["speed"][line.technology][row["hour"]]
-            cell[0] += row["speed_down_share_sum"]
-            cell[1] += row["speed_down_n"]
-        cell = sums["delay"][line.technology][row["hour"]]
-        cell[0] += row["rtt_mean_sum_ms"]
-        cell[1] += row["rtt_n"]
+    for row in rows:
+        norms = judging.edition.per_test.get(row["service"])  # type: ignore[call-overload]
+        if norms is not None and norms.speed_norm_for(row["technology"]) is not None:
+            cell = sums["speed"][row["technology"]][row["hour"]]
+            cell[0] += float(row["speed_down_share_sum"])
+            cell[1] += float(row["speed_down_n"])
+        cell = sums["delay"][row["technology"]][row["hour"]]
+        cell[0] += float(row["rtt_mean_sum_ms"])
+        cell[1] += float(row["rtt_n"])
     return {what: {technology: [k / n if n else None for k, n in by_hour]
                    for technology, by_hour in sorted(found.items())
                    if any(n for _, n in by_hour)}
