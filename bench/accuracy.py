@@ -1,20 +1,23 @@
 """Accuracy table: what the probe measures against the ground truth the lab sets.
 
-    sudo .venv/bin/python bench/accuracy.py
+    sudo .venv/bin/python bench/accuracy.py [--part speed|delay|loss|dns ...]
 
 Speed: tc tbf rate on the direct path; the exact TCP goodput ceiling is rate x 1448/1514.
-Delay and loss: injected by tests/impair.py on the impaired path. Prints Markdown tables.
+Delay and loss: injected by tests/impair.py on the impaired path; DNS against the lab's
+dnsmasq through the same path. Prints Markdown tables.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.lab import L2_GOODPUT, NODE_IMPAIRED_IP, NODE_IP, Lab, built_lab
+from tests.lab import L2_GOODPUT, NODE_IMPAIRED_IP, NODE_IP, Lab, built_lab, busy_cpu
 from tests.truth import binomial_interval
 
 DURATION, OMIT, STREAMS = 8, 2, 4
@@ -67,11 +70,41 @@ def loss(lab: Lab) -> None:
                   f"| [{low:.1%}, {high:.1%}] |")
 
 
+def dns(lab: Lab) -> None:
+    names = [option for i in range(20) for option in ("--name", f"n{i}.iperf.lab.test")]
+    print("\n| injected delay | probe CPU | queries | mean ms | error ms | max ms "
+          "| allowed (1 ms + 2 %) |")
+    print("|---|---|---|---|---|---|---|")
+    for injected in (0, 20, 100, 450):
+        for cpu in ("idle", "busy"):
+            load = busy_cpu() if cpu == "busy" else contextlib.nullcontext()
+            with lab.impaired(delay_ms=injected), load:
+                record = lab.probe("dns", "--target", NODE_IMPAIRED_IP, *names)
+            times = record["metrics"]["resolution_ms"]
+            print(f"| {injected} ms | {cpu} | {record['metrics']['answered']} "
+                  f"| {times['mean']:.3f} | {times['mean'] - injected:+.3f} "
+                  f"| {times['max']:.3f} | ±{1 + 0.02 * injected:.1f} |")
+    print("\n| injected loss | queries | failed | dropped by the relay |")
+    print("|---|---|---|---|")
+    many = [option for i in range(100) for option in ("--name", f"n{i}.iperf.lab.test")]
+    for injected in (0.0, 0.05, 0.2):
+        with lab.impaired(loss=injected, seed=13) as relay:
+            record = lab.probe("dns", "--target", NODE_IMPAIRED_IP, *many, "--timeout", "0.5")
+        print(f"| {injected:.0%} | {record['metrics']['queries']} | {record['metrics']['failed']} "
+              f"| {relay.dropped} of {relay.packets} |")
+
+
+PARTS = {"speed": speed, "delay": delay, "loss": loss, "dns": dns}
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--part", choices=PARTS, action="append",
+                        help="only this table (repeat for several); all by default")
+    wanted = parser.parse_args().part or list(PARTS)
     with built_lab(Path(tempfile.mkdtemp(prefix="netq-accuracy-"))) as lab:
-        speed(lab)
-        delay(lab)
-        loss(lab)
+        for part in wanted:
+            PARTS[part](lab)
 
 
 if __name__ == "__main__":

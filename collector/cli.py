@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from netq import progress
+from netq.errors import NetqError
 
 DB_HELP = "SQLite path or postgresql:// URL (default: $NETQ_DB, else ./netq.db)"
 THRESHOLDS_HELP = "norms and method (default: $NETQ_THRESHOLDS, else the packaged one)"
@@ -23,15 +24,11 @@ def open_store(db: str | None, thresholds_path: str | None = None) -> Any:
     from netq.collector.compliance import thresholds
     from netq.collector.store import Store
 
-    try:
-        norms = thresholds.load(thresholds_path)
-    except thresholds.ThresholdsError as exc:
-        raise click.ClickException(str(exc)) from None
+    norms = thresholds.load(thresholds_path)
     try:
         return Store.open(db, norms)
     except SQLAlchemyError as exc:
-        raise click.ClickException(f"cannot open the store {db or ''}: {exc.__cause__ or exc}")\
-            from None
+        raise NetqError(f"cannot open the store {db or ''}: {exc.__cause__ or exc}") from None
 
 
 @click.group()
@@ -46,16 +43,14 @@ def collector() -> None:
 @click.option("--listen", help="HOST:PORT (default 127.0.0.1:8080)")
 def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
     """Serve the ingest API (POST /api/v1/results), /healthz, /readyz and /metrics."""
+    from netq.address import split_host_port
     from netq.collector.api import create_app
     from netq.collector.server import serve
-    from netq.collector.settings import SettingsError, load
-    from netq.probe.address import split_host_port
+    from netq.collector.settings import load
 
+    settings = load(config_path, {"db": db, "listen": listen})
     try:
-        settings = load(config_path, {"db": db, "listen": listen})
         host, port = split_host_port(settings.listen, 8080)
-    except SettingsError as exc:
-        raise click.ClickException(f"collector configuration: {exc}") from None
     except ValueError as exc:
         raise click.ClickException(f"collector configuration: listen: {exc}") from None
     app = create_app(open_store(settings.db, settings.thresholds), settings.max_body_bytes,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -29,7 +30,7 @@ def engine_for(db: str | None) -> Engine:
         engine = create_engine(url)
 
         @event.listens_for(engine, "connect")
-        def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(connection: Any, _record: Any) -> None:
             # WAL for readers beside the writer; FULL so a committed batch survives power loss
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")

@@ -2,30 +2,50 @@
 
 Cardinality: outcomes and status codes are small fixed sets; `probe_id` adds one series per
 probe; the per-connection gauges add at most four series per connection (RTT, loss, speed
-down, speed up) and one for availability, labelled with technology, region and node so
-dashboards can aggregate without a join. 10 000 connections: about 50 000 series, an ordinary
-scrape. The
-quarter-to-date compliance gauges add one series per indicator and technology (and "all"):
-at most 19 × 10 per gauge, whatever the fleet.
+down, speed up) and one for availability, labelled with service, technology, region and node
+so that dashboards and alerts aggregate without a join and apply a service's norm. 10 000
+connections: about 50 000 series, an ordinary scrape. The quarter-to-date compliance gauges
+add one series per indicator and technology (and "all"): at most 19 × 10 per gauge, whatever
+the fleet.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from netq.collector.compliance.quarter import minsk_day, minsk_midnight
 from netq.collector.registry import Connection
 from netq.record import VERDICTS
 
 disable_created_metrics()
-CONNECTION_LABELS = ["connection_id", "technology", "region", "node"]
+CONNECTION_LABELS = ["connection_id", "service", "technology", "region", "node"]
 # tariff_kbps: the plan of a per-plan indicator (com645 9), empty for every other
 INDICATOR_LABELS = ["profile", "indicator", "technology", "tariff_kbps"]
+
+
+class Snapshot(Collector):
+    """Metric families replaced whole, by one assignment: what a scrape reads is one
+    computation's, complete."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.families: list[GaugeMetricFamily] = []
+        registry.register(self)
+
+    def replace(self, families: list[GaugeMetricFamily]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        return iter(self.families)
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return iter(())  # names vary with nothing; no clash to check at registration
 
 
 class CollectorMetrics:
@@ -57,73 +77,78 @@ class CollectorMetrics:
                            "in force when it ran.", [*CONNECTION_LABELS, "direction"],
                            registry=r)
 
-        self.share = Gauge("netq_compliance_share_ratio", "Quarter to date: an indicator that "
-                           "is a share (com645 1-3, 11-21), as a ratio.", INDICATOR_LABELS,
-                           registry=r)
-        self.delay = Gauge("netq_compliance_delay_seconds", "Quarter to date: mean delay "
-                           "(com645 10).", INDICATOR_LABELS, registry=r)
-        self.speed_of_tariff = Gauge("netq_compliance_speed_tariff_ratio", "Quarter to date: "
-                                     "speed as a share of the tariff, per tariff plan (com645 9).",
-                                     INDICATOR_LABELS, registry=r)
-        self.norm = Gauge("netq_compliance_norm", "The norm of each indicator, in the unit of "
-                          "its value gauge; bound=lower: the value must be at least this, "
-                          "upper: at most.", [*INDICATOR_LABELS, "bound"], registry=r)
-        self.quarter_end = Gauge("netq_compliance_quarter_end_timestamp_seconds", "When the "
-                                 "quarter being judged ends (Minsk).", registry=r)
-        self.meets = Gauge("netq_compliance_meets", "1 when the indicator meets its norm "
-                           "quarter to date, 0 when not; absent when the sample is too small.",
-                           INDICATOR_LABELS, registry=r)
-        self.sample = Gauge("netq_compliance_sample_size", "n behind each indicator (sessions, "
-                            "packets, minutes, calls...).", INDICATOR_LABELS, registry=r)
-        self.computed = Gauge("netq_compliance_computed_timestamp_seconds", "When the "
-                              "quarter-to-date indicators were last computed.", registry=r)
-        self.report_deadline = Gauge("netq_report_deadline_timestamp_seconds", "When the last "
-                                     "ended quarter's report must be published by: the end "
-                                     "of the 15th of the month after, in Minsk (com645).",
-                                     ["quarter"], registry=r)
-        self.report_published = Gauge("netq_report_published", "1 when a report of the last "
-                                      "ended quarter has been written, else 0.", ["quarter"],
-                                      registry=r)
+        # the quarter to date and the report deadline: computed by a worker, replaced whole,
+        # so a scrape sees the last computation complete and never a gauge half re-set (a
+        # cleared `netq_compliance_meets` would reset an alert's `for: 1d`)
+        self.compliance = Snapshot(r)
+        self.deadline = Snapshot(r)
+        self.publish_compliance([], computed=False)  # named on /metrics before the first
+        self.publish_deadline(None)
 
     def publish_deadline(self, entry: dict[str, Any] | None) -> None:
         """The last ended quarter's deadline, from compliance.deadline.status."""
-        self.report_deadline.clear()
-        self.report_published.clear()
+        deadline = GaugeMetricFamily(
+            "netq_report_deadline_timestamp_seconds", "When the last ended quarter's report "
+            "must be published by: the end of the 15th of the month after, in Minsk (com645).",
+            labels=["quarter"])
+        published = GaugeMetricFamily(
+            "netq_report_published", "1 when a report of the last ended quarter has been "
+            "written, else 0.", labels=["quarter"])
         if entry is not None:
             due = minsk_midnight(date.fromisoformat(entry["due"]) + timedelta(days=1))
-            self.report_deadline.labels(entry["quarter"]).set(due.timestamp())
-            self.report_published.labels(entry["quarter"]).set(
-                1 if entry["state"] == "published" else 0)
+            deadline.add_metric([entry["quarter"]], due.timestamp())
+            published.add_metric([entry["quarter"]], 1 if entry["state"] == "published" else 0)
+        self.deadline.replace([deadline, published])
 
-    def publish_compliance(self, documents: list[dict[str, Any]]) -> None:
-        """Replace the quarter-to-date gauges with the computations of every profile."""
-        gauges = (self.share, self.delay, self.speed_of_tariff, self.norm, self.meets,
-                  self.sample)
-        for gauge in gauges:
-            gauge.clear()
+    def publish_compliance(self, documents: list[dict[str, Any]], computed: bool = True) -> None:
+        """The quarter-to-date gauges of every profile's computation, replacing the last."""
+        def family(name: str, documentation: str, *extra: str) -> GaugeMetricFamily:
+            return GaugeMetricFamily(name, documentation, labels=[*INDICATOR_LABELS, *extra])
+
+        share = family("netq_compliance_share_ratio", "Quarter to date: an indicator that is a "
+                       "share (com645 1-3, 11-21), as a ratio.")
+        delay = family("netq_compliance_delay_seconds", "Quarter to date: mean delay "
+                       "(com645 10).")
+        speed = family("netq_compliance_speed_tariff_ratio", "Quarter to date: speed as a share "
+                       "of the tariff, per tariff plan (com645 9).")
+        norm = family("netq_compliance_norm", "The norm of each indicator, in the unit of its "
+                      "value gauge; bound=lower: the value must be at least this, upper: at "
+                      "most.", "bound")
+        meets = family("netq_compliance_meets", "1 when the indicator meets its norm quarter to "
+                       "date, 0 when not; absent when the sample is too small.")
+        sample = family("netq_compliance_sample_size", "n behind each indicator (sessions, "
+                        "packets, minutes, calls...).")
+        quarter_end = GaugeMetricFamily("netq_compliance_quarter_end_timestamp_seconds",
+                                        "When the quarter being judged ends (Minsk).")
+        last_computed = GaugeMetricFamily("netq_compliance_computed_timestamp_seconds",
+                                          "When the quarter-to-date indicators were last "
+                                          "computed.")
         for document in documents:
             for entry in document["indicators"]:
                 plan = entry.get("tariff_kbps")
-                labels = (document["profile"], entry["id"], entry["technology"] or "all",
-                          "" if plan is None else str(plan))
+                labels = [document["profile"], entry["id"], entry["technology"] or "all",
+                          "" if plan is None else str(plan)]
                 unit = entry["unit"]
-                gauge, scale = ((self.delay, 1e-3) if unit == "ms" else
-                                (self.speed_of_tariff, 1e-2) if unit == "kbit/s" else
-                                (self.share, 1e-2))
+                gauge, scale = ((delay, 1e-3) if unit == "ms" else
+                                (speed, 1e-2) if unit == "kbit/s" else (share, 1e-2))
                 # a per-plan speed as the share of its tariff, its norm likewise
-                value, norm = ((entry["share_of_tariff"], entry["norm"]["value"] * 100 / plan)
-                               if plan is not None else (entry["value"], entry["norm"]["value"]))
+                value, limit = ((entry["share_of_tariff"], entry["norm"]["value"] * 100 / plan)
+                                if plan is not None else
+                                (entry["value"], entry["norm"]["value"]))
                 bound = "lower" if entry["norm"]["op"] == ">=" else "upper"
-                self.norm.labels(*labels, bound).set(norm * scale)
-                self.sample.labels(*labels).set(entry["n"])
+                norm.add_metric([*labels, bound], float(limit) * scale)
+                sample.add_metric(labels, entry["n"])
                 if value is not None:
-                    gauge.labels(*labels).set(value * scale)
+                    gauge.add_metric(labels, float(value) * scale)
                 if entry["meets"] is not None:
-                    self.meets.labels(*labels).set(1 if entry["meets"] else 0)
+                    meets.add_metric(labels, 1 if entry["meets"] else 0)
         if documents:
-            self.quarter_end.set(
-                datetime.fromisoformat(documents[0]["period"]["to"]).timestamp())
-        self.computed.set(time.time())
+            quarter_end.add_metric([], datetime.fromisoformat(
+                documents[0]["period"]["to"]).timestamp())
+        if computed:
+            last_computed.add_metric([], time.time())
+        self.compliance.replace([share, delay, speed, norm, quarter_end, meets, sample,
+                                 last_computed])
 
     def probe_seen(self, probe_id: str) -> None:
         self.last_seen.labels(probe_id).set(time.time())
@@ -138,8 +163,8 @@ class CollectorMetrics:
         connection = tariff_at(record["connection_id"], day)
         if connection is None:
             return
-        labels = (connection.connection_id, connection.technology, connection.region,
-                  connection.node)
+        labels = (connection.connection_id, connection.service, connection.technology,
+                  connection.region, connection.node)
         metrics = record["metrics"]
         if record["kind"] == "availability":
             self.up.labels(*labels).set(1 if metrics["up"] else 0)

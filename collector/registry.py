@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from netq.model import TECHNOLOGIES
 from netq.text import text_problem
 
 COLUMNS = ("connection_id", "service", "technology", "tariff_down_kbps", "tariff_up_kbps",
            "region", "node", "profile", "effective_from")
 SERVICES = ("fixed", "wireless")
-TECHNOLOGIES = ("adsl", "pon", "ethernet", "docsis", "wifi", "wll", "umts", "lte", "nr")
 MAX_TARIFF_KBPS = 100_000_000  # 100 Gbit/s
 FIRST_PERIOD = date(1, 1, 1)  # a row with no effective_from: in force from the start
 

@@ -23,6 +23,7 @@ RESERVED_FILES = 64  # the store's connections, logs, the listening socket
 class GuardedH11(H11Protocol):
     read_timeout = 60.0  # set per server by `serve`
 
+    # uvicorn annotates it with its own transport type; asyncio's is what arrives
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._read_deadline: asyncio.TimerHandle | None = None

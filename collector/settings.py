@@ -5,22 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
 from netq import yamlfile
+from netq.model import Duration, Strict
 
 DEFAULT_PATH = Path("/etc/netq/collector.yaml")
 
 
-class SettingsError(ValueError):
-    """A configuration that cannot be used; the message names the file and the line."""
-
-
-class Operator(BaseModel):
+class Operator(Strict):
     """Who publishes: printed on the title page of every report and protocol."""
 
     # an unquoted УНП in YAML is a number: read as written
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
     name: str = Field(min_length=1, max_length=300)
     # УНП: the 9-digit payer's registration number of a Belarusian organisation
     registration_number: str = Field(pattern=r"^\d{9}$")
@@ -28,8 +25,7 @@ class Operator(BaseModel):
     contact: str = Field(min_length=1, max_length=300)  # phone, e-mail or web page
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Settings(Strict):
     db: str | None = Field(None, description="SQLite path or postgresql:// URL")
     # norms and method; the packaged thresholds.yaml when not given. The collector judges
     # every result as it arrives (daily rollups) under every profile's per-test norms.
@@ -38,13 +34,13 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     max_records: int = Field(5000, ge=1, le=100_000)
     # seconds a connection may sit idle, before its first request or between requests
-    idle_timeout: float = Field(5, ge=1, le=300)
+    idle_timeout: Duration = Field(5, ge=1, le=300)
     # seconds from a request's first byte to its last: a slower client is cut off
-    read_timeout: float = Field(60, ge=1, le=3600)
+    read_timeout: Duration = Field(60, ge=1, le=3600)
     # connections served at once; more are answered 503 (also capped by the open-files limit)
     max_connections: int = Field(4096, ge=1, le=100_000)
     # how often the quarter to date is judged for /metrics (seconds; 0: never)
-    compliance_every: float = Field(300, ge=0)
+    compliance_every: Duration = Field(300, ge=0)
     # TLS directly; or leave both empty and terminate TLS at a reverse proxy (README)
     tls_certfile: str | None = None
     tls_keyfile: str | None = None
@@ -53,18 +49,8 @@ class Settings(BaseModel):
 
 def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Settings:
     """The settings of the file at `path` (none: defaults) with `overrides` on top."""
-    raw: Any = {}
-    lines: dict[yamlfile.Path_, int] = {}
-    if path is not None:
-        try:
-            raw, lines = yamlfile.load(path)
-        except yamlfile.YamlError as exc:
-            raise SettingsError(str(exc)) from None
-        raw = raw or {}
-        if not isinstance(raw, dict):
-            raise SettingsError(f"{path}:1: the collector configuration is a mapping of keys")
-    raw = {**raw, **{k: v for k, v in (overrides or {}).items() if v is not None}}
-    try:
-        return Settings(**raw)
-    except ValidationError as exc:
-        raise SettingsError(yamlfile.describe(exc, str(path or "settings"), lines)) from None
+    document = (yamlfile.load(path) if path is not None
+                else yamlfile.Document("settings", {}))
+    raw = {**document.mapping(),
+           **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    return document.validate(Settings, raw)

@@ -14,7 +14,7 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 
-from netq.record import schema_text
+from netq.record import KINDS, schema_text
 from netq.text import text_problem
 
 
@@ -87,8 +87,9 @@ def problems(record: Any, now: datetime | None = None, representable: bool = Fal
     if started is None or ended is None:
         return found
     found += window_problems(record, started, ended, now or datetime.now(UTC))
-    found += KIND_CHECKS.get(record["kind"], lambda *_: [])(record["metrics"],
-                                                             (ended - started).total_seconds())
+    check = KIND_CHECKS.get(record["kind"])
+    if check is not None:
+        found += check(record["metrics"], (ended - started).total_seconds())
     return found
 
 
@@ -203,16 +204,13 @@ CLOCK_SKEW = timedelta(days=1)  # probe clocks drift; a day ahead is not drift
 # month covers the longest outage anyone plans for, and the quarter it falls in.
 MAX_AGE = timedelta(days=400)
 SCHEDULE_SLACK_S = 5.0  # clocks read at a test's edges, not at its first and last packet
-# The longest a test of each kind can take with its prober's widest settings: a record
-# longer than this is not a test. A probe closes an availability interval at least every
-# 15 min; an import from another monitor may carry longer ones, up to a day.
-MAX_DURATION = {
-    "latency": timedelta(hours=2),
-    "throughput": timedelta(hours=1),
-    "availability": timedelta(days=1),
-    "attempt": timedelta(minutes=10),
-    "snmp": timedelta(minutes=30),
-}
+# The longest a test of each kind can take with its prober's widest settings, as the schema
+# states it for the kind (x-longest-test-s): a record longer than this is not a test. A probe
+# closes an availability interval at least every 15 min; an import from another monitor may
+# carry longer ones, up to a day.
+MAX_DURATION = {kind: timedelta(seconds=facts["x-longest-test-s"])
+                for kind, facts in json.loads(schema_text())["$defs"].items()
+                if kind in KINDS}
 KIND_CHECKS: dict[str, Callable[[dict[str, Any], float], list[str]]] = {
     "latency": latency_problems,
     "throughput": throughput_problems,

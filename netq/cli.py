@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from netq import __version__
+from netq.errors import NetqError
 from netq.logging import configure
 
 
@@ -29,11 +30,14 @@ def extra_providing(module: str) -> str | None:
 
 
 class Netq(click.Group):
-    """The roles share one command; a role whose extra is not installed says which it is."""
+    """The roles share one command; a role whose extra is not installed says which it is, and
+    a user's mistake is one message and exit status 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except NetqError as exc:
+            raise click.ClickException(str(exc)) from None
         except ModuleNotFoundError as exc:
             extra = extra_providing(exc.name or "")
             if extra is None:

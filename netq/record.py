@@ -10,10 +10,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 SCHEMA = "netq.result/1"
-Kind = Literal["latency", "throughput", "availability", "attempt", "snmp"]
+# The test kinds: each has its prober, probe/probers/KIND.py, and its metrics in the schema.
+Kind = Literal["latency", "throughput", "availability", "attempt", "snmp", "dns"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 Exclusion = Literal["server_busy", "server_down", "cross_traffic", "probe_error"]
 # What the collector answers for each record. accepted: stored now; duplicate: stored
 # before, same content; conflict: the id is stored with other content or from another probe

@@ -16,8 +16,9 @@ import click
 import structlog
 from pydantic import BaseModel, ValidationError
 
+from netq.errors import NotFound
 from netq.probe.probers import PROBERS
-from netq.record import Identity
+from netq.record import Identity, Kind
 
 
 def validation_message(exc: ValidationError, prefix: str = "--") -> str:
@@ -50,7 +51,7 @@ def options_from(model: type[BaseModel]) -> list[click.Option]:
     return options
 
 
-def measure_command(kind: str) -> click.Command:
+def measure_command(kind: Kind) -> click.Command:
     prober = PROBERS[kind]
 
     def callback(probe_id: str, connection_id: str, as_json: bool, **values: Any) -> None:
@@ -78,9 +79,8 @@ def measure_command(kind: str) -> click.Command:
                      envvar="NETQ_CONNECTION_ID", help="subscriber connection measured"),
         click.Option(["--json", "as_json"], is_flag=True, help="print exactly one JSON document"),
     ]
-    doc = (sys.modules[prober.probe.__module__].__doc__ or kind).strip().splitlines()[0]
-    return click.Command(kind, callback=callback, params=options_from(prober.params)
-                         + identity_options, help=doc)
+    params: list[click.Parameter] = [*options_from(prober.params), *identity_options]
+    return click.Command(kind, callback=callback, params=params, help=prober.summary or kind)
 
 
 @click.group()
@@ -102,14 +102,10 @@ for _kind in PROBERS:
               help="probe configuration (YAML)")
 def run(config_path: str) -> None:
     """Run the probe daemon: schedule tests, spool every record, export metrics."""
-    from netq.probe.config import ConfigError, load
+    from netq.probe.config import load
     from netq.probe.daemon import run_forever
-    from netq.probe.spool import SpoolError
 
-    try:
-        asyncio.run(run_forever(load(config_path)))
-    except (ConfigError, SpoolError) as exc:
-        raise click.ClickException(str(exc)) from None
+    asyncio.run(run_forever(load(config_path)))
 
 
 @probe.group()
@@ -118,16 +114,13 @@ def spool() -> None:
 
 
 def _spool_of(config_path: str) -> Any:
-    from netq.probe.config import ConfigError, load
-    from netq.probe.spool import Spool, SpoolError
+    from netq.probe.config import load
+    from netq.probe.spool import Spool
 
-    try:
-        config = load(config_path)
-        if not config.spool.exists():
-            raise click.ClickException(f"no spool at {config.spool}")
-        return Spool(config.spool, config.spool_max_records)
-    except (ConfigError, SpoolError) as exc:
-        raise click.ClickException(str(exc)) from None
+    config = load(config_path)
+    if not config.spool.exists():
+        raise NotFound(f"no spool at {config.spool}")
+    return Spool(config.spool, config.spool_max_records)
 
 
 CONFIG_OPTION = click.option("--config", "config_path", required=True,
@@ -188,7 +181,7 @@ def reflector() -> None:
 @click.option("--listen", default="0.0.0.0:862", show_default=True, help="HOST:PORT to serve on")
 def serve(listen: str) -> None:
     """Answer STAMP (RFC 8762) test packets, stateless mode."""
-    from netq.probe.address import split_host_port
+    from netq.address import split_host_port
     from netq.probe.reflector import serve as serve_reflector
 
     try:

@@ -1,54 +1,35 @@
-"""The probe's configuration file (YAML), validated with errors that name the bad key."""
+"""The probe's configuration file (YAML): errors name the file, the line and the key."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field
 
+from netq import yamlfile
+from netq.errors import ConfigError
+from netq.model import Duration, Strict, Technology
 from netq.probe.probers import PROBERS, ProberParams
 from netq.probe.probers.snmp import Params as SnmpParams
 from netq.probe.spool import FullPolicy
+from netq.record import Kind
 
-Technology = Literal["adsl", "pon", "ethernet", "docsis", "wifi", "wll", "umts", "lte", "nr"]
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
-
-
-class ConfigError(Exception):
-    pass
-
-
-def seconds(value: Any) -> float:
-    """'90', 90, '15m', '4h', '500ms' -> seconds."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a duration; write e.g. 90, 90s, 15m, 4h")
-    return float(match.group(1)) * _UNIT_S[match.group(2)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# keys earlier versions took and no longer use: accepted, with a warning, so that an upgrade
+# does not stop a probe whose file still has them
+RETIRED = {
+    "tariff_down_kbps": "tariffs are the collector's: `netq connections import`",
+    "tariff_up_kbps": "tariffs are the collector's: `netq connections import`",
+}
 
 
 class Test(Strict):
     """One scheduled test: its kind, how often, and the prober's own parameters."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-    kind: str
-    every: float = Field(gt=0, description="seconds between runs; each run starts at a random "
-                         "moment of its period")
+    kind: Kind
+    every: Duration = Field(gt=0, description="seconds between runs")
     params: ProberParams
-
-    @field_validator("every", mode="before")
-    @classmethod
-    def _every(cls, value: Any) -> float:
-        return seconds(value)
 
 
 class CrossTraffic(Strict):
@@ -56,14 +37,9 @@ class CrossTraffic(Strict):
 
     snmp: SnmpParams = Field(description="snmp prober parameters of the subscriber's CPE/ONT")
     threshold_bytes_per_second: float = Field(25_000, ge=0)
-    sample: float = Field(5, gt=0, le=300)
-    retry_after: float = Field(300, gt=0)
+    sample: Duration = Field(5, gt=0, le=300)
+    retry_after: Duration = Field(300, gt=0)
     max_deferrals: int = Field(6, ge=0, le=100)
-
-    @field_validator("sample", "retry_after", mode="before")
-    @classmethod
-    def _durations(cls, value: Any) -> float:
-        return seconds(value)
 
 
 class Upload(Strict):
@@ -73,17 +49,12 @@ class Upload(Strict):
     token: str | None = Field(None, min_length=20, description="the probe's token")
     token_file: Path | None = Field(None, description="a file holding the token instead")
     batch: int = Field(500, ge=1, le=100_000)
-    every: float = Field(30, gt=0, description="seconds between drains")
-    timeout: float = Field(30, gt=0, le=600)
-    max_backoff: float = Field(600, gt=0, description="longest wait between failed tries, s")
-    unregistered_retry: float = Field(
+    every: Duration = Field(30, gt=0, description="seconds between drains")
+    timeout: Duration = Field(30, gt=0, le=600)
+    max_backoff: Duration = Field(600, gt=0, description="longest wait between failed tries, s")
+    unregistered_retry: Duration = Field(
         900, gt=0, description="seconds before a record of a connection the collector has not "
                                "registered yet is offered again")
-
-    @field_validator("every", "timeout", "max_backoff", "unregistered_retry", mode="before")
-    @classmethod
-    def _durations(cls, value: Any) -> float:
-        return seconds(value)
 
     def secret(self) -> str:
         if self.token:
@@ -101,82 +72,47 @@ class Config(Strict):
     probe_id: str = Field(min_length=1, max_length=128)
     connection_id: str = Field(min_length=1, max_length=128)
     technology: Technology
-    tariff_down_kbps: int = Field(gt=0, le=100_000_000)
-    tariff_up_kbps: int = Field(gt=0, le=100_000_000)
     spool: Path = Path("/var/lib/netq-probe/spool.db")
     spool_max_records: int = Field(1_000_000, ge=100)
     # with the disk full: drop the oldest hundredth of the queue to make room, or the new record
     spool_when_full: FullPolicy = "drop_oldest"
     metrics_listen: str = "127.0.0.1:9108"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    availability_report_every: float = Field(900, gt=0, le=900)
+    availability_report_every: Duration = Field(900, gt=0, le=900)
     tests: list[Test] = Field(min_length=1)
     cross_traffic: CrossTraffic | None = None
     collector: Upload | None = None
-
-    @field_validator("availability_report_every", mode="before")
-    @classmethod
-    def _report_every(cls, value: Any) -> float:
-        return seconds(value)
+    retired: tuple[str, ...] = Field((), exclude=True)  # what the file had of RETIRED
 
 
-def _test(raw: Any, where: str) -> Test:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: a test is a mapping with kind, every and its parameters")
-    fields = dict(raw)
+def _test(document: yamlfile.Document, at: yamlfile.Path_) -> Test:
+    fields = dict(document.mapping(at))
     kind = fields.pop("kind", None)
     if kind not in PROBERS:
-        raise ConfigError(f"{where}.kind: {kind!r} is not a test kind; one of {', '.join(PROBERS)}")
-    every = fields.pop("every", 60 if kind == "availability" else None)
+        raise document.error((*at, "kind"), f"{kind!r} is not a test kind; one of "
+                                             f"{', '.join(PROBERS)}")
+    prober = PROBERS[kind]
+    every = fields.pop("every", prober.every)
     if every is None:
-        raise ConfigError(f"{where}.every: missing; how often to run, e.g. 15m")
-    try:
-        params = PROBERS[kind].params(**fields)
-    except ValidationError as exc:
-        raise ConfigError(_message(exc, where)) from None
-    if kind == "availability" and len({*getattr(params, "target", []),
-                                         *getattr(params, "off_net", [])}) < 2:
-        raise ConfigError(f"{where}.target: availability needs at least 2 distinct targets, so "
-                          "that one unreachable server is not taken for the line being down")
-    try:
-        return Test(kind=kind, every=every, params=params)
-    except ValidationError as exc:
-        raise ConfigError(_message(exc, where)) from None
-
-
-def _message(exc: ValidationError, where: str = "") -> str:
-    problems = []
-    for error in exc.errors():
-        key = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in error["loc"])
-        key = key.replace(".[", "[")
-        problems.append(f"{where + '.' if where and key else where}{key}: {error['msg']}")
-    return "; ".join(problems)
+        raise document.error((*at, "every"), "missing; how often to run, e.g. 15m")
+    params = document.validate(prober.params, fields, at)
+    return document.validate(Test, {"kind": kind, "every": every, "params": params}, at)
 
 
 def parse(raw: Any, source: str = "config") -> Config:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: the configuration must be a YAML mapping")
-    fields = dict(raw)
-    tests = fields.pop("tests", None)
+    """The configuration in `raw` (a dict, or the Document of a file)."""
+    document = raw if isinstance(raw, yamlfile.Document) else yamlfile.Document(source, raw)
+    fields = dict(document.mapping())
+    tests = fields.get("tests")
     if not isinstance(tests, list) or not tests:
-        raise ConfigError(f"{source}: tests: a list of at least one test is required")
-    fields["tests"] = [_test(t, f"tests[{i}]") for i, t in enumerate(tests)]
-    try:
-        config = Config(**fields)
-    except ValidationError as exc:
-        raise ConfigError(f"{source}: {_message(exc)}") from None
+        raise document.error(("tests",), "a list of at least one test is required")
+    fields["tests"] = [_test(document, ("tests", i)) for i in range(len(tests))]
+    fields["retired"] = tuple(key for key in RETIRED if fields.pop(key, None) is not None)
+    config = document.validate(Config, fields)
     if config.collector is not None:
         config.collector.secret()  # a token that cannot be read is a config error, now
     return config
 
 
 def load(path: str | Path) -> Config:
-    try:
-        text = Path(path).read_text("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the probe configuration {path}: {exc.strerror}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    return parse(raw, str(path))
+    return parse(yamlfile.load(path))

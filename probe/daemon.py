@@ -1,8 +1,11 @@
 """`netq probe run`: schedule the configured tests, spool every record, export metrics.
 
-Each test runs once per period of `every` seconds at a random moment of the period, so a
-fleet of probes does not hit a measurement server in step, and the samples do not lock onto
-a daily pattern. Speed tests never overlap on one probe: they would measure each other.
+How a test runs is its prober's scheduling class, never its kind. A background or exclusive
+test runs once per period of `every` seconds at a random moment of the period, so a fleet of
+probes does not hit a measurement server in step, and the samples do not lock onto a daily
+pattern. Exclusive tests (speed) never overlap on one probe, they would measure each other,
+and wait while the subscriber uses the line. A continuous test checks on the clock and its
+up/down states become interval records.
 """
 
 from __future__ import annotations
@@ -16,13 +19,13 @@ import structlog
 from prometheus_client import start_http_server
 from structlog.typing import FilteringBoundLogger
 
+from netq.address import split_host_port
 from netq.logging import configure
 from netq.probe import crosstraffic
-from netq.probe.address import split_host_port
-from netq.probe.config import Config, CrossTraffic, Test
+from netq.probe.config import RETIRED, Config, CrossTraffic, Test
 from netq.probe.intervals import IntervalTracker
 from netq.probe.metrics import ProbeMetrics
-from netq.probe.probers import throughput
+from netq.probe.probers import PROBERS
 from netq.probe.runner import measure
 from netq.probe.spool import Spool
 from netq.record import Identity, Outcome, Record, now
@@ -60,7 +63,7 @@ class Daemon:
             period_start = max(period_start + test.every, loop.time())
 
     async def run_test(self, test: Test) -> None:
-        if test.kind != "throughput":
+        if PROBERS[test.kind].scheduling != "exclusive":
             self.finished(await measure(test.kind, test.params, self.identity, self.log))
             return
         async with self.speed_test:
@@ -97,17 +100,17 @@ class Daemon:
             return None
         error = (f"deferred: the subscriber's own traffic, {reading.bytes_per_second:,.0f} B/s, "
                  f"is above the {cross.threshold_bytes_per_second:,.0f} B/s threshold")
-        metrics = {**throughput.not_started(test.params),  # type: ignore[arg-type]
+        metrics = {**PROBERS[test.kind].unmeasured(test.params),
                    "cross_traffic_bytes_per_second": round(reading.bytes_per_second, 1)}
         outcome = Outcome(test.params.target_text(), False, metrics, error=error,
                           exclusion="cross_traffic")
-        return Record(self.identity, "throughput", started, now(), outcome)
+        return Record(self.identity, test.kind, started, now(), outcome)
 
-    async def availability(self, test: Test) -> None:
+    async def continuous(self, test: Test) -> None:
         """Check every `every` seconds, on the clock; fold checks into interval records."""
-        tracker = IntervalTracker(self.spool, self.identity, test.params.target_text(),
-                                  list(getattr(test.params, "target", [])),
-                                  list(getattr(test.params, "off_net", [])),
+        tracker = IntervalTracker(self.spool, self.identity, test.kind,
+                                  test.params.target_text(),
+                                  PROBERS[test.kind].unmeasured(test.params),
                                   test.every, self.config.availability_report_every)
         left_open = tracker.close_open()  # by a previous run that was killed
         if left_open:
@@ -116,7 +119,7 @@ class Daemon:
         next_check = loop.time()
         try:
             while True:
-                check = await measure("availability", test.params, self.identity, self.log)
+                check = await measure(test.kind, test.params, self.identity, self.log)
                 self.metrics.observe(check)  # the check feeds the gauge; intervals are spooled
                 metrics = check.outcome.metrics
                 for record in tracker.observe(check.started_at, check.ended_at,
@@ -139,7 +142,10 @@ class Daemon:
         self.metrics.quarantined.set(self.spool.quarantined_total)
         self.log.info("probe_started", probe_id=self.config.probe_id, spool=str(self.config.spool),
                       metrics=self.config.metrics_listen, tests=len(self.config.tests))
-        tasks = [asyncio.create_task(self.availability(t) if t.kind == "availability"
+        for key in self.config.retired:
+            self.log.warning("config_key_retired", key=key, why=RETIRED[key])
+        tasks = [asyncio.create_task(self.continuous(t)
+                                     if PROBERS[t.kind].scheduling == "continuous"
                                      else self.periods(t), name=f"{t.kind}-{i}")
                  for i, t in enumerate(self.config.tests)]
         upload = self.config.collector

@@ -1,5 +1,5 @@
-"""Availability checks folded into interval records: `up` (the Internet reachable, or not) and
-`on_net_up` (the operator's own nodes) over [start, end].
+"""Continuous checks (availability) folded into interval records: `up` (the Internet
+reachable, or not) and `on_net_up` (the operator's own nodes) over [start, end].
 
 A check stands for the time until the next check, so an interval ends where the check that
 changed the state began. An interval is reported when the state changes and at least every
@@ -13,9 +13,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from netq.probe.spool import Spool
-from netq.record import Identity, Outcome, Record
+from netq.record import Identity, Kind, Outcome, Record
 
 STATE_KEY = "availability_open_interval"
 
@@ -30,13 +31,13 @@ class OpenInterval:
 
 
 class IntervalTracker:
-    def __init__(self, spool: Spool, identity: Identity, target: str, targets: list[str],
-                 off_net_targets: list[str], every_s: float, report_every_s: float) -> None:
+    def __init__(self, spool: Spool, identity: Identity, kind: Kind, target: str,
+                 unmeasured: dict[str, Any], every_s: float, report_every_s: float) -> None:
         self.spool = spool
         self.identity = identity
+        self.kind = kind
         self.target = target
-        self.targets = targets
-        self.off_net_targets = off_net_targets
+        self.unmeasured = unmeasured  # what every interval's metrics carry: the targets
         self.every_s = every_s
         self.report_every_s = report_every_s
         saved = spool.get_state(STATE_KEY)
@@ -75,14 +76,13 @@ class IntervalTracker:
         assert self.open is not None
         interval = self.open
         self.open = None
-        metrics = {"up": interval.up, "checks": interval.checks, "targets": self.targets,
-                   "off_net_targets": self.off_net_targets}
+        metrics = {**self.unmeasured, "up": interval.up, "checks": interval.checks}
         if interval.on_net_up is not None:
             metrics["on_net_up"] = interval.on_net_up
         outcome = Outcome(self.target, True, metrics)
         start = datetime.fromisoformat(interval.start)
         # the id follows from the interval's start, so closing the same interval twice (a kill
         # between spooling it and saving the state) is one record, not two
-        key = f"{self.identity.probe_id}/{self.identity.connection_id}/availability/{start}"
-        return Record(self.identity, "availability", start, max(end, start), outcome,
+        key = f"{self.identity.probe_id}/{self.identity.connection_id}/{self.kind}/{start}"
+        return Record(self.identity, self.kind, start, max(end, start), outcome,
                       id=str(uuid.uuid5(uuid.NAMESPACE_URL, key)))

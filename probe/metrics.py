@@ -1,4 +1,7 @@
-"""The probe daemon's own Prometheus metrics. Labels are bounded by the probe's config."""
+"""The probe daemon's own Prometheus metrics. Labels are bounded by the probe's config.
+
+What every test has (counts, durations, when it last ran) is here; what a kind measures is
+on /metrics through its prober's observer."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from prometheus_client import (
 )
 
 from netq import __version__
+from netq.probe.probers import PROBERS
 from netq.record import Record
 
 # `_created` series double the count for no use on a dashboard
@@ -34,14 +38,7 @@ class ProbeMetrics:
                                  "the subscriber was using the line.", registry=r)
         self.last_test = Gauge("netq_probe_last_test_timestamp_seconds", "When a test of this "
                                "kind last finished.", ["kind"], registry=r)
-        self.rtt = Gauge("netq_probe_rtt_mean_seconds", "Mean round trip of the last latency "
-                         "session.", ["target", "method"], registry=r)
-        self.loss = Gauge("netq_probe_loss_ratio", "Packet loss of the last latency session.",
-                          ["target", "method"], registry=r)
-        self.throughput = Gauge("netq_probe_throughput_bytes_per_second", "Goodput of the last "
-                                "completed speed test.", ["direction"], registry=r)
-        self.up = Gauge("netq_probe_availability_up", "1 when the last reachability check "
-                        "reached a target.", registry=r)
+        self.observers = {kind: prober.observer(r) for kind, prober in PROBERS.items()}
         self.spooled = Gauge("netq_probe_spool_records", "Records waiting in the spool.",
                              registry=r)
         self.uploaded = Counter("netq_probe_uploaded_records_total", "Records the collector "
@@ -54,17 +51,9 @@ class ProbeMetrics:
                              "spool was full (since the spool was created).", registry=r)
 
     def observe(self, record: Record) -> None:
-        outcome, kind, metrics = record.outcome, record.kind, record.outcome.metrics
+        outcome, kind = record.outcome, record.kind
         result = "excluded" if outcome.exclusion else "ok" if outcome.ok else "failed"
         self.tests.labels(kind, result).inc()
         self.duration.labels(kind).observe((record.ended_at - record.started_at).total_seconds())
         self.last_test.labels(kind).set(record.ended_at.timestamp())
-        if kind == "latency" and outcome.ok:
-            labels = (outcome.target, metrics["method"])
-            if metrics["rtt_ms"]:
-                self.rtt.labels(*labels).set(metrics["rtt_ms"]["mean"] / 1000)
-            self.loss.labels(*labels).set(metrics["loss_ratio"])
-        elif kind == "throughput" and outcome.ok:
-            self.throughput.labels(metrics["direction"]).set(metrics["bits_per_second"] / 8)
-        elif kind == "availability":
-            self.up.set(1 if metrics["up"] else 0)
+        self.observers[kind](outcome)

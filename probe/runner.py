@@ -5,11 +5,11 @@ from __future__ import annotations
 from structlog.typing import FilteringBoundLogger
 
 from netq.probe.probers import PROBERS, ProberParams
-from netq.record import Identity, Outcome, Record, now
+from netq.record import Identity, Kind, Outcome, Record, now
 
 
 async def measure(
-    kind: str, params: ProberParams, identity: Identity, log: FilteringBoundLogger
+    kind: Kind, params: ProberParams, identity: Identity, log: FilteringBoundLogger
 ) -> Record:
     started = now()
     try:
@@ -19,4 +19,4 @@ async def measure(
         outcome = Outcome(params.target_text(), False, {},
                           error=f"probe error: {type(exc).__name__}: {exc}",
                           exclusion="probe_error")
-    return Record(identity, kind, started, now(), outcome)  # type: ignore[arg-type]
+    return Record(identity, kind, started, now(), outcome)

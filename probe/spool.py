@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from netq.errors import NetqError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     seq  INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -45,8 +47,8 @@ _NOT_BEFORE = "ALTER TABLE records ADD COLUMN not_before REAL NOT NULL DEFAULT 0
 FullPolicy = Literal["drop_newest", "drop_oldest"]
 
 
-class SpoolError(Exception):
-    pass
+class SpoolError(NetqError):
+    """The spool cannot be opened or written; the message says which file and why."""
 
 
 @dataclass(frozen=True)

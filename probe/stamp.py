@@ -92,7 +92,7 @@ def kernel_timestamp(ancdata: list[tuple[int, int, bytes]]) -> float | None:
     for level, kind, data in ancdata:
         if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
             seconds, nanoseconds = struct.unpack("qq", data[:16])
-            return seconds + nanoseconds / 1e9
+            return float(seconds + nanoseconds / 1e9)
     return None
 
 

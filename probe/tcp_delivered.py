@@ -82,7 +82,7 @@ class Segment:
 
 TCPI_OPT_TIMESTAMPS = 1
 TCP_HEADER, TIMESTAMPS_OPTION = 20, 12
-IP_HEADER = {socket.AF_INET: 20, socket.AF_INET6: 40}
+IP_HEADER = {int(socket.AF_INET): 20, int(socket.AF_INET6): 40}
 
 
 def segment(info: Any, family: int, direction: Direction) -> Segment:
@@ -96,7 +96,7 @@ def segment(info: Any, family: int, direction: Direction) -> Segment:
 
 def process_sockets(pid: int) -> set[int]:
     """Inodes of the sockets a process holds open."""
-    inodes = set()
+    inodes: set[int] = set()
     try:
         names = os.listdir(f"/proc/{pid}/fd")
     except FileNotFoundError:

@@ -71,7 +71,9 @@ class Uploader:
             answered = {r["id"]: r for r in results if isinstance(r.get("id"), str)}
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise UploadError(f"collector answer is not a batch result: {exc}") from exc
-        held, refused, later = [], [], []
+        held: list[str] = []
+        later: list[str] = []
+        refused: list[tuple[str, str, list[str]]] = []
         for record in records:
             result = answered.get(record["id"])
             if result is None:
@@ -108,7 +110,7 @@ class Uploader:
         )
         async with httpx.AsyncClient(timeout=self.timeout_s) as client:
             while True:
-                sent = await retrying(self.drain, client)
+                sent: int = await retrying(self.drain, client)
                 if sent:
                     self.log.info("uploaded", records=sent)
                 await asyncio.sleep(interval_s)

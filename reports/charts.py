@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display; before pyplot is imported
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 
 plt.rcParams.update({
     "text.parse_math": False,  # a node named "$x$" is a name, not a formula to typeset
@@ -19,7 +20,7 @@ plt.rcParams.update({
     "axes.spines.top": False,
     "axes.spines.right": False,
 })
-NORM_STYLE = {"color": "#c0392b", "linestyle": "--", "linewidth": 1}
+NORM_STYLE: dict[str, Any] = {"color": "#c0392b", "linestyle": "--", "linewidth": 1}
 BAR = "#2c6fbb"
 
 
@@ -32,7 +33,7 @@ def svg(figure: Any) -> str:
 
 
 def monthly_trend(months: list[dict[str, Any]], month_names: list[str],
-                  labels: dict[str, str]) -> str | None:
+                  labels: dict[str, Any]) -> str | None:
     """One small panel per network indicator of the whole population with figures: its
     monthly values with their 95 % intervals, and its norm, each on its own scale (a 1 %
     norm and a 99 % norm cannot share an axis and be read)."""
@@ -64,7 +65,7 @@ def monthly_trend(months: list[dict[str, Any]], month_names: list[str],
                        fontsize=8)
         axis.set_xticks(range(len(month_names)), month_names)
         axis.set_xlim(-0.5, len(month_names) - 0.5)
-    figure.legend([plt.Line2D([], [], color=BAR, marker="o"), plt.Line2D([], [], **NORM_STYLE)],
+    figure.legend([Line2D([], [], color=BAR, marker="o"), Line2D([], [], **NORM_STYLE)],
                   [labels["measured"], labels["norm"]], loc="outside lower center", ncol=2,
                   frameon=False)
     return svg(figure)
@@ -96,7 +97,7 @@ def honest_range(entries: list[dict[str, Any]], norm: float) -> tuple[float, flo
 
 
 def speed_distribution(by_technology: dict[str, list[float]], norm_percent: float,
-                       labels: dict[str, str]) -> str | None:
+                       labels: dict[str, Any]) -> str | None:
     """Per technology, the empirical distribution of each line's mean download speed as % of
     its tariff: the share of lines at or below each speed, with the norm's line."""
     if not by_technology:
@@ -116,7 +117,7 @@ def speed_distribution(by_technology: dict[str, list[float]], norm_percent: floa
 
 
 def availability_by_node(by_node: dict[str, float], norm_percent: float,
-                         labels: dict[str, str], worst: int = 15) -> str | None:
+                         labels: dict[str, Any], worst: int = 15) -> str | None:
     """The nodes with the lowest availability (at most `worst`), as dots against the norm:
     a dot has no bar to start at zero, so the axis may hold just the values and the norm."""
     if not by_node:
@@ -139,7 +140,7 @@ EVENING_PEAK = (19, 23)  # Minsk hours, as Ofcom and the FCC's Measuring Broadba
 
 
 def hour_profile(hours: dict[str, dict[str, list[float | None]]], speed_norm: float | None,
-                 labels: dict[str, str]) -> str | None:
+                 labels: dict[str, Any]) -> str | None:
     """Speed (% of tariff) and round trip by hour of the day, per technology, with the evening
     peak shaded and the speed norm's line."""
     panels = [(what, hours.get(what) or {}) for what in ("speed", "delay")]

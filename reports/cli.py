@@ -51,22 +51,17 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
     """Write the quarter's report: the operator, the public table, method and sample,
     pictures, deadline."""
     from netq.collector.compliance.engine import profiles_present
-    from netq.collector.compliance.thresholds import ThresholdsError
     from netq.reports import quarterly as builder
 
     settings = publisher(config_path, db, thresholds_path)
     store = open_store(settings.db, settings.thresholds)
-    names = [profile] if profile else [
+    names: list[str | None] = [profile] if profile else [
         name for name in profiles_present(store, quarter) if name in store.norms.names()]
     key = pseudonym_key_file.read_bytes() if pseudonym_key_file else None
     for name in names or [None]:
-        try:
-            with progress.step(f"judging {quarter}{' · ' + name if name else ''} and drawing "
-                               "its charts"):
-                context = builder.build(store, quarter, name, lang,
-                                        operator=settings.operator)
-        except ThresholdsError as exc:
-            raise click.ClickException(str(exc)) from None
+        with progress.step(f"judging {quarter}{' · ' + name if name else ''} and drawing "
+                           "its charts"):
+            context = builder.build(store, quarter, name, lang, operator=settings.operator)
         with progress.step(f"writing {', '.join(dict.fromkeys(formats))}"):
             written = builder.write(context, list(dict.fromkeys(formats)), out, key)
         for path in written:
@@ -99,18 +94,14 @@ def line(connection_id: str, first_day: datetime, last_day: datetime, formats: t
     """One line's measurement protocol, for a subscriber's claim or an inspection: its
     contract, every test with its verdict, availability with outages, planned works and
     tickets, its own figures, and a hash of the records it rests on; no other line's data."""
-    from netq.collector.compliance.line import LineError, protocol, window
-    from netq.collector.compliance.thresholds import ThresholdsError
+    from netq.collector.compliance.line import protocol, window
     from netq.reports import line as builder
 
     settings = publisher(config_path, db, thresholds_path)
     store = open_store(settings.db, settings.thresholds)
-    try:
-        period = window(first_day.date(), last_day.date())
-        with progress.step(f"judging every test of {connection_id}"):
-            document = protocol(store, connection_id, period)
-    except (LineError, ThresholdsError) as exc:
-        raise click.ClickException(str(exc)) from None
+    period = window(first_day.date(), last_day.date())
+    with progress.step(f"judging every test of {connection_id}"):
+        document = protocol(store, connection_id, period)
     with progress.step(f"writing {', '.join(dict.fromkeys(formats))}"):
         written = builder.write(document, list(dict.fromkeys(formats)), out, lang,
                                 settings.operator)
@@ -142,7 +133,7 @@ def status(db: str | None, today: datetime | None, as_json: bool) -> None:
 
 def publisher(config_path: str | None, db: str | None, thresholds_path: str | None) -> Any:
     """The collector's settings a document is made with: who publishes, from which store."""
-    from netq.collector.settings import DEFAULT_PATH, SettingsError, load
+    from netq.collector.settings import DEFAULT_PATH, load
 
     if config_path is None and DEFAULT_PATH.is_file():
         if os.access(DEFAULT_PATH, os.R_OK):
@@ -150,10 +141,7 @@ def publisher(config_path: str | None, db: str | None, thresholds_path: str | No
         else:  # the service's file, not this user's: go on with the command line alone
             click.echo(f"warning: cannot read {DEFAULT_PATH} (give --config, or run as its "
                        "group)", err=True)
-    try:
-        settings = load(config_path, {"db": db, "thresholds": thresholds_path})
-    except SettingsError as exc:
-        raise click.ClickException(f"collector configuration: {exc}") from None
+    settings = load(config_path, {"db": db, "thresholds": thresholds_path})
     if settings.operator is None:
         click.echo("warning: no operator in the collector's configuration (operator: name, "
                    "registration_number, address, contact): the document names nobody",

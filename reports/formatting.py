@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
@@ -34,7 +35,7 @@ VERDICTS = {
 def number(value: float | Decimal | None, lang: str, places: int = 2) -> str:
     if value is None:
         return "—"
-    return _pattern(places).apply(value, _locale(lang))
+    return str(_pattern(places).apply(value, _locale(lang)))
 
 
 # parsed once: a protocol formats tens of thousands of numbers
@@ -65,7 +66,7 @@ def verdict(meets: bool | None, has_value: bool, lang: str) -> str:
 def unit(name: str, lang: str) -> str:
     return UNITS[lang].get(name, name)
 
-LABELS = {
+LABELS: dict[str, dict[str, Any]] = {
     "ru": {
         "hours_picture": "По часам суток (время минское): средняя скорость к абоненту, % от "
                          "тарифа (технологии с нормой скорости), и среднее время задержки; "

@@ -12,12 +12,12 @@ from typing import Any
 from netq.collector.compliance.quarter import MINSK
 from netq.collector.settings import Operator
 from netq.reports import formatting
-from netq.reports.quarterly import PDF_VARIANT, environment, replace
+from netq.reports.quarterly import PDF_VARIANT, environment, replace, text_of
 
 FORMATS = ("html", "pdf", "json")
 PRIVATE = 0o600
 
-LABELS = {
+LABELS: dict[str, dict[str, Any]] = {
     "ru": {
         "faults": {"operator": "оператора", "third_party": "третьей стороны",
                    "subscriber": "абонента"},
@@ -240,7 +240,6 @@ def write(document: dict[str, Any], formats: list[str], out: Path, lang: str,
             replace(path, lambda p: pdf(document, lang, p, operator), PRIVATE)
         elif kind == "json":
             shown = {**document, "operator": None if operator is None else operator.model_dump()}
-            replace(path, lambda p, shown=shown: p.write_text(
-                json.dumps(shown, ensure_ascii=False, indent=1), "utf-8"), PRIVATE)
+            replace(path, text_of(json.dumps(shown, ensure_ascii=False, indent=1)), PRIVATE)
         written.append(path)
     return written

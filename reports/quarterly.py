@@ -34,7 +34,7 @@ from netq.collector.store import Store
 from netq.reports import formatting
 
 SERVICES = ("fixed", "wireless", "data", "customer")
-TITLES = {
+TITLES: dict[str, dict[str, Any]] = {
     "ru": {"fixed": "Передача данных с использованием сети стационарной электросвязи",
            "wireless": "Передача данных сотовой подвижной электросвязи, Wi-Fi и иных "
                        "технологий беспроводного доступа",
@@ -482,18 +482,17 @@ def write(context: dict[str, Any], formats: list[str], out: Path,
         if kind == "html":
             replace(path, lambda p: p.write_text(html(context), "utf-8"))
         elif kind == "csv":
-            replace(path, lambda p: p.write_text(indicator_table_csv(context["document"]),
-                                                 "utf-8"))
+            replace(path, text_of(indicator_table_csv(context["document"])))
             package = out / f"{stem}-datapackage.json"
             described = json.dumps(data_package(context["document"], stem),
                                    ensure_ascii=False, indent=1)
-            replace(package, lambda p, text=described: p.write_text(text, "utf-8"))
+            replace(package, text_of(described))
             written.append(package)
             connections = out / f"{stem}-connections.csv"
             # without the operator's key, a fresh one: rows then link across nothing
             text = pseudonymised_csv(context["connections"],
                                      pseudonym_key or secrets.token_bytes(32))
-            replace(connections, lambda p, text=text: p.write_text(text, "utf-8"))
+            replace(connections, text_of(text))
             written.append(connections)
         elif kind == "pdf":
             replace(path, lambda p: pdf(context, p))
@@ -504,7 +503,12 @@ def write(context: dict[str, Any], formats: list[str], out: Path,
     return written
 
 
-def replace(path: Path, write: Callable[[Path], None], mode: int = 0o644) -> None:
+def text_of(text: str) -> Callable[[Path], object]:
+    """A writer of `text` (UTF-8) for replace()."""
+    return lambda path: path.write_text(text, "utf-8")
+
+
+def replace(path: Path, write: Callable[[Path], object], mode: int = 0o644) -> None:
     """`write` into a new file beside `path` (created exclusively), then rename it over;
     `mode`: readable by all for a public report, by the owner alone for a subscriber's."""
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")

@@ -8,8 +8,8 @@
 
 Addresses come from 198.18.0.0/15, the range RFC 2544 sets aside for benchmarking, and
 exist only inside these namespaces. The node runs iperf3 (5201, 5202), the STAMP reflector
-(862), an HTTP server (8080) and dnsmasq (lab.test names); the subscriber runs snmpd on its
-own loopback, the agent a CPE or ONT would have.
+(862), an HTTP server (8080) and dnsmasq (lab.test names, on both paths); the subscriber runs
+snmpd on its own loopback, the agent a CPE or ONT would have.
 """
 
 from __future__ import annotations
@@ -136,10 +136,13 @@ class Lab:
                    "--listen", "0.0.0.0:862")
         self.spawn(self.node, sys.executable, "-m", "http.server", "8080", "--bind", NODE_IP,
                    "--directory", str(self.workdir))
+        # the operator's resolver, on both paths: names under lab.test answer (nx.lab.test:
+        # NXDOMAIN), anything else is REFUSED, as by a resolver that serves only its own
         self.spawn(self.node, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-                   "--no-resolv", "--no-hosts", "--bind-interfaces", f"--listen-address={NODE_IP}",
-                   "--user=root", "--pid-file=", "--address=/iperf.lab.test/198.18.0.2",
-                   "--address=/web.lab.test/198.18.0.2")
+                   "--no-resolv", "--no-hosts", "--bind-interfaces",
+                   f"--listen-address={NODE_IP},{NODE_IMPAIRED_IP}", "--user=root",
+                   "--pid-file=", "--address=/iperf.lab.test/198.18.0.2",
+                   "--address=/web.lab.test/198.18.0.2", "--address=/nx.lab.test/")
         snmpd_conf = self.workdir / "snmpd.conf"
         snmpd_conf.write_text(f"agentaddress udp:{SNMP_AGENT}\n"
                               f"rocommunity {SNMP_COMMUNITY} 127.0.0.1\n")

@@ -12,7 +12,7 @@ import sys
 
 import jsonschema
 
-from netq.record import schema_text
+from netq.record import KINDS, schema_text
 
 
 def netq(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -46,7 +46,7 @@ def test_a_bad_port_is_a_usage_error_not_a_traceback() -> None:
 
 def test_every_test_kind_is_a_measure_subcommand() -> None:
     result = netq("probe", "measure", "--help")
-    for kind in ("latency", "throughput", "availability", "attempt", "snmp"):
+    for kind in KINDS:
         assert kind in result.stdout
 
 
@@ -66,7 +66,7 @@ def test_a_spool_that_cannot_be_written_is_a_clear_error(tmp_path) -> None:
 def test_a_missing_config_file_is_a_clear_error() -> None:
     result = netq("probe", "run", "--config", "/nonexistent/probe.yaml")
     assert result.returncode == 1
-    assert "cannot read the probe configuration /nonexistent/probe.yaml" in result.stderr
+    assert "cannot read /nonexistent/probe.yaml" in result.stderr
 
 
 def test_the_exit_status_is_documented_in_help() -> None:

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from netq.probe.config import ConfigError, load, parse, seconds
+from netq.errors import ConfigError, NetqError
+from netq.model import seconds
+from netq.probe.config import load, parse
 
 GOOD = {
     "probe_id": "ont-1", "connection_id": "C-1", "technology": "pon",
-    "tariff_down_kbps": 100_000, "tariff_up_kbps": 50_000,
     "tests": [
         {"kind": "latency", "every": "15m", "target": "node1:862", "method": "udp"},
         {"kind": "throughput", "every": "4h", "target": "node1", "direction": "down"},
@@ -31,7 +32,7 @@ def test_a_good_config_loads_with_durations_in_seconds() -> None:
 
 @pytest.mark.parametrize(("raw", "message"), [
     (with_changes(technology="dialup"), "technology: Input should be"),
-    (with_changes(tariff_down_kbps=-5), "tariff_down_kbps: Input should be greater than 0"),
+    (with_changes(spool_max_records=5), "spool_max_records: Input should be greater than"),
     (with_changes(probe_idd="x"), "probe_idd: Extra inputs are not permitted"),
     (with_changes(tests=[{"kind": "ping", "every": 60}]),
      "tests[0].kind: 'ping' is not a test kind"),
@@ -45,7 +46,7 @@ def test_a_good_config_loads_with_durations_in_seconds() -> None:
     (with_changes(tests=[{"kind": "availability", "target": ["node1", "node2"]}]),
      "tests[0].off_net: Field required"),
     (with_changes(tests=[{"kind": "availability", "target": ["ix"], "off_net": ["ix"]}]),
-     "tests[0].target: availability needs at least 2 distinct targets"),
+     "tests[0]: give at least 2 distinct targets"),
     (with_changes(cross_traffic={"snmp": {"target": "cpe"}}),
      "cross_traffic.snmp.if_index: Field required"),
     (with_changes(tests=[]), "tests: a list of at least one test is required"),
@@ -57,12 +58,28 @@ def test_mistakes_are_named(raw, message: str) -> None:
 
 
 def test_unreadable_and_malformed_files_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read the probe configuration"):
+    with pytest.raises(ConfigError, match=r"cannot read .*absent\.yaml"):
         load(tmp_path / "absent.yaml")
     broken = tmp_path / "broken.yaml"
-    broken.write_text("probe_id: [unclosed\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    broken.write_text("probe_id: x\ntests: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"broken.yaml:3: not valid YAML"):
         load(broken)
+
+
+def test_an_error_in_a_file_names_the_file_the_line_and_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "probe.yaml"
+    path.write_text("probe_id: ont-1\nconnection_id: C-1\ntechnology: pon\ntests:\n"
+                    "  - kind: latency\n    every: 15m\n    target: node1\n"
+                    "  - kind: latency\n    every: 15m\n    target: node1\n    count: 0\n")
+    with pytest.raises(NetqError) as caught:
+        load(path)
+    assert str(caught.value) == (f"{path}:11: tests[1].count: Input should be greater than or "
+                                 "equal to 1")
+
+
+def test_keys_the_probe_no_longer_uses_are_accepted_and_named() -> None:
+    config = parse(with_changes(tariff_down_kbps=100_000, tariff_up_kbps=50_000))
+    assert config.retired == ("tariff_down_kbps", "tariff_up_kbps")
 
 
 @pytest.mark.parametrize(("text", "value"), [("90", 90), ("90s", 90), ("15m", 900),

@@ -106,6 +106,7 @@ def test_the_server_package_installs_beside_it_and_the_whole_loop_runs(
     assert root.run("readlink", "-f", "/usr/bin/netq").stdout.strip() == \
         "/usr/lib/netq-server/bin/netq"
     assert root.file("/usr/share/netq/prometheus/netq.rules.yml").exists()
+    assert root.file("/usr/share/netq/prometheus/alertmanager.yml").exists()
 
     db = "/var/lib/netq/collector/netq.db"  # as /etc/netq/collector.yaml says
     root.file("/tmp/connections.csv").write_text(

@@ -22,7 +22,8 @@ def test_the_example_probe_config_is_valid(tmp_path: Path) -> None:
     (tmp_path / "probe.yaml").write_text(text.replace("/etc/netq/probe.token",
                                                       str(tmp_path / "probe.token")))
     config = load(tmp_path / "probe.yaml")
-    assert {t.kind for t in config.tests} == {"availability", "latency", "throughput", "attempt"}
+    assert {t.kind for t in config.tests} == {"availability", "latency", "throughput", "attempt",
+                                               "dns"}
     assert config.cross_traffic is not None
     assert config.collector is not None
     assert config.collector.secret() == "t" * 43

@@ -82,3 +82,31 @@ def test_every_panel_query_is_promql_that_prometheus_accepts(path: Path,
     result = subprocess.run([promtool, "check", "rules", str(file)], capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_panels_draw_the_norms_of_thresholds_yaml() -> None:
+    """Threshold lines and colours at the same norms the alerts use (the same source)."""
+    from tests.test_prometheus_rules import norms_in_force
+
+    norm = {k: float(v) for k, v in norms_in_force().items() if k != "outage"}
+    expected = {
+        ("netq-connection", "Mean RTT of the latest session"): [norm["delay_s"]],
+        ("netq-connection", "Packet loss of the latest session"):
+            [norm["fixed_loss"], norm["wireless_loss"]],
+        ("netq-connection", "Speed as a share of the tariff in force"): [norm["speed_share"]],
+        ("netq-connection", "Availability (latest interval)"): [1.0],
+        ("netq-node", "Mean RTT of the node's connections"): [norm["delay_s"]],
+        ("netq-node", "Mean loss of the node's connections"):
+            [norm["fixed_loss"], norm["wireless_loss"]],
+        ("netq-node", "Worst connections by RTT"): [norm["delay_s"]],
+        ("netq-fleet", "Quarter to date: mean delay (indicator 10)"): [norm["delay_s"]],
+    }
+    panels = {(path.stem, panel["title"]): panel for path in DASHBOARDS
+              for panel in json.loads(path.read_text("utf-8"))["panels"]}
+    for key, values in expected.items():
+        defaults = panels[key]["fieldConfig"]["defaults"]
+        steps = [step["value"] for step in defaults["thresholds"]["steps"][1:]]
+        assert steps == values, f"{key}: thresholds {steps}, norms {values}"
+        shown = defaults.get("custom", {}).get("thresholdsStyle", {}).get("mode") == "dashed" \
+            or defaults.get("color", {}).get("mode") == "thresholds"
+        assert shown, f"{key}: thresholds neither drawn nor colouring"

@@ -7,8 +7,11 @@ rule's own runbook text (read from the rules file) and its summary rendered for 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +19,19 @@ import pytest
 import yaml
 
 RULES = Path(__file__).resolve().parent.parent / "prometheus" / "netq.rules.yml"
-C = 'connection_id="{c}",node="{n}",region="Minsk",technology="{t}"'
+C = 'connection_id="{c}",node="{n}",region="Minsk",service="{s}",technology="{t}"'
+SERVICE = {"pon": "fixed", "adsl": "fixed", "lte": "wireless"}
 
 
 def connection(metric: str, c: str, n: str = "n1", t: str = "pon", **extra: str) -> str:
-    labels = C.format(c=c, n=n, t=t) + "".join(f',{k}="{v}"' for k, v in extra.items())
+    labels = C.format(c=c, n=n, s=SERVICE[t], t=t) + "".join(
+        f',{k}="{v}"' for k, v in extra.items())
     return f"{metric}{{{labels}}}"
 
 
 def alert(c: str, n: str = "n1", t: str = "pon", **extra: str) -> dict[str, str]:
-    return {"connection_id": c, "node": n, "region": "Minsk", "technology": t, **extra}
+    return {"connection_id": c, "node": n, "region": "Minsk", "service": SERVICE[t],
+            "technology": t, **extra}
 
 
 # (alert, input series, eval time, [(labels without severity, summary)])
@@ -42,6 +48,15 @@ CASES: list[tuple[str, list[tuple[str, str]], str, list[tuple[dict[str, str], st
         (connection("netq_connection_up", "C2"), "1x12"),
         (connection("netq_connection_up", "C3"), "1 0 0 0 1x8"),  # 3 minutes: no outage
     ], "10m", [(alert("C1"), "Connection C1 (n1) is down")]),
+    ("NetqNodeDown", [
+        (connection("netq_connection_up", "A1", n="n1"), "1 0x10"),
+        (connection("netq_connection_up", "A2", n="n1"), "1 0x10"),
+        (connection("netq_connection_up", "A3", n="n1"), "1x11"),
+        (connection("netq_connection_up", "B1", n="n2"), "1 0x10"),  # one line of four: a ticket
+        (connection("netq_connection_up", "B2", n="n2"), "1x11"),
+        (connection("netq_connection_up", "B3", n="n2"), "1x11"),
+        (connection("netq_connection_up", "B4", n="n2"), "1x11"),
+    ], "10m", [({"node": "n1"}, "Node n1: 2 of its connections are down")]),
     ("NetqLatencyAboveNorm", [
         (connection("netq_connection_rtt_mean_seconds", "C1"), "0.45x40"),
         (connection("netq_connection_rtt_mean_seconds", "C2"), "0.4x40"),  # at the norm: fine
@@ -61,12 +76,18 @@ CASES: list[tuple[str, list[tuple[str, str]], str, list[tuple[dict[str, str], st
     ("NetqNodeLossAboveNorm", [
         (connection("netq_connection_loss_ratio", "A1", n="n1"), "0.03x30"),
         (connection("netq_connection_loss_ratio", "B1", n="n2"), "0.005x30"),
-    ], "20m", [({"node": "n1"}, "Node n1: mean packet loss of its connections above 1 %")]),
+        (connection("netq_connection_loss_ratio", "W1", n="n3", t="lte"), "0.02x30"),  # 3 %
+        (connection("netq_connection_loss_ratio", "W2", n="n4", t="lte"), "0.05x30"),
+    ], "20m", [({"node": "n1"}, "Node n1: mean packet loss of its connections above the norm"),
+               ({"node": "n4"}, "Node n4: mean packet loss of its connections above the norm")]),
     ("NetqSpeedBelowTariff", [
         (connection("netq_connection_throughput_tariff_ratio", "S1", direction="down"),
          "0.6x900"),
         (connection("netq_connection_throughput_tariff_ratio", "S2", direction="down"),
          "0.6x600 0.8 0.6x299"),  # one test at 80 % within the last 12 h
+        # wireless: no 70 % norm (com645 item 9 is the fixed service's)
+        (connection("netq_connection_throughput_tariff_ratio", "W1", t="lte", direction="down"),
+         "0.6x900"),
     ], "14h", [(alert("S1", direction="down"),
                 "S1: every down speed test for 12 h under 70 % of the tariff")]),
     ("NetqComplianceProjectedBreach", [
@@ -211,3 +232,54 @@ def test_promtool_evaluates_the_alert_as_specified(case: tuple[Any, ...],
     result = subprocess.run([promtool(), "test", "rules", str(path)], capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def norms_in_force() -> dict[str, str]:
+    """What each line alert must compare with, from the packaged thresholds.yaml: the
+    com645 edition in force today, as the ratio or seconds the metrics carry."""
+    from netq.collector.compliance.quarter import minsk_day
+    from netq.collector.compliance.thresholds import load
+
+    edition = load().in_force("com645", minsk_day(datetime.now(UTC)))
+    assert edition is not None
+    fixed, wireless = edition.per_test["fixed"], edition.per_test["wireless"]
+    assert fixed.delay_max_ms
+    assert wireless.delay_max_ms
+    assert fixed.loss_max_percent
+    assert fixed.delay_max_ms.value == wireless.delay_max_ms.value  # one RTT alert for both
+    assert fixed.speed_min_share_of_tariff
+    wireless_loss = next(i.norm.value for i in edition.indicators
+                         if i.measure == "packet_loss" and i.service == "wireless")
+
+    def text(value: Decimal) -> str:
+        return f"{value.normalize():f}"
+
+    return {"delay_s": text(fixed.delay_max_ms.value / 1000),
+            "fixed_loss": text(fixed.loss_max_percent.value / 100),
+            "wireless_loss": text(wireless_loss / 100),
+            "speed_share": text(fixed.speed_min_share_of_tariff.value / 100),
+            "outage": f"{edition.method.outage_min_minutes.normalize():f}m"}
+
+
+def test_the_line_and_node_alerts_compare_with_the_norms_of_thresholds_yaml() -> None:
+    norm = norms_in_force()
+    expected = {
+        "NetqLatencyAboveNorm": [f"netq_connection_rtt_mean_seconds > {norm['delay_s']}"],
+        "NetqNodeLatencyAboveNorm": [f"(netq_connection_rtt_mean_seconds) > {norm['delay_s']}"],
+        "NetqLossAboveNorm": [
+            f'netq_connection_loss_ratio{{service="fixed"}} > {norm["fixed_loss"]}',
+            f'netq_connection_loss_ratio{{service="wireless"}} > {norm["wireless_loss"]}'],
+        "NetqNodeLossAboveNorm": [
+            f'(netq_connection_loss_ratio{{service="fixed"}}) > {norm["fixed_loss"]}',
+            f'(netq_connection_loss_ratio{{service="wireless"}}) > {norm["wireless_loss"]}'],
+        "NetqSpeedBelowTariff": [f"[12h]) < {norm['speed_share']}"],
+    }
+    by_name = rules()
+    for name, fragments in expected.items():
+        expression = " ".join(by_name[name]["expr"].split())
+        for fragment in fragments:  # the number whole: 0.4 is not 0.45
+            assert re.search(re.escape(fragment) + r"(?![\d.])", expression), \
+                f"{name}: {expression} lacks {fragment}"
+    # an outage is down for at least the method's minutes
+    assert by_name["NetqConnectionDown"]["for"] == norm["outage"]
+    assert by_name["NetqNodeDown"]["for"] == norm["outage"]

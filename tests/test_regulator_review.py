@@ -188,7 +188,8 @@ def test_two_editions_of_a_profile_in_force_at_once_are_refused(tmp_path: Path) 
     path = norms_file(tmp_path, lambda t: with_new_edition(t).replace(
         "    effective_to: 2026-08-14\n", "", 1))
     with pytest.raises(thresholds.ThresholdsError,
-                       match=r"thresholds.yaml:\d+: edition com645-2026 .* while com645"):
+                       match=r"thresholds.yaml:\d+: profiles\[\d+\].effective_from: "
+                             r"edition com645-2026 .* while com645"):
         thresholds.load(path)
 
 

@@ -54,7 +54,8 @@ def checks(tracker: IntervalTracker, states: list[bool], start: datetime, every:
 
 
 def tracker(tmp_path: Path, report_every: float = 900) -> IntervalTracker:
-    return IntervalTracker(Spool(tmp_path / "s.db"), ME, "a", ["a"], ["b"], 60, report_every)
+    return IntervalTracker(Spool(tmp_path / "s.db"), ME, "availability", "a",
+                           {"targets": ["a"], "off_net_targets": ["b"]}, 60, report_every)
 
 
 def test_a_state_change_closes_the_interval_where_the_changing_check_began(tmp_path: Path) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from netq import progress
 from netq.collector.cli import DB_HELP, THRESHOLDS_HELP, open_store
+
+if TYPE_CHECKING:  # the command line loads before any role's heavy imports
+    from netq.collector.compliance.indicators import Breakdown
 
 
 def quarter_option(function: Any) -> Any:
@@ -44,7 +47,7 @@ def _quarter(_: click.Context, __: click.Parameter, value: str | None) -> Any:
               help="print JSON: one document for one profile; {quarter, documents} for several")
 @click.pass_context
 def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: str | None,
-               breakdown: str | None, db: str | None, thresholds_path: str | None,
+               breakdown: Breakdown | None, db: str | None, thresholds_path: str | None,
                as_json: bool) -> None:
     """Judge a quarter against thresholds.yaml: every indicator with n, 95 % interval, norm,
     for the connections of each registry profile under the edition in force."""
@@ -54,19 +57,14 @@ def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: s
         raise click.UsageError("--quarter is required, e.g. --quarter 2026Q3")
     from netq.collector.compliance.engine import compliance as compute
     from netq.collector.compliance.engine import profiles_present
-    from netq.collector.compliance.thresholds import ThresholdsError
 
     store = open_store(db, thresholds_path)
-    try:
-        names = [profile] if profile or edition else [
-            name for name in profiles_present(store, quarter) if name in store.norms.names()]
-        documents = []
-        for name in names or [None]:
-            with progress.step(f"judging {quarter}" + (f" · {name}" if name else "")):
-                documents.append(compute(store, quarter, name, breakdown,  # type: ignore[arg-type]
-                                         edition=edition))
-    except ThresholdsError as exc:
-        raise click.ClickException(str(exc)) from None
+    names = [profile] if profile or edition else [
+        name for name in profiles_present(store, quarter) if name in store.norms.names()]
+    documents = []
+    for name in names or [None]:
+        with progress.step(f"judging {quarter}" + (f" · {name}" if name else "")):
+            documents.append(compute(store, quarter, name, breakdown, edition=edition))
     if as_json:
         shown: Any = documents[0] if len(documents) == 1 else {
             "quarter": str(quarter), "documents": documents}
@@ -108,13 +106,9 @@ def explain(quarter: Any, indicator_id: str, connection_id: str | None, db: str 
             thresholds_path: str | None) -> None:
     """The results behind one indicator of a quarter, each with what it counted (JSON)."""
     from netq.collector.compliance.explain import explain as evidence
-    from netq.collector.compliance.thresholds import ThresholdsError
 
     store = open_store(db, thresholds_path)
-    try:
-        document = evidence(store, quarter, indicator_id, connection_id)
-    except (ThresholdsError, LookupError) as exc:
-        raise click.ClickException(str(exc)) from None
+    document = evidence(store, quarter, indicator_id, connection_id)
     click.echo(json.dumps(document, ensure_ascii=False, indent=1, default=str))
 
 
@@ -176,12 +170,8 @@ def connections_command(quarter: Any, profile: str | None, connection_id: str | 
     """The lines that failed a per-test norm in the quarter, worst first, each with its failed
     tests (JSON): what to fix before an inspector measures the line."""
     from netq.collector.compliance.lines import failing
-    from netq.collector.compliance.thresholds import ThresholdsError
 
     store = open_store(db, thresholds_path)
-    try:
-        with progress.step(f"judging the lines of {quarter}"):
-            document = failing(store, quarter, profile, connection_id)
-    except ThresholdsError as exc:
-        raise click.ClickException(str(exc)) from None
+    with progress.step(f"judging the lines of {quarter}"):
+        document = failing(store, quarter, profile, connection_id)
     click.echo(json.dumps(document, ensure_ascii=False, indent=1))

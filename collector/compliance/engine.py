@@ -55,8 +55,8 @@ def judged(store: Store, period: Quarter | Period, profile: str | None = None,
                             f"(effective {forced.effective_from or 'never'}–"
                             f"{forced.effective_to or ''}): the figures show what it would "
                             "give, not what applies")
-        spans = [indicators.Span(forced, period.first_day, period.last_day)]
-        return Judged(name, spans, forced, warnings)
+        return Judged(name, [indicators.Span(forced, period.first_day, period.last_day)],
+                      forced, warnings)
     spans: list[indicators.Span] = []
     unjudged = 0
     day = period.first_day
@@ -290,7 +290,7 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
     scheduled: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for unit in units:
         line = unit.connection
-        norms = rules.per_test.get(line.service)  # type: ignore[call-overload]
+        norms = rules.norms_for(line.service)
         # only lines whose own norms judge their speed, and whose availability item 12 counts
         if unit["speed_down_n"] and norms is not None and \
                 norms.speed_norm_for(line.technology) is not None:
@@ -337,7 +337,7 @@ def hour_profile(db: Any, quarter: Quarter, judging: Judged,
         "speed": defaultdict(lambda: [[0.0, 0.0] for _ in range(24)]),
         "delay": defaultdict(lambda: [[0.0, 0.0] for _ in range(24)])}
     for row in rows:
-        norms = judging.edition.per_test.get(row["service"])  # type: ignore[call-overload]
+        norms = judging.edition.per_test.get(row["service"])
         if norms is not None and norms.speed_norm_for(row["technology"]) is not None:
             cell = sums["speed"][row["technology"]][row["hour"]]
             cell[0] += float(row["speed_down_share_sum"])

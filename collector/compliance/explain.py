@@ -22,6 +22,7 @@ from netq.collector.compliance.rollups import Registry, aware
 from netq.collector.compliance.thresholds import Indicator, Profile
 from netq.collector.registry import Connection
 from netq.collector.store import Store
+from netq.errors import NotFound
 
 # an availability interval may start the day before a period and reach into it
 REACH_BACK = timedelta(days=1)
@@ -35,7 +36,7 @@ def find(store: Store, indicator_id: str) -> tuple[Profile, Indicator]:
     for indicator in profile.indicators:
         if indicator.id == number:
             return profile, indicator
-    raise LookupError(f"profile {key} has no indicator {number!r}; it has: "
+    raise NotFound(f"profile {key} has no indicator {number!r}; it has: "
                       f"{', '.join(i.id for i in profile.indicators)}")
 
 
@@ -78,7 +79,7 @@ def explain(store: Store, quarter: Quarter, indicator_id: str,
             connection_id: str | None = None) -> dict[str, Any]:
     edition, indicator = find(store, indicator_id)
     if indicator.measure not in MEASURES:
-        raise LookupError(f"{indicator_id} comes from the operator's imported records, not "
+        raise NotFound(f"{indicator_id} comes from the operator's imported records, not "
                           "from measurements: see `netq records list`")
     judging = judged(store, quarter, edition.profile)
     columns = MEASURES[indicator.measure].columns

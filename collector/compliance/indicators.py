@@ -96,9 +96,10 @@ def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[Span],
     for row in db.execute(query).mappings():
         unit = units.get((row["connection_id"], row["effective_from"]))
         if unit is not None:
-            # PostgreSQL sums bigints as numeric: one number type from here on
-            unit.sums = {k: None if v is None else float(v) for k, v in row.items()
-                         if k not in ("connection_id", "effective_from")}
+            # PostgreSQL sums bigints as numeric: one number type from here on; an extreme
+            # no test set (NULL) is absent, as readers ask with .get()
+            unit.sums = {k: float(v) for k, v in row.items()
+                         if k not in ("connection_id", "effective_from") and v is not None}
     settle_availability(db, units.values(), quarter, spans[-1].edition.method, planned)
     return list(units.values())
 

@@ -62,14 +62,14 @@ def judge(row: Mapping[str, Any], connection: Connection,
         tally[_exclusion_column(exclusion)] = 1
         return [(day, tally)]
     metrics = row["metrics"]
-    norms = profile.per_test.get(connection.service)  # type: ignore[call-overload]
+    norms = profile.norms_for(connection.service)
     kind = row["kind"]
-    if norms is None and kind in ("latency", "throughput"):
-        return [(day, {**tally, "unjudged_n": 1})]  # the source sets no per-test norm here
-    if kind == "latency":
-        tally.update(_latency(metrics, norms, profile.method.latency_packets_min))
-    elif kind == "throughput":
-        tally.update(_throughput(metrics, connection, norms, profile.method.speed_layer))
+    if kind in ("latency", "throughput"):
+        if norms is None:
+            return [(day, {**tally, "unjudged_n": 1})]  # the source sets no per-test norm here
+        tally.update(_latency(metrics, norms, profile.method.latency_packets_min)
+                     if kind == "latency" else
+                     _throughput(metrics, connection, norms, profile.method.speed_layer))
     elif kind == "attempt":
         tally.update(attempts_n=1, attempts_failed_n=0 if row["ok"] else 1)
     elif kind == "availability":
@@ -134,7 +134,7 @@ def at_layer(metrics: Mapping[str, Any], layer: str) -> tuple[Decimal, bool]:
     extra = LAYER_BYTES[layer]
     payload, headers = metrics.get("segment_payload_bytes"), metrics.get("segment_header_bytes")
     assumed = payload is None or headers is None
-    if assumed:
+    if payload is None or headers is None:
         payload, headers = ASSUMED_SEGMENT
     if extra is None:
         return bps, assumed

@@ -33,11 +33,12 @@ from netq.collector.compliance.rollups import Registry
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.store import Store
+from netq.errors import NetqError
 
 LONGEST_WINDOW = timedelta(days=366)  # a year of one line: more is a mistake, not a dispute
 
 
-class LineError(ValueError):
+class LineError(NetqError):
     """A window or connection the protocol cannot be made for; the message says why."""
 
 
@@ -148,7 +149,7 @@ def _walk(db: Any, judging: Sequence[Judged], period: Period, connection_id: str
             excluded[row["exclusion"]] += 1
         if row["kind"] == "availability":
             continue
-        norms = edition.per_test.get(connection.service)  # type: ignore[call-overload]
+        norms = edition.norms_for(connection.service)
         verdict = verdicts(tally, norms, connection.technology)
         days[day][f"{row['kind']}_n"] += 1
         days[day][f"{row['kind']}_failed_n"] += 0 if all(verdict.values()) else 1

@@ -32,7 +32,7 @@ def failing(store: Store, quarter: Quarter, profile: str | None = None,
         connection = unit.connection
         if connection_id is not None and connection.connection_id != connection_id:
             continue
-        norms = judging.edition.per_test.get(connection.service)  # type: ignore[call-overload]
+        norms = judging.edition.norms_for(connection.service)
         if norms is None:
             continue
         applies = {"speed": norms.speed_norm_for(connection.technology) is not None,
@@ -75,7 +75,7 @@ def _failed_tests(store: Store, quarter: Quarter, judging: Judged,
                     db, [judging], quarter.start, quarter.end, ids[start:start + 500],
                     ("latency", "throughput")):
                 _, edition, tally = pieces[0]
-                norms = edition.per_test.get(connection.service)  # type: ignore[call-overload]
+                norms = edition.norms_for(connection.service)
                 failed = [name for name, met in verdicts(tally, norms, connection.technology)
                           .items() if not met]
                 if failed:

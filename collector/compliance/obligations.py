@@ -32,7 +32,7 @@ from netq.collector import tables
 from netq.collector.compliance import availability, workcalendar
 from netq.collector.compliance.quarter import MINSK, Period, Quarter, minsk_day
 from netq.collector.compliance.rollups import Registry, aware
-from netq.collector.compliance.thresholds import Profile, Thresholds
+from netq.collector.compliance.thresholds import Profile, Thresholds, Urgency
 
 
 def announced_in_time(edition: Profile) -> Callable[[datetime, datetime], bool]:
@@ -143,7 +143,7 @@ def _support_level(row: Any, norms: Thresholds, registered: datetime,
     if row["impact"] is None:
         return {"priority": None, "judged": False, "why": "impact not recorded on the ticket",
                 "clause": clause}
-    urgency = row["urgency"] or "normal"
+    urgency: Urgency = row["urgency"] or "normal"
     number = norms.support.priorities[row["impact"]][urgency]
     level = norms.support.levels[number]
     reaction_limit = timedelta(minutes=level.reaction_minutes)
@@ -158,7 +158,8 @@ def _support_level(row: Any, norms: Thresholds, registered: datetime,
         "reaction_late": reacted > reaction_limit,
         "reacted": acknowledged is not None,
         "resolution_hours": round((until - registered) / timedelta(hours=1), 3),
-        "resolution_limit_hours": None if resolution is None else float(level.resolution_hours),
+        "resolution_limit_hours": None if level.resolution_hours is None
+        else float(level.resolution_hours),
         "resolution_late": resolution is not None and until - registered > resolution,
         "resolved": restored is not None,
         "clause": clause,
@@ -219,8 +220,8 @@ def outages(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]
         nodes[row.connection_id] = row.node  # the latest period's node
     found = availability.outages(db, nodes, quarter.start, quarter.end, minimum)
     by_node: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
-    for connection_id, spans in found.items():
-        for a, b in spans:
+    for connection_id, down in found.items():
+        for a, b in down:
             by_node[nodes[connection_id]].append((a, b, connection_id))
     listed = []
     for node, spans in by_node.items():

@@ -80,6 +80,10 @@ class Row(BaseModel):
             raise ValueError(f"{later} is {'not after' if strictly else 'before'} {earlier}")
         return self
 
+    def stored(self) -> dict[str, Any]:
+        """The row as its table's columns."""
+        raise NotImplementedError
+
 
 class Call(Row):
     call_id: str = Field(min_length=1, max_length=128)
@@ -205,7 +209,7 @@ def import_csv(engine: Any, kind_name: str, lines: Iterable[str], source: str) -
                 + e["msg"].removeprefix("Value error, ") for e in exc.errors())
             summary.rejected.append(f"{source}: line {number}: {reasons}")
             continue
-        values = row.stored()  # type: ignore[attr-defined]
+        values = row.stored()
         good[values[kind.key]] = (number, values)  # a later line for the same id wins
     key = kind.table.c[kind.key]
     with engine.begin() as db:

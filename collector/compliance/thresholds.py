@@ -13,16 +13,16 @@ from datetime import date, time
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from netq import yamlfile
-from netq.collector.registry import TECHNOLOGIES
+from netq.errors import ConfigError
+from netq.model import Strict, Technology
 
 Service = Literal["fixed", "wireless", "data", "customer"]
 LineService = Literal["fixed", "wireless"]
-Technology = Literal[TECHNOLOGIES]  # type: ignore[valid-type]
 Measure = Literal[
     "contracts_on_time", "calls_answered_in_time", "tickets_restored_in_time",
     "speed_max_of_tariff_down", "speed_max_of_tariff_up",
@@ -38,12 +38,8 @@ LINES: dict[str, tuple[str, ...]] = {"fixed": ("fixed",), "wireless": ("wireless
                                      "data": ("fixed", "wireless"), "customer": ()}
 
 
-class ThresholdsError(Exception):
-    """thresholds.yaml cannot be used; the message names the file and line."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class ThresholdsError(ConfigError):
+    """thresholds.yaml cannot be used, or has no such profile; the message says where."""
 
 
 Clause = Annotated[str, Field(min_length=1, description="where in the source the norm stands")]
@@ -194,8 +190,8 @@ class ProfileEntry(Strict):
 
 Urgency = Literal["high", "normal", "low"]
 Impact = Literal["fully_down", "major_degradation", "degradation", "planning"]
-IMPACTS: tuple[str, ...] = Impact.__args__  # type: ignore[attr-defined]
-URGENCIES: tuple[str, ...] = Urgency.__args__  # type: ignore[attr-defined]
+IMPACTS: tuple[str, ...] = get_args(Impact)
+URGENCIES: tuple[str, ...] = get_args(Urgency)
 
 
 class Level(Strict):
@@ -252,6 +248,10 @@ class Profile(Strict):
     obligations: ProfileObligations
     per_test: dict[LineService, PerTest]
     indicators: tuple[Indicator, ...]
+
+    def norms_for(self, service: str) -> PerTest | None:
+        """The per-test norms of a line's service (none for a service it has none for)."""
+        return self.per_test.get(cast(LineService, service))
 
     @property
     def criteria(self) -> str:
@@ -319,19 +319,16 @@ def default_path() -> Path:
 
 def load(path: str | Path | None = None) -> Thresholds:
     source = str(path or default_path())
-    try:
-        data, lines = yamlfile.load(source)
-    except yamlfile.YamlError as exc:
-        raise ThresholdsError(str(exc)) from None
-    if isinstance(data, dict) and data.get("version") == 1:
+    document = yamlfile.load(source)
+    if isinstance(document.data, dict) and document.data.get("version") == 1:
         raise ThresholdsError(
-            f"{source}:{yamlfile.line_of(lines, ('version',))}: version 1 is the old layout; "
+            f"{document.where(('version',))}: version 1 is the old layout; "
             "version 2 names every norm's clause and the profile each edition is of, and "
             "moves `obligations` to `support` and to each profile (see CHANGELOG.md)")
     try:
-        parsed = File.model_validate(data)
-    except ValidationError as exc:
-        raise ThresholdsError(yamlfile.describe(exc, source, lines)) from None
+        parsed = document.validate(File, document.data)
+    except ConfigError as exc:
+        raise ThresholdsError(str(exc)) from None
     entries = {entry.key: (index, entry) for index, entry in enumerate(parsed.profiles)}
     if len(entries) != len(parsed.profiles):
         raise ThresholdsError(f"{source}: profile keys repeat")
@@ -343,29 +340,29 @@ def load(path: str | Path | None = None) -> Thresholds:
         index, entry = entries[key]
         where = ("profiles", index)
         if entry.extends is not None and entry.extends not in entries:
-            raise ThresholdsError(f"{source}:{yamlfile.line_of(lines, (*where, 'extends'))}: "
+            raise ThresholdsError(f"{document.where((*where, 'extends'))}: "
                                   f"profile {key} extends {entry.extends!r}, which is not here")
         if entry.extends in chain:
-            raise ThresholdsError(f"{source}:{yamlfile.line_of(lines, where)}: profiles extend "
+            raise ThresholdsError(f"{document.where(where)}: profiles extend "
                                   f"each other in a circle: {' → '.join((*chain, key))}")
         base = resolve(entry.extends, (*chain, key)) if entry.extends else None
         try:
             profile = _merge(entry, base, parsed.method)
         except ValidationError as exc:
-            raise ThresholdsError(yamlfile.describe(exc, source, lines, where)) from None
+            raise ThresholdsError(yamlfile.describe(exc, document, where)) from None
         except ValueError as exc:
-            raise ThresholdsError(f"{source}:{yamlfile.line_of(lines, where)}: {exc}") from None
+            raise ThresholdsError(f"{document.where(where)}: {exc}") from None
         resolved[key] = profile
         return profile
 
     for key in entries:
         resolve(key, ())
-    _no_overlap(resolved, entries, source, lines)
+    _no_overlap(resolved, entries, document)
     return Thresholds(resolved, parsed.support, source)
 
 
 def _no_overlap(resolved: dict[str, Profile], entries: dict[str, tuple[int, ProfileEntry]],
-                source: str, lines: dict[yamlfile.Path_, int]) -> None:
+                document: yamlfile.Document) -> None:
     """Two dated editions of one profile never both in force on a day."""
     by_name: dict[str, list[Profile]] = {}
     for edition in resolved.values():
@@ -378,7 +375,7 @@ def _no_overlap(resolved: dict[str, Profile], entries: dict[str, tuple[int, Prof
                     later.effective_from or date.max):
                 where = ("profiles", entries[later.key][0], "effective_from")
                 raise ThresholdsError(
-                    f"{source}:{yamlfile.line_of(lines, where)}: edition {later.key} of "
+                    f"{document.where(where)}: edition {later.key} of "
                     f"profile {later.profile} begins on {later.effective_from} while "
                     f"{earlier.key} is in force (give {earlier.key} an effective_to before it)")
 

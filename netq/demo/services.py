@@ -68,8 +68,8 @@ def processes(*commands: list[str], log: Path | None = None) -> Iterator[None]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if log is not None:
-            output.close()  # type: ignore[union-attr]
+        if not isinstance(output, int):
+            output.close()
 
 
 @contextlib.contextmanager

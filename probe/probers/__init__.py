@@ -1,12 +1,15 @@
-"""The probers, one module per test kind, all with one signature, registered in one table.
+"""The probers, one module per test kind, each describing itself; the table is `record.Kind`.
 
-The shape follows Prometheus blackbox_exporter's prober/: each module `probe/probers/KIND.py`
-defines
+The shape follows Prometheus blackbox_exporter's prober/ and perfSONAR pScheduler's test
+plugins: each module `probe/probers/KIND.py` ends with
 
-    class Params(ProberParams): ...          # what the test needs; also its CLI options
-    async def probe(params: Params, log: BoundLogger) -> Outcome: ...
+    PROBER = Prober(Params, probe, scheduling=..., every=..., observer=...)
 
-and adding a kind means writing that file and adding its name to KINDS.
+where `Params` (a ProberParams) is what the test needs, and also its CLI options and its
+config keys; `probe(params, log) -> Outcome` runs one test; the scheduling class tells the
+daemon how to run it; `observer` puts its last result on the probe's /metrics. Nothing
+outside this package names a kind: adding one means writing its module, adding its name to
+`record.Kind`, and describing its metrics in the record schema.
 """
 
 from __future__ import annotations
@@ -14,14 +17,20 @@ from __future__ import annotations
 import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict
 from structlog.typing import FilteringBoundLogger
 
-from netq.record import Outcome
+from netq.record import KINDS, Kind, Outcome
 
-KINDS = ("latency", "throughput", "availability", "attempt", "snmp")
+# exclusive: one at a time on a probe, and deferred while the subscriber uses the line (a
+#   speed test would measure the subscriber's traffic, and load the line they pay for);
+# background: at a random moment of each period, beside anything else;
+# continuous: on the clock, every period; the checks are up/down states that the daemon
+#   folds into interval records instead of keeping each one.
+Scheduling = Literal["exclusive", "background", "continuous"]
 
 
 class ProberParams(BaseModel):
@@ -36,18 +45,38 @@ class ProberParams(BaseModel):
 
 
 ProbeFn = Callable[[Any, FilteringBoundLogger], Awaitable[Outcome]]
+Observe = Callable[[Outcome], None]
+
+
+def unobserved(registry: CollectorRegistry) -> Observe:
+    """For a kind with nothing of its own on /metrics: the probe's counters are enough."""
+    return lambda outcome: None
 
 
 @dataclass(frozen=True)
 class Prober:
-    kind: str
     params: type[ProberParams]
     probe: ProbeFn
+    scheduling: Scheduling = "background"
+    every: float | None = None  # the default period, s; None: the config must give one
+    # registers the kind's gauges on the probe's registry; returns what updates them
+    observer: Callable[[CollectorRegistry], Observe] = unobserved
+    # the metrics a record of the test carries before anything is measured: a speed test
+    # deferred before it started, the fixed part of a continuous test's intervals
+    unmeasured: Callable[[Any], dict[str, Any]] = lambda params: {}
+
+    @property
+    def summary(self) -> str:
+        """The first line of the module's docstring: the kind in a phrase."""
+        doc = importlib.import_module(self.probe.__module__).__doc__ or ""
+        return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
 def _load(kind: str) -> Prober:
-    module = importlib.import_module(f"{__name__}.{kind}")
-    return Prober(kind, module.Params, module.probe)
+    prober = importlib.import_module(f"{__name__}.{kind}").PROBER
+    if not isinstance(prober, Prober):
+        raise TypeError(f"{__name__}.{kind}.PROBER is not a Prober")
+    return prober
 
 
-PROBERS: dict[str, Prober] = {kind: _load(kind) for kind in KINDS}
+PROBERS: dict[Kind, Prober] = {kind: _load(kind) for kind in KINDS}

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from pydantic import Field
 from structlog.typing import FilteringBoundLogger
 
-from netq.probe.address import HostPort, split_host_port
-from netq.probe.probers import ProberParams
+from netq.address import HostPort, split_host_port
+from netq.probe.probers import Prober, ProberParams
 from netq.record import Outcome
 
 
@@ -55,13 +55,13 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
         return result("dns", f"DNS: cannot resolve {host}: {reason}")
     timings["dns_ms"] = ms(start)
 
-    address = infos[0][4][0]
+    address = str(infos[0][4][0])
     start = time.perf_counter()
     try:
         async with asyncio.timeout(params.timeout):
             _, writer = await asyncio.open_connection(address, port)
     except (OSError, TimeoutError) as exc:
-        reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else "timed out"
+        reason = os.strerror(exc.errno) if isinstance(exc, OSError) and exc.errno else "timed out"
         return result("tcp", f"TCP: cannot connect to {address}:{port}: {reason}")
     timings["tcp_ms"] = ms(start)
     writer.close()
@@ -84,3 +84,6 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
     if response.status_code >= 400:
         return result("http", f"HTTP: GET {params.target} answered {response.status_code}")
     return result("http")
+
+
+PROBER = Prober(Params, probe, scheduling="background")

@@ -14,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from typing import Any
 
 from icmplib.exceptions import ICMPLibError
-from pydantic import Field
+from prometheus_client import CollectorRegistry, Gauge
+from pydantic import Field, model_validator
 from structlog.typing import FilteringBoundLogger
 
+from netq.address import HostPort, split_host_port
 from netq.probe import icmp_echo
-from netq.probe.address import HostPort, split_host_port
-from netq.probe.probers import ProberParams
+from netq.probe.probers import Observe, Prober, ProberParams
 from netq.probe.session import EchoSession
 from netq.record import Outcome
 
@@ -36,6 +38,15 @@ class Params(ProberParams):
     echoes: int = Field(3, ge=1, le=20, description="ICMP echo requests per target")
     timeout: float = Field(1.0, gt=0, le=30, description="seconds to wait for an answer")
     tcp_port: int = Field(443, ge=1, le=65535, description="TCP port tried when ICMP fails")
+
+    @model_validator(mode="after")
+    def _distinct_targets(self) -> Params:
+        # at least one on-net and one off-net target, and not the same host: so that one
+        # unreachable server is not taken for the line being down
+        if len({*self.target, *self.off_net}) < 2:
+            raise ValueError("give at least 2 distinct targets (target and off_net), so that "
+                             "one unreachable server is not taken for the line being down")
+        return self
 
 
 async def icmp_answers(host: str, params: Params) -> bool:
@@ -73,8 +84,26 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
     answers = await asyncio.gather(*(reachable(t, params) for t in targets))
     reached = [t for t, up in zip(targets, answers, strict=True) if up]
     log.debug("availability_check", reached=reached)
-    metrics = {"up": any(t in reached for t in params.off_net),
+    metrics = {**unmeasured(params), "up": any(t in reached for t in params.off_net),
                "on_net_up": any(t in reached for t in params.target), "checks": 1,
-               "targets": list(params.target), "off_net_targets": list(params.off_net),
                "reached": reached}
     return Outcome(params.target_text(), True, metrics)
+
+
+def observer(registry: CollectorRegistry) -> Observe:
+    up = Gauge("netq_probe_availability_up", "1 when the last reachability check reached an "
+               "off-net target.", registry=registry)
+
+    def observe(outcome: Outcome) -> None:
+        if outcome.ok and "up" in outcome.metrics:  # a failed prober measured nothing
+            up.set(1 if outcome.metrics["up"] else 0)
+
+    return observe
+
+
+def unmeasured(params: Params) -> dict[str, Any]:
+    return {"targets": list(params.target), "off_net_targets": list(params.off_net)}
+
+
+PROBER = Prober(Params, probe, scheduling="continuous", every=60, observer=observer,
+                unmeasured=unmeasured)

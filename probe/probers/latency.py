@@ -6,12 +6,13 @@ import socket
 from typing import Literal
 
 from icmplib.exceptions import SocketPermissionError
+from prometheus_client import CollectorRegistry, Gauge
 from pydantic import Field, model_validator
 from structlog.typing import FilteringBoundLogger
 
+from netq.address import HostPort, split_host_port
 from netq.probe import icmp_echo, stamp, stamp_sender
-from netq.probe.address import HostPort, split_host_port
-from netq.probe.probers import ProberParams
+from netq.probe.probers import Observe, Prober, ProberParams
 from netq.probe.session import EchoSession
 from netq.record import Outcome
 
@@ -62,3 +63,23 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
         error = (f"{len(session.send_errors)} of {session.sent} packets could not be sent: "
                  f"{session.send_errors[0]}")
     return Outcome(params.target, True, metrics, error=error)
+
+
+def observer(registry: CollectorRegistry) -> Observe:
+    rtt = Gauge("netq_probe_rtt_mean_seconds", "Mean round trip of the last latency session.",
+                ["target", "method"], registry=registry)
+    loss = Gauge("netq_probe_loss_ratio", "Packet loss of the last latency session.",
+                 ["target", "method"], registry=registry)
+
+    def observe(outcome: Outcome) -> None:
+        if not outcome.ok:
+            return
+        labels = (outcome.target, outcome.metrics["method"])
+        if outcome.metrics["rtt_ms"]:
+            rtt.labels(*labels).set(outcome.metrics["rtt_ms"]["mean"] / 1000)
+        loss.labels(*labels).set(outcome.metrics["loss_ratio"])
+
+    return observe
+
+
+PROBER = Prober(Params, probe, scheduling="background", observer=observer)

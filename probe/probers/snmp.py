@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import Field
 from structlog.typing import FilteringBoundLogger
 
-from netq.probe.address import HostPort, split_host_port
-from netq.probe.probers import ProberParams
+from netq.address import HostPort, split_host_port
+from netq.probe.probers import Prober, ProberParams
 from netq.record import Outcome
 
 OPER_STATUS = {1: "up", 2: "down", 3: "testing", 4: "unknown", 5: "dormant",
@@ -69,11 +69,14 @@ async def poll(params: Params) -> list[dict[str, Any]]:
                         f"at {oids[int(error_index) - 1] if error_index else '?'}")
     values = [_number(value) for _, value in var_binds]
     return [
-        {"if_index": i, "oper_status": OPER_STATUS.get(values[3 * n])
-         if values[3 * n] is not None else None,
+        {"if_index": i, "oper_status": _status(values[3 * n]),
          "in_octets": values[3 * n + 1], "out_octets": values[3 * n + 2]}
         for n, i in enumerate(params.if_index)
     ]
+
+
+def _status(value: int | None) -> str | None:
+    return None if value is None else OPER_STATUS.get(value)
 
 
 def _number(value: Any) -> int | None:
@@ -91,3 +94,6 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
                        error=str(exc))
     log.debug("snmp_poll", agent=params.target, interfaces=interfaces)
     return Outcome(params.target, True, {"agent": params.target, "interfaces": interfaces})
+
+
+PROBER = Prober(Params, probe, scheduling="background")

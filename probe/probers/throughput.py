@@ -19,12 +19,13 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from prometheus_client import CollectorRegistry, Gauge
 from pydantic import Field
 from structlog.typing import FilteringBoundLogger
 from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_random_exponential
 
-from netq.probe.address import HostPort, split_host_port
-from netq.probe.probers import ProberParams
+from netq.address import HostPort, split_host_port
+from netq.probe.probers import Observe, Prober, ProberParams
 from netq.probe.tcp_delivered import DeliveredBytes, Window
 from netq.record import Exclusion, Outcome
 
@@ -200,3 +201,19 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
     error = None if run.error is None else f"iperf3: {run.error}"
     return Outcome(params.target, ended == "complete", outcome_metrics, error=error,
                    exclusion=exclusion)
+
+
+def observer(registry: CollectorRegistry) -> Observe:
+    goodput = Gauge("netq_probe_throughput_bytes_per_second", "Goodput of the last completed "
+                    "speed test.", ["direction"], registry=registry)
+
+    def observe(outcome: Outcome) -> None:
+        if outcome.ok:
+            goodput.labels(outcome.metrics["direction"]).set(
+                outcome.metrics["bits_per_second"] / 8)
+
+    return observe
+
+
+PROBER = Prober(Params, probe, scheduling="exclusive", observer=observer,
+                unmeasured=not_started)

@@ -45,7 +45,7 @@ def upgrade() -> None:
                   primary_key=True),
         sa.Column("connection_id", sa.String(128), primary_key=True),
     )
-    columns = [
+    columns: list[sa.schema.SchemaItem] = [
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("started_at", TZ, primary_key=True),
         sa.Column("ended_at", TZ, nullable=False),

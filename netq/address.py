@@ -1,4 +1,4 @@
-"""host[:port] parsing shared by the probers (IPv6 literals in brackets)."""
+"""host[:port] parsing shared by the probers and the servers (IPv6 literals in brackets)."""
 
 from __future__ import annotations
 

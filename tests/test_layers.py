@@ -1,0 +1,58 @@
+"""The layers, checked on the source: the kernel (netq/: the record and its schema, errors,
+configuration types, YAML, logging) imports no role; the probe and the collector import only
+the kernel and themselves; the reports read the collector; only the composition root (the
+`netq` command and the demo) puts every role together."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = {"netq": "netq", "probe": "netq.probe", "collector": "netq.collector",
+            "reports": "netq.reports"}
+ROLES = ("probe", "collector", "reports", "demo")
+COMPOSITION = {"netq.cli", "netq.__main__"}
+MAY_IMPORT = {
+    "kernel": {"kernel"},
+    "probe": {"kernel", "probe"},
+    "collector": {"kernel", "collector"},
+    "reports": {"kernel", "collector", "reports"},
+    "demo": {"kernel", "probe", "collector", "reports", "demo", "composition"},
+    "composition": {"kernel", "probe", "collector", "reports", "demo", "composition"},
+}
+
+
+def layer(module: str) -> str:
+    if module in COMPOSITION:
+        return "composition"
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in ROLES else "kernel"
+
+
+def modules() -> list[tuple[str, Path]]:
+    found = []
+    for folder, package in PACKAGES.items():
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = [p for p in path.relative_to(ROOT / folder).with_suffix("").parts
+                     if p != "__init__"]
+            found.append((".".join([package, *parts]), path))
+    return found
+
+
+def imported(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {name for name in names if name == "netq" or name.startswith("netq.")}
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=[m for m, _ in modules()])
+def test_a_module_imports_only_its_own_layer_and_those_below(module: str, path: Path) -> None:
+    wrong = sorted(name for name in imported(path) if layer(name) not in MAY_IMPORT[layer(module)])
+    assert not wrong, f"{module} ({layer(module)}) imports {wrong}"
