@@ -129,7 +129,7 @@ def raw_comparison(connections: int, workdir: Path) -> None:
           f"({count / build:,.0f} results/s; ingest does this as results arrive)")
 
     started = time.perf_counter()
-    document = compliance(store, QUARTER, record=False)
+    document = compliance(store, QUARTER)
     ours = time.perf_counter() - started
     with sqlite3.connect(path) as db:
         started = time.perf_counter()

@@ -60,7 +60,7 @@ def sample(out: Path, workdir: Path) -> None:
     with store.engine.begin() as db:
         store.rollups.rebuild(db, None)
     for kind, text in (("tickets", TICKETS), ("planned-works", WORKS)):
-        assert import_csv(store.engine, kind, text.splitlines(keepends=True), kind).rejected \
+        assert import_csv(store, kind, text.splitlines(keepends=True), kind).rejected \
             == []
     made = protocol(store, LINE, window(date(2026, 7, 1), date(2026, 7, 14)),
                     datetime(2026, 7, 20, 9, tzinfo=UTC))

@@ -36,10 +36,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from netq import __version__
-from netq.collector.compliance import deadline
 from netq.collector.compliance.engine import compliance, profiles_present
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.metrics import CollectorMetrics
+from netq.collector.runs import report_status
 from netq.collector.store import Store
 from netq.record import HELD, VERDICTS, schema_text
 from netq.sdnotify import keep_alive
@@ -120,10 +120,9 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         names: list[str | None] = [
             n for n in profiles_present(store, quarter) if n in store.norms.names()]
         metrics.publish_compliance([
-            compliance(store, quarter, name, breakdown="technology", record=False,
-                       evidence=False) for name in names or [None]])
-        with store.engine.connect() as db:
-            quarters = deadline.status(db, minsk_day(datetime.now(UTC)))
+            compliance(store, quarter, name, breakdown="technology", evidence=False)
+            for name in names or [None]])
+        quarters = report_status(store, minsk_day(datetime.now(UTC)))
         metrics.publish_deadline(quarters[-1] if quarters else None)
 
     @contextlib.asynccontextmanager

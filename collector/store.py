@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, and_, insert, select, text, update
+from sqlalchemy import Engine, and_, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
@@ -193,6 +193,14 @@ class Store:
         with self.engine.connect() as db, db.begin() as transaction:
             db.execute(insert(tables.result_ids).values(id="readyz", probe_id=""))
             transaction.rollback()
+
+    def count_results_by_kind(self) -> list[tuple[str, bool, int]]:
+        """(kind, ok, results) for every kind and outcome stored."""
+        r = tables.results
+        with self.engine.connect() as db:
+            return [(kind, bool(ok), n) for kind, ok, n in db.execute(
+                select(r.c.kind, r.c.ok, func.count()).group_by(r.c.kind, r.c.ok)
+                .order_by(r.c.kind, r.c.ok))]
 
     def count_results(self) -> int:
         with self.engine.connect() as db:

@@ -55,14 +55,14 @@ def measure_command(kind: Kind) -> click.Command:
     prober = PROBERS[kind]
 
     def callback(probe_id: str, connection_id: str, as_json: bool, **values: Any) -> None:
-        from netq.probe.runner import measure
+        from netq.probe.runner import run_test
 
         try:
             params = prober.params(**{k: v for k, v in values.items() if v not in (None, ())})
         except ValidationError as exc:
             raise click.UsageError(validation_message(exc)) from None
         identity = Identity(probe_id, connection_id)
-        record = asyncio.run(measure(kind, params, identity, structlog.get_logger("netq.probe")))
+        record = asyncio.run(run_test(kind, params, identity, structlog.get_logger("netq.probe")))
         document = record.to_json()
         if as_json:
             click.echo(json.dumps(document, ensure_ascii=False))

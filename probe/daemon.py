@@ -26,7 +26,7 @@ from netq.probe.config import RETIRED, Config, CrossTraffic, Test
 from netq.probe.intervals import IntervalTracker
 from netq.probe.metrics import ProbeMetrics
 from netq.probe.probers import PROBERS
-from netq.probe.runner import measure
+from netq.probe.runner import run_test
 from netq.probe.spool import Spool
 from netq.record import Identity, Outcome, Record, now
 from netq.sdnotify import keep_alive
@@ -64,13 +64,13 @@ class Daemon:
 
     async def run_test(self, test: Test) -> None:
         if PROBERS[test.kind].scheduling != "exclusive":
-            self.finished(await measure(test.kind, test.params, self.identity, self.log))
+            self.finished(await run_test(test.kind, test.params, self.identity, self.log))
             return
         async with self.speed_test:
             cross = self.config.cross_traffic
             if cross is not None and not await self.quiet_line(test, cross):
                 return  # deferred as often as allowed: no speed test this period, on record
-            self.finished(await measure(test.kind, test.params, self.identity, self.log))
+            self.finished(await run_test(test.kind, test.params, self.identity, self.log))
 
     async def quiet_line(self, test: Test, cross: CrossTraffic) -> bool:
         """Wait until the subscriber is not using the line, recording each deferral;
@@ -119,7 +119,7 @@ class Daemon:
         next_check = loop.time()
         try:
             while True:
-                check = await measure(test.kind, test.params, self.identity, self.log)
+                check = await run_test(test.kind, test.params, self.identity, self.log)
                 self.metrics.observe(check)  # the check feeds the gauge; intervals are spooled
                 metrics = check.outcome.metrics
                 for record in tracker.observe(check.started_at, check.ended_at,

@@ -36,7 +36,7 @@ def open_socket(family: int) -> ICMPv4Socket | ICMPv6Socket:
         return kind(privileged=False)
 
 
-async def measure(host: str, session: EchoSession, payload_size: int = 56) -> None:
+async def echo_session(host: str, session: EchoSession, payload_size: int = 56) -> None:
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, None, type=socket.SOCK_RAW)
     family, address = infos[0][0], infos[0][4][0]

@@ -8,7 +8,7 @@ from netq.probe.probers import PROBERS, ProberParams
 from netq.record import Identity, Kind, Outcome, Record, now
 
 
-async def measure(
+async def run_test(
     kind: Kind, params: ProberParams, identity: Identity, log: FilteringBoundLogger
 ) -> Record:
     started = now()

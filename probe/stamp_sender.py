@@ -16,10 +16,11 @@ from netq.probe import stamp
 from netq.probe.session import EchoSession
 
 
-async def measure(
+async def stamp_session(
     host: str, port: int, session: EchoSession, padding: int = stamp.BASE_SIZE
 ) -> bool:
-    """Run the session; True when the reflector's host answered "port unreachable" (it is down)."""
+    """Run the session; returns whether the reflector's host refused it (ICMP port
+    unreachable: no reflector runs there), which is not the line's loss."""
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
     family, _, _, _, address = infos[0]

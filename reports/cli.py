@@ -51,6 +51,7 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
     """Write the quarter's report: the operator, the public table, method and sample,
     pictures, deadline."""
     from netq.collector.compliance.engine import profiles_present
+    from netq.collector.runs import save_compliance, save_report
     from netq.reports import quarterly as builder
 
     settings = publisher(config_path, db, thresholds_path)
@@ -62,11 +63,12 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
         with progress.step(f"judging {quarter}{' · ' + name if name else ''} and drawing "
                            "its charts"):
             context = builder.build(store, quarter, name, lang, operator=settings.operator)
+        save_compliance(store, context["document"])
         with progress.step(f"writing {', '.join(dict.fromkeys(formats))}"):
             written = builder.write(context, list(dict.fromkeys(formats)), out, key)
         for path in written:
             click.echo(path)
-        if not builder.record(store, context, formats):
+        if not save_report(store, context["document"], formats):
             click.echo(f"{quarter} has not ended: the report is marked preliminary and not "
                        "counted as published", err=True)
 
@@ -116,12 +118,10 @@ def line(connection_id: str, first_day: datetime, last_day: datetime, formats: t
 def status(db: str | None, today: datetime | None, as_json: bool) -> None:
     """Quarters whose report is published, due, or late (com645: by the 15th of the month
     after the quarter). Exit 1 when any is late."""
-    from netq.collector.compliance.deadline import status as quarters
+    from netq.collector.runs import report_status
 
     store = open_store(db)
-    day = today.date() if today else today_in_minsk()
-    with store.engine.connect() as connection:
-        listed = quarters(connection, day)
+    listed = report_status(store, today.date() if today else today_in_minsk())
     if as_json:
         click.echo(json.dumps(listed, ensure_ascii=False))
     else:

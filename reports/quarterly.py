@@ -22,9 +22,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
-from sqlalchemy import insert
 
-from netq.collector import tables
 from netq.collector.compliance import deadline
 from netq.collector.compliance.engine import compliance, details, read_units
 from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
@@ -439,20 +437,6 @@ def cells(row: list[Any]) -> list[Any]:
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def record(store: Store, context: dict[str, Any], formats: tuple[str, ...]) -> bool:
-    """Note the report as written: `netq report status` counts its quarter as published. A
-    preliminary report (its quarter not ended) is not noted; False then."""
-    document = context["document"]
-    if document["preliminary"]:
-        return False
-    with store.engine.begin() as db:
-        db.execute(insert(tables.report_runs).values(
-            quarter=document["quarter"], profile=document["profile"],
-            generated_at=datetime.now(UTC), formats=",".join(sorted(set(formats))),
-            snapshot_sha256=document["manifest"]["snapshot_sha256"]))
-    return True
 
 
 def pseudonymised_csv(connections: list[dict[str, Any]], key: bytes) -> str:

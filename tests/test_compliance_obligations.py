@@ -79,7 +79,7 @@ def store(db_url: str, tmp_path: Path) -> Store:
     store = Store.open(db_url)
     store.upsert_connections(obligations_registry())
     for kind, text in (("tickets", TICKETS), ("planned-works", WORKS)):
-        summary = import_csv(store.engine, kind, text.splitlines(keepends=True), f"{kind}.csv")
+        summary = import_csv(store, kind, text.splitlines(keepends=True), f"{kind}.csv")
         assert summary.rejected == []
     return store
 

@@ -14,7 +14,7 @@ import structlog
 
 from netq.probe.daemon import cancelled
 from netq.probe.probers import PROBERS
-from netq.probe.runner import measure
+from netq.probe.runner import run_test
 from netq.record import Identity
 
 IDENTITY = Identity("p", "C-1")
@@ -26,7 +26,7 @@ async def attempts_forever() -> None:
     params = PROBERS["attempt"].params(target="127.0.0.1:1")
     log = structlog.get_logger("test")
     while True:
-        await measure("attempt", params, IDENTITY, log)
+        await run_test("attempt", params, IDENTITY, log)
 
 
 def test_a_test_loop_ends_at_its_first_cancellation_every_time() -> None:

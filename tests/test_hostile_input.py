@@ -102,7 +102,7 @@ def test_one_absurd_session_does_not_move_the_published_loss(store: Store) -> No
     store.ingest(sessions, now=NOW)
 
     def loss() -> Any:
-        document = compliance(store, Quarter.of(NOW), record=False, evidence=False)
+        document = compliance(store, Quarter.of(NOW), evidence=False)
         return [i for i in document["indicators"] if i["id"].endswith(".11")]
 
     before = loss()

@@ -81,7 +81,7 @@ def test_an_echo_reply_arriving_just_as_the_reader_polls_is_kept(lab: Lab) -> No
               "async def main():\n"
               "    for _ in range(50):\n"
               "        session = EchoSession(1, 0.01, 1.0)\n"
-              f"        await icmp_echo.measure('{NODE_IMPAIRED_IP}', session)\n"
+              f"        await icmp_echo.echo_session('{NODE_IMPAIRED_IP}', session)\n"
               "        print(len(session.rtt_s))\n"
               "asyncio.run(main())\n")
     with lab.impaired(delay_ms=icmp_echo.POLL_S * 1000):

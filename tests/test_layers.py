@@ -56,3 +56,26 @@ def imported(path: Path) -> set[str]:
 def test_a_module_imports_only_its_own_layer_and_those_below(module: str, path: Path) -> None:
     wrong = sorted(name for name in imported(path) if layer(name) not in MAY_IMPORT[layer(module)])
     assert not wrong, f"{module} ({layer(module)}) imports {wrong}"
+
+
+@pytest.mark.parametrize(("module", "path"), [(m, p) for m, p in modules()
+                                              if layer(m) != "collector"],
+                         ids=[m for m, _ in modules() if layer(m) != "collector"])
+def test_only_the_collector_touches_the_store_s_tables_and_engine(module: str,
+                                                                  path: Path) -> None:
+    """The store is a boundary: the reports, the demo and the command line ask the
+    collector's functions, never the database."""
+    tree = ast.parse(path.read_text("utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    wrong = sorted(n for n in names if n.split(".")[0] == "sqlalchemy"
+                   or n.startswith("netq.collector.tables"))
+    engine = [node.lineno for node in ast.walk(tree)
+              if isinstance(node, ast.Attribute) and node.attr == "engine"]
+    assert not wrong, f"{module} imports {wrong}"
+    assert not engine, f"{module} uses a store's engine on lines {engine}"

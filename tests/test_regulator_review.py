@@ -297,7 +297,7 @@ def test_a_contract_pending_past_its_deadline_counts_as_late(db_url: str,
         "k3,F1,2026-07-01,5,2026-07-09,0,working\n"    # 2, 6, 7, 8, 9.07: due 09.07
         "k4,F1,2026-07-01,5,2026-07-10,0,working\n"    # due 09.07, activated 10.07: late
         "k5,F1,2026-09-28,10,,0,calendar\n")            # due 08.10: the next quarter's
-    assert import_csv(store.engine, "contracts", contracts.splitlines(keepends=True),
+    assert import_csv(store, "contracts", contracts.splitlines(keepends=True),
                       "c.csv").rejected == []
     # five working days after Wednesday 1.07: 2.07, then (3.07 Independence Day and the
     # weekend) 6, 7, 8 and 9.07

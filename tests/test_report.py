@@ -73,7 +73,7 @@ def test_the_figures_are_those_of_netq_compliance_formatted_in_russian(
     store: Store, written: dict[str, Path]
 ) -> None:
     page = written["html"].read_text("utf-8")
-    document = compliance(store, Q3, breakdown="technology", record=False)
+    document = compliance(store, Q3, breakdown="technology")
     entries = [e for e in document["indicators"] if e["value"] is not None]
     assert entries
     for entry in entries:
@@ -258,7 +258,7 @@ def test_per_connection_open_data_is_keyed_pseudonyms_the_operator_can_link(
 def test_the_open_data_csv_is_the_indicator_table(store: Store,
                                                   written: dict[str, Path]) -> None:
     rows = list(csv.DictReader(io.StringIO(written["csv"].read_text("utf-8"))))
-    document = compliance(store, Q3, breakdown="technology", record=False)
+    document = compliance(store, Q3, breakdown="technology")
     assert len(rows) == len(document["indicators"])
     fifteen = next(r for r in rows if r["id"] == "com645.15" and r["technology"] == "")
     assert float(fifteen["value"]) == pytest.approx(100 * 6 / 9)  # 8 sessions + SUBSCRIBER's

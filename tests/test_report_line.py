@@ -40,7 +40,7 @@ t2,F2,2026-07-06 08:00,2026-07-09 08:00,operator,,,
 
 @pytest.fixture
 def store(quarter_store: Store) -> Store:  # noqa: F811
-    summary = import_csv(quarter_store.engine, "tickets", TICKETS.splitlines(keepends=True),
+    summary = import_csv(quarter_store, "tickets", TICKETS.splitlines(keepends=True),
                          "tickets.csv")
     assert summary.rejected == []
     return quarter_store

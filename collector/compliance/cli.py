@@ -57,6 +57,7 @@ def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: s
         raise click.UsageError("--quarter is required, e.g. --quarter 2026Q3")
     from netq.collector.compliance.engine import compliance as compute
     from netq.collector.compliance.engine import profiles_present
+    from netq.collector.runs import save_compliance
 
     store = open_store(db, thresholds_path)
     names = [profile] if profile or edition else [
@@ -65,6 +66,7 @@ def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: s
     for name in names or [None]:
         with progress.step(f"judging {quarter}" + (f" · {name}" if name else "")):
             documents.append(compute(store, quarter, name, breakdown, edition=edition))
+            save_compliance(store, documents[-1])  # kept, with its manifest
     if as_json:
         shown: Any = documents[0] if len(documents) == 1 else {
             "quarter": str(quarter), "documents": documents}
@@ -128,7 +130,7 @@ def import_records(kind: str, path: str, db: str | None) -> None:
 
     store = open_store(db)
     with progress.lines_of(Path(path), f"importing {kind}") as lines:
-        summary = import_csv(store.engine, kind, lines, path)
+        summary = import_csv(store, kind, lines, path)
     for problem in summary.rejected[:100]:
         click.echo(problem, err=True)
     if len(summary.rejected) > 100:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from typing import Any
 
-from sqlalchemy import and_, false, func, insert, or_, select
+from sqlalchemy import and_, false, func, or_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, customer, indicators, obligations
@@ -113,7 +113,7 @@ def read_units(store: Store, quarter: Quarter | Period, profile: str | None = No
 
 
 def compliance(store: Store, quarter: Quarter, profile: str | None = None,
-               breakdown: indicators.Breakdown | None = None, record: bool = True,
+               breakdown: indicators.Breakdown | None = None,
                units: list[indicators.Unit] | None = None,
                evidence: bool = True, edition: str | None = None,
                now: datetime | None = None) -> dict[str, Any]:
@@ -174,15 +174,6 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
         "warnings": warnings,
         "manifest": manifest,
     }
-    if record and manifest is not None:  # a run is recorded with its manifest or not at all
-        with store.engine.begin() as db:
-            db.execute(insert(tables.compliance_runs).values(
-                quarter=str(quarter), profile=judging.name,
-                computed_at=datetime.fromisoformat(manifest["computed_at"]),
-                snapshot_sha256=manifest["snapshot_sha256"],
-                profile_sha256=manifest["profile_sha256"],
-                code_version=manifest["code_version"],
-                document=document))
     return document
 
 

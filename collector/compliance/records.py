@@ -13,7 +13,7 @@ import csv
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -30,6 +30,9 @@ from netq.collector import tables
 from netq.collector.compliance.quarter import MINSK
 from netq.collector.compliance.thresholds import Impact, Urgency
 from netq.text import text_problem
+
+if TYPE_CHECKING:
+    from netq.collector.store import Store
 
 MAX_ROWS = 5_000_000
 
@@ -182,7 +185,7 @@ class Summary:
     rejected: list[str] = field(default_factory=list)
 
 
-def import_csv(engine: Any, kind_name: str, lines: Iterable[str], source: str) -> Summary:
+def import_csv(store: Store, kind_name: str, lines: Iterable[str], source: str) -> Summary:
     """Import one CSV file of a kind; every good row in one transaction."""
     kind = KINDS[kind_name]
     reader = csv.DictReader(lines)
@@ -212,7 +215,7 @@ def import_csv(engine: Any, kind_name: str, lines: Iterable[str], source: str) -
         values = row.stored()
         good[values[kind.key]] = (number, values)  # a later line for the same id wins
     key = kind.table.c[kind.key]
-    with engine.begin() as db:
+    with store.engine.begin() as db:
         for number, values in good.values():
             problem = kind.check(db, values) if kind.check else None
             if problem:
@@ -231,7 +234,7 @@ def import_csv(engine: Any, kind_name: str, lines: Iterable[str], source: str) -
     return summary
 
 
-def _same(current: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+def _same(current: Mapping[Any, Any], values: Mapping[str, Any]) -> bool:
     def normal(value: Any) -> Any:
         if isinstance(value, datetime):
             return value if value.tzinfo else value.replace(tzinfo=UTC)

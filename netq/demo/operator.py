@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 
-from netq.collector.compliance import deadline
 from netq.collector.compliance.quarter import MINSK, minsk_day
 from netq.collector.settings import Operator
 from netq.demo.fleet import MINSK_1
@@ -25,14 +24,10 @@ DEMO_OPERATOR = Operator(name="ООО «Демо-Телеком» (демонс�
 
 
 def summary(db: Path) -> None:
-    from sqlalchemy import text
-
     from netq.collector.store import Store
 
     store = Store.open(str(db))
-    with store.engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT kind, ok, count(*) FROM results GROUP BY kind, ok ORDER BY kind, ok")).all()
+    rows = store.count_results_by_kind()
     store.close()
     click.echo(f"\n{sum(n for _, _, n in rows)} records in the collector's store {db}:")
     for kind, ok, n in rows:
@@ -69,6 +64,7 @@ def judge_quarter(workdir: Path) -> None:
     from netq.collector.compliance.engine import compliance
     from netq.collector.compliance.quarter import Quarter
     from netq.collector.compliance.records import import_csv
+    from netq.collector.runs import save_compliance
     from netq.collector.store import Store
 
     now = datetime.now(UTC)
@@ -78,13 +74,15 @@ def judge_quarter(workdir: Path) -> None:
         path = workdir / f"{kind}.csv"
         path.write_text(text, "utf-8")
         with path.open(encoding="utf-8", newline="") as lines:
-            result = import_csv(store.engine, kind, lines, str(path))
+            result = import_csv(store, kind, lines, str(path))
         click.echo(f"  {kind:<14} {result.inserted + result.updated + result.unchanged} "
                    f"stored, {len(result.rejected)} rejected")
     quarter = Quarter.of(now)
     click.echo(f"\nCompliance, {quarter} so far (netq compliance --quarter {quarter} "
                f"--db {workdir / 'netq.db'}):")
-    for line in table(compliance(store, quarter)):
+    document = compliance(store, quarter)
+    save_compliance(store, document)
+    for line in table(document):
         click.echo(f"  {line}")
     write_report(store, quarter, workdir / "report")
     write_line_protocol(store, quarter, workdir / "line")
@@ -108,16 +106,17 @@ def write_line_protocol(store: Any, quarter: Any, out: Path) -> None:
 
 def write_report(store: Any, quarter: Any, out: Path) -> None:
     """The quarterly public report of the demo quarter, as an operator would publish it."""
+    from netq.collector.runs import report_status, save_compliance, save_report
     from netq.reports import quarterly
 
     context = quarterly.build(store, quarter, operator=DEMO_OPERATOR)
     formats = ["html", "pdf", "csv", "json"]
     paths = quarterly.write(context, formats, out)
-    quarterly.record(store, context, tuple(formats))
+    save_compliance(store, context["document"])
+    save_report(store, context["document"], tuple(formats))
     click.echo(f"\nThe quarterly report (netq report quarterly --quarter {quarter} ...):")
     for path in paths:
         click.echo(f"  {path}")
     click.echo("\nReports of ended quarters (netq report status):")
-    with store.engine.connect() as db:
-        for line in status_lines(deadline.status(db, minsk_day(datetime.now(UTC)))):
-            click.echo(f"  {line}")
+    for line in status_lines(report_status(store, minsk_day(datetime.now(UTC)))):
+        click.echo(f"  {line}")

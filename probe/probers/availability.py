@@ -53,7 +53,7 @@ async def icmp_answers(host: str, params: Params) -> bool:
     session = EchoSession(params.echoes, 0.05, params.timeout)
     # no raw-socket privilege and no ping_group_range: ICMP is unusable, TCP decides
     with contextlib.suppress(OSError, ICMPLibError):
-        await icmp_echo.measure(host, session)
+        await icmp_echo.echo_session(host, session)
     return bool(session.rtt_s)
 
 

@@ -41,10 +41,10 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
     try:
         if params.method == "udp":
             host, port = split_host_port(params.target, stamp.DEFAULT_PORT)
-            if await stamp_sender.measure(host, port, session) and not session.rtt_s:
+            if await stamp_sender.stamp_session(host, port, session) and not session.rtt_s:
                 exclusion = "server_down"
         else:
-            await icmp_echo.measure(params.target, session)
+            await icmp_echo.echo_session(params.target, session)
     except socket.gaierror as exc:
         return Outcome(params.target, False, session.metrics(params.method),
                        error=f"cannot resolve {params.target}: {exc.strerror}")
