@@ -20,6 +20,7 @@ from netq.collector.compliance import deadline, thresholds
 from netq.collector.compliance.engine import compliance, details
 from netq.collector.compliance.quarter import MINSK, Quarter
 from netq.collector.registry import FIRST_PERIOD, Connection
+from netq.collector.runs import save_report
 from netq.collector.settings import Operator
 from netq.collector.store import Store
 from netq.reports import formatting, quarterly
@@ -392,7 +393,7 @@ def test_a_report_of_an_unfinished_quarter_is_preliminary_everywhere_and_not_pub
     table = next(p for p in paths if p.name.endswith(f"{profile}.csv"))
     assert {row["preliminary"] for row in csv.DictReader(io.StringIO(table.read_text()))} == \
         {"true"}
-    assert quarterly.record(store, context, ("html",)) is False
+    assert save_report(store, context["document"], ("html",)) is False
     with store.engine.connect() as db:
         found = {e["quarter"]: e["state"] for e in deadline.status(db, date(2026, 10, 20))}
     assert found["2026Q3"] == "late"  # past the 15th with only a preliminary report
