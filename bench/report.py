@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.compliance import QUARTER, SQLITE_TIME, rollup, run_measured
 from netq.collector import tables
-from netq.collector.compliance.engine import compliance, details
+from netq.collector.compliance.engine import compliance
+from netq.collector.compliance.report_data import details
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.store import Store
 from netq.demo.operator import DEMO_OPERATOR

@@ -24,8 +24,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from netq.collector.compliance import deadline
-from netq.collector.compliance.engine import compliance, details, read_units
+from netq.collector.compliance.engine import compliance, read_units
 from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
+from netq.collector.compliance.report_data import details
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.settings import Operator
 from netq.collector.store import Store

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from netq.collector.compliance import deadline, thresholds
-from netq.collector.compliance.engine import compliance, details
+from netq.collector.compliance.engine import compliance
 from netq.collector.compliance.quarter import MINSK, Quarter
+from netq.collector.compliance.report_data import details
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.runs import save_report
 from netq.collector.settings import Operator

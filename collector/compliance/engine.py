@@ -2,14 +2,14 @@
 
 Every computation returns, with its figures, a manifest from which it can be re-derived and
 checked: a hash of the data it read (rollup fingerprints, registry, operator records), the
-profile as resolved, and the code version. The manifest is also kept in `compliance_runs`.
+profile as resolved, and the code version. Computing never writes: `collector/runs.py`
+keeps a computation in `compliance_runs` when a command publishes it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
@@ -256,106 +256,4 @@ def make_manifest(db: Any, quarter: Quarter, judging: Judged,
         "profile_sha256": hashlib.sha256(resolved.encode()).hexdigest(),
         "criteria": sorted({s.edition.criteria for s in judging.spans}),
         "code_version": metadata.version("netq"),
-    }
-
-
-def details(store: Store, quarter: Quarter, profile: str | None = None,
-            units: list[indicators.Unit] | None = None,
-            edition: str | None = None) -> dict[str, Any]:
-    """What the report shows beside the indicator table: each network indicator month by
-    month, each connection's mean download speed as a share of its tariff by technology (the
-    lines whose norms judge speed), availability by node (the lines item 12 counts), and each
-    connection's own shares (for pseudonymised open data)."""
-    months = []
-    for month in quarter.months():
-        judging = judged(store, month, profile, edition)
-        entries = indicators.compute(read_units(store, month, judging=judging), judging.edition)
-        months.append({"month": month.first_day.isoformat(),
-                       "indicators": [e for e in entries if e["service"] != "customer"]})
-    if units is None:
-        units = read_units(store, quarter, profile, edition)
-    judging = judged(store, quarter, profile, edition)
-    rules = judging.edition
-    available = next((i for i in rules.indicators if i.measure == "availability"), None)
-    speed: dict[str, list[float]] = defaultdict(list)
-    scheduled: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for unit in units:
-        line = unit.connection
-        norms = rules.norms_for(line.service)
-        # only lines whose own norms judge their speed, and whose availability item 12 counts
-        if unit["speed_down_n"] and norms is not None and \
-                norms.speed_norm_for(line.technology) is not None:
-            speed[line.technology].append(unit["speed_down_share_sum"] / unit["speed_down_n"])
-        if available is None or not available.covers(line.service, line.technology):
-            continue
-        if unit.scheduled_s > 0:
-            totals = scheduled[unit.connection.node]
-            totals[0] += unit.scheduled_s - unit.unavailable_s
-            totals[1] += unit.scheduled_s
-    with store.engine.connect() as db:
-        hours = hour_profile(db, quarter, judging)
-    return {"months": months, "speed_down_share_by_technology": dict(speed),
-            "availability_by_node": {node: 100 * up / total
-                                     for node, (up, total) in scheduled.items()},
-            "hours": hours,
-            "connections": [connection_shares(unit) for unit in units]}
-
-
-def hour_profile(db: Any, quarter: Quarter, judging: Judged,
-                 ) -> dict[str, dict[str, list[float | None]]]:
-    """By Minsk hour of the day, per technology: the mean download speed as % of the tariff
-    (lines whose norms judge speed) and the mean round trip, over the quarter's tests of the
-    profile's lines, summed in the database. Each month is read under the edition in force at
-    its end (the hourly sums are per month)."""
-    months = {}
-    for month in quarter.months():
-        span = next((s for s in reversed(judging.spans)
-                     if s.first_day <= month.last_day and s.last_day >= month.first_day), None)
-        if span is not None:
-            months[month.first_day] = span.edition.criteria
-    h, c = tables.hourly, tables.connections
-    rows = db.execute(
-        select(c.c.service, c.c.technology, h.c.hour,
-               *(func.sum(h.c[name]).label(name) for name in (*tables.HOURLY_COUNTS,
-                                                              *tables.HOURLY_SUMS)))
-        .select_from(h.join(c, and_(c.c.connection_id == h.c.connection_id,
-                                    c.c.effective_from == h.c.effective_from,
-                                    c.c.profile == judging.name)))
-        .where(or_(false(), *(and_(h.c.criteria == criteria, h.c.month == month)
-                              for month, criteria in months.items())))
-        .group_by(c.c.service, c.c.technology, h.c.hour)).mappings()
-    sums: dict[str, dict[str, list[list[float]]]] = {
-        "speed": defaultdict(lambda: [[0.0, 0.0] for _ in range(24)]),
-        "delay": defaultdict(lambda: [[0.0, 0.0] for _ in range(24)])}
-    for row in rows:
-        norms = judging.edition.per_test.get(row["service"])
-        if norms is not None and norms.speed_norm_for(row["technology"]) is not None:
-            cell = sums["speed"][row["technology"]][row["hour"]]
-            cell[0] += float(row["speed_down_share_sum"])
-            cell[1] += float(row["speed_down_n"])
-        cell = sums["delay"][row["technology"]][row["hour"]]
-        cell[0] += float(row["rtt_mean_sum_ms"])
-        cell[1] += float(row["rtt_n"])
-    return {what: {technology: [k / n if n else None for k, n in by_hour]
-                   for technology, by_hour in sorted(found.items())
-                   if any(n for _, n in by_hour)}
-            for what, found in sums.items()}
-
-
-def connection_shares(unit: indicators.Unit) -> dict[str, Any]:
-    """One registry period's own figures; `connection_id` is for the caller to pseudonymise."""
-    def ratio(k: float, n: float) -> float | None:
-        return None if not n else round(100 * k / n, 4)
-    return {
-        "connection_id": unit.connection.connection_id,
-        "service": unit.connection.service, "technology": unit.connection.technology,
-        "region": unit.connection.region, "period_from": minsk_day(unit.begins).isoformat(),
-        "speed_sessions": int(unit["speed_down_n"] + unit["speed_up_n"]),
-        "speed_meeting_norm_percent": ratio(unit["speed_down_pass_n"] + unit["speed_up_pass_n"],
-                                            unit["speed_down_n"] + unit["speed_up_n"]),
-        "latency_sessions": int(unit["latency_n"]),
-        "delay_meeting_norm_percent": ratio(unit["delay_pass_n"], unit["latency_n"]),
-        "loss_meeting_norm_percent": ratio(unit["loss_pass_n"], unit["latency_n"]),
-        "packet_loss_percent": ratio(unit["packets_lost"], unit["packets_sent"]),
-        "availability_percent": ratio(unit.scheduled_s - unit.unavailable_s, unit.scheduled_s),
     }
