@@ -29,7 +29,7 @@ from netq.collector.compliance.explain import REACH_BACK, add, judged_results
 from netq.collector.compliance.indicators import MEASURES, Unit
 from netq.collector.compliance.judgement import at_layer, verdicts
 from netq.collector.compliance.quarter import Period, minsk_day, minsk_midnight
-from netq.collector.compliance.rollups import Registry
+from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.store import Store
@@ -56,7 +56,7 @@ def protocol(store: Store, connection_id: str, period: Period,
     """The line's protocol for the window `period` (whole Minsk days), as a JSON-ready dict."""
     now = now or datetime.now(UTC)
     with store.engine.connect() as db:
-        periods = Registry.read(db, [connection_id]).periods.get(connection_id)
+        periods = RegistryPeriods.read(db, [connection_id]).periods.get(connection_id)
         if not periods:
             raise LineError(f"connection {connection_id!r} is not in the registry")
         units = indicators.registry_units([periods], period, {p.profile for p in periods})

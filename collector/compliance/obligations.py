@@ -31,7 +31,7 @@ from sqlalchemy import and_, select
 from netq.collector import tables
 from netq.collector.compliance import availability, workcalendar
 from netq.collector.compliance.quarter import MINSK, Period, Quarter, minsk_day
-from netq.collector.compliance.rollups import Registry, aware
+from netq.collector.compliance.rollups import RegistryPeriods, aware
 from netq.collector.compliance.thresholds import Profile, Thresholds, Urgency
 
 
@@ -77,7 +77,7 @@ def tickets(db: Any, quarter: Quarter | Period, norms: Thresholds, now: datetime
     if connection_id is not None:
         query = query.where(t.c.connection_id == connection_id)
     rows = list(db.execute(query.order_by(t.c.registered_at, t.c.ticket_id)).mappings())
-    registry = Registry.read(db, {row["connection_id"] for row in rows})
+    registry = RegistryPeriods.read(db, {row["connection_id"] for row in rows})
     listed = []
     for row in rows:
         registered = aware(row["registered_at"])

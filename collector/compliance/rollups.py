@@ -33,7 +33,7 @@ REBUILD_CHUNK = 200  # connections rebuilt per pass: bounds memory on a national
 log = structlog.get_logger("netq.rollups")
 
 
-class Registry:
+class RegistryPeriods:
     """The registry periods of some connections, to find the row in force on a day."""
 
     def __init__(self, rows: Iterable[Connection]) -> None:
@@ -42,7 +42,7 @@ class Registry:
             self.periods[row.connection_id].append(row)
 
     @classmethod
-    def read(cls, db: Any, connection_ids: Iterable[str] | None = None) -> Registry:
+    def read(cls, db: Any, connection_ids: Iterable[str] | None = None) -> RegistryPeriods:
         query = select(tables.connections)
         if connection_ids is not None:
             query = query.where(tables.connections.c.connection_id.in_(list(connection_ids)))
@@ -64,7 +64,7 @@ class Rollups:
         """Fold newly inserted results in, inside the caller's transaction."""
         if not rows:
             return
-        registry = Registry.read(db, {row["connection_id"] for row in rows})
+        registry = RegistryPeriods.read(db, {row["connection_id"] for row in rows})
         self._upsert(db, *self._tally(rows, registry))
         self._note_down_intervals(db, rows)
 
@@ -100,7 +100,7 @@ class Rollups:
                         table.c.criteria.in_(list(self.criteria)),
                         table.c.connection_id.in_(chunk))))
                 db.execute(delete(down).where(down.c.connection_id.in_(chunk)))
-            registry = Registry.read(db, chunk)
+            registry = RegistryPeriods.read(db, chunk)
             rows = list(self._results(db, chunk))
             self._upsert(db, *self._tally(rows, registry))
             self._note_down_intervals(db, rows)
@@ -113,7 +113,7 @@ class Rollups:
                    "ended_at": aware(row["ended_at"])}
 
     def _tally(self, rows: Iterable[Mapping[str, Any]],
-               registry: Registry) -> tuple[dict[Key, Tally], dict[HourKey, Tally]]:
+               registry: RegistryPeriods) -> tuple[dict[Key, Tally], dict[HourKey, Tally]]:
         totals: dict[Key, Tally] = {}
         hours: dict[HourKey, Tally] = {}
         for row in rows:
