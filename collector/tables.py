@@ -5,6 +5,9 @@ Migrations (collector/migrations) create them; this module is how the code names
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -19,9 +22,34 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
 
 metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant, stored in UTC and read back as an aware UTC time on either back end.
+
+    SQLite keeps a time's wall clock and drops its zone, so an aware non-UTC time would be
+    compared as if it were UTC; a naive time has no instant at all. Both are refused or
+    converted here, once, instead of by every writer and reader."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive time {value.isoformat()} has no instant; give its zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 # One row per connection per tariff period (docs/design.md, the connections CSV);
 # effective_from is a date in Europe/Minsk, FIRST_PERIOD for "since the start".
@@ -41,7 +69,7 @@ connections = Table(
 probes = Table(
     "probes", metadata,
     Column("probe_id", String(128), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # Only a hash of each token is kept; the token itself is shown once, at creation.
@@ -49,8 +77,8 @@ probe_tokens = Table(
     "probe_tokens", metadata,
     Column("token_sha256", String(64), primary_key=True),
     Column("probe_id", String(128), ForeignKey("probes.probe_id"), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
 )
 
 # The connections a probe may write results for.
@@ -65,8 +93,8 @@ probe_connections = Table(
 results = Table(
     "results", metadata,
     Column("id", String(36), primary_key=True),
-    Column("started_at", DateTime(timezone=True), primary_key=True),
-    Column("ended_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", UtcDateTime(), primary_key=True),
+    Column("ended_at", UtcDateTime(), nullable=False),
     Column("probe_id", String(128), nullable=False),
     Column("connection_id", String(128), nullable=False),
     Column("kind", String(16), nullable=False),
@@ -75,7 +103,7 @@ results = Table(
     Column("error", Text),
     Column("exclusion", String(32)),
     Column("metrics", JSON, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
 )
 
 # Every stored result's id, once, with the probe that sent it: the guard against an id
@@ -134,7 +162,7 @@ rollup_criteria = Table(
     "rollup_criteria", metadata,
     Column("criteria", String(16), primary_key=True),
     Column("profile", String(64), nullable=False),
-    Column("built_at", DateTime(timezone=True), nullable=False),
+    Column("built_at", UtcDateTime(), nullable=False),
 )
 
 # Every availability interval that was down; merged into outages when a quarter is judged.
@@ -142,8 +170,8 @@ down_intervals = Table(
     "down_intervals", metadata,
     Column("result_id", String(36), primary_key=True),
     Column("connection_id", String(128), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("ended_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=False),
 )
 
 # Every quarter computed, with its manifest and output: what was published can be re-derived.
@@ -152,7 +180,7 @@ compliance_runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("quarter", String(8), nullable=False),
     Column("profile", String(64), nullable=False),
-    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("computed_at", UtcDateTime(), nullable=False),
     Column("snapshot_sha256", String(64), nullable=False),
     Column("profile_sha256", String(64), nullable=False),
     Column("code_version", String(64), nullable=False),
@@ -163,19 +191,19 @@ compliance_runs = Table(
 support_calls = Table(
     "support_calls", metadata,
     Column("call_id", String(128), primary_key=True),
-    Column("offered_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("answered_at", DateTime(timezone=True)),
+    Column("offered_at", UtcDateTime(), nullable=False, index=True),
+    Column("answered_at", UtcDateTime()),
     Column("answer_s", Float),  # null: never answered
 )
 tickets = Table(
     "tickets", metadata,
     Column("ticket_id", String(128), primary_key=True),
     Column("connection_id", String(128), nullable=False),
-    Column("registered_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("restored_at", DateTime(timezone=True)),
+    Column("registered_at", UtcDateTime(), nullable=False, index=True),
+    Column("restored_at", UtcDateTime()),
     Column("fault", String(16), nullable=False),
     Column("restore_h", Float),  # null: not restored yet
-    Column("acknowledged_at", DateTime(timezone=True)),  # work on it began (reaction)
+    Column("acknowledged_at", UtcDateTime()),  # work on it began (reaction)
     Column("impact", String(24)),  # as registered: fully_down, major_degradation, …
     Column("urgency", String(8)),  # as registered: high, normal, low
 )
@@ -193,9 +221,9 @@ contracts = Table(
 planned_works = Table(
     "planned_works", metadata,
     Column("work_id", String(128), primary_key=True),
-    Column("announced_at", DateTime(timezone=True), nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("announced_at", UtcDateTime(), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
     Column("nodes", Text, nullable=False),  # ;-separated
 )
 
@@ -205,7 +233,7 @@ report_runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("quarter", String(8), nullable=False, index=True),
     Column("profile", String(64), nullable=False),
-    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("generated_at", UtcDateTime(), nullable=False),
     Column("formats", String(64), nullable=False),
     Column("snapshot_sha256", String(64), nullable=False),
 )

@@ -4,12 +4,13 @@ once, every bad one refused with its field named and nothing of it kept."""
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 
+from netq.collector import tables
 from netq.collector.store import Store
 from tests.pg import create_database
 from tests.records import latency_record, registry_row
@@ -125,3 +126,20 @@ def test_stored_times_are_utc(store: Store) -> None:
     # SQLite hands back naive UTC; PostgreSQL an aware time in its session's zone
     utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     assert utc == datetime(2026, 8, 15, 11, 0, tzinfo=UTC)
+
+
+def test_instants_are_utc_by_type_on_either_back_end(store: Store) -> None:
+    runs = tables.report_runs
+    minsk_two_am = datetime(2026, 10, 1, 2, 0, tzinfo=timezone(timedelta(hours=3)))
+    with store.engine.begin() as db:
+        db.execute(insert(runs).values(quarter="2026Q3", profile="com645", formats="html",
+                                       generated_at=minsk_two_am, snapshot_sha256="0" * 64))
+        back = db.execute(select(runs.c.generated_at)).scalar_one()
+        # compared as instants, not as wall clocks: 02:00+03:00 is before 00:00 UTC's end
+        before = db.execute(select(runs.c.id).where(
+            runs.c.generated_at < datetime(2026, 9, 30, 23, 30, tzinfo=UTC))).all()
+        with pytest.raises(Exception, match="naive time"):
+            db.execute(select(runs.c.id).where(runs.c.generated_at < datetime(2026, 10, 1)))
+    assert back == datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
+    assert back.tzinfo == UTC
+    assert len(before) == 1

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from netq.collector import tables
-from netq.collector.compliance.rollups import aware
 
 Span = tuple[datetime, datetime]
 TOUCH = timedelta(seconds=1)  # consecutive intervals share an instant; allow for rounding
@@ -35,7 +34,7 @@ def outages(db: Any, connection_ids: Iterable[str], start: datetime, end: dateti
     for start_ in range(0, len(ids), 500):
         chunk = ids[start_:start_ + 500]
         for row in db.execute(query.where(d.c.connection_id.in_(chunk))):
-            spans[row.connection_id].append((aware(row.started_at), aware(row.ended_at)))
+            spans[row.connection_id].append((row.started_at, row.ended_at))
     found: dict[str, list[Span]] = {}
     for connection_id, intervals in spans.items():
         cut = [(max(a, start), min(b, end)) for a, b in merged(intervals)
@@ -80,9 +79,9 @@ def planned_works(db: Any, start: datetime, end: datetime,
     w = tables.planned_works
     rows = db.execute(select(w).where(and_(w.c.starts_at < end, w.c.ends_at > start))
                       .order_by(w.c.starts_at, w.c.work_id))
-    return [Work(row.work_id, aware(row.announced_at), aware(row.starts_at),
-                 aware(row.ends_at), frozenset(row.nodes.split(";")),
-                 in_time(aware(row.announced_at), aware(row.starts_at))) for row in rows]
+    return [Work(row.work_id, row.announced_at, row.starts_at,
+                 row.ends_at, frozenset(row.nodes.split(";")),
+                 in_time(row.announced_at, row.starts_at)) for row in rows]
 
 
 def covered_within(db: Any, connection_id: str, windows: Iterable[Span]) -> float:
@@ -94,5 +93,5 @@ def covered_within(db: Any, connection_id: str, windows: Iterable[Span]) -> floa
             r.c.connection_id == connection_id, r.c.kind == "availability",
             r.c.exclusion.is_(None), r.c.started_at < b, r.c.ended_at > a,
             r.c.started_at >= a - timedelta(days=2))))  # intervals are at most minutes long
-        total += overlap(((aware(s), aware(e)) for s, e in rows), a, b)
+        total += overlap(((s, e) for s, e in rows), a, b)
     return total

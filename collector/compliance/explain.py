@@ -18,7 +18,7 @@ from netq.collector.compliance.engine import Judged, judged
 from netq.collector.compliance.indicators import MEASURES
 from netq.collector.compliance.judgement import EXTREMES, Tally, judge
 from netq.collector.compliance.quarter import Quarter, minsk_day
-from netq.collector.compliance.rollups import RegistryPeriods, aware
+from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Indicator, Profile
 from netq.collector.registry import Connection
 from netq.collector.store import Store
@@ -54,8 +54,7 @@ def judged_results(db: Any, judging: Sequence[Judged], start: datetime, end: dat
         query = query.where(r.c.kind.in_(list(kinds)))
     by_profile = {j.name: j for j in judging}
     registry = RegistryPeriods.read(db, connection_ids)
-    for raw in db.execute(query.order_by(r.c.started_at, r.c.id)).mappings():
-        row = {**raw, "started_at": aware(raw["started_at"]), "ended_at": aware(raw["ended_at"])}
+    for row in db.execute(query.order_by(r.c.started_at, r.c.id)).mappings():
         connection = registry.in_force(row["connection_id"], minsk_day(row["started_at"]))
         chosen = None if connection is None else by_profile.get(connection.profile)
         if connection is None or chosen is None:

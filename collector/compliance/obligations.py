@@ -31,7 +31,7 @@ from sqlalchemy import and_, select
 from netq.collector import tables
 from netq.collector.compliance import availability, workcalendar
 from netq.collector.compliance.quarter import MINSK, Period, Quarter, minsk_day
-from netq.collector.compliance.rollups import RegistryPeriods, aware
+from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Profile, Thresholds, Urgency
 
 
@@ -80,9 +80,8 @@ def tickets(db: Any, quarter: Quarter | Period, norms: Thresholds, now: datetime
     registry = RegistryPeriods.read(db, {row["connection_id"] for row in rows})
     listed = []
     for row in rows:
-        registered = aware(row["registered_at"])
-        restored = aware(row["restored_at"]) if row["restored_at"] is not None else None
-        acknowledged = aware(row["acknowledged_at"]) if row["acknowledged_at"] else None
+        registered = row["registered_at"]
+        restored, acknowledged = row["restored_at"], row["acknowledged_at"]
         until = restored or now
         hours = (until - registered) / timedelta(hours=1)
         connection = registry.in_force(row["connection_id"], minsk_day(registered))
@@ -230,7 +229,7 @@ def outages(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]
                 select(t.c.ticket_id, t.c.registered_at).where(and_(
                     t.c.connection_id == connection_id, t.c.registered_at < b,
                     t.c.registered_at >= a - COVERING)).order_by(t.c.registered_at))
-                if covers(aware(row.registered_at), a, b)]
+                if covers(row.registered_at, a, b)]
             listed.append({
                 "connection_id": connection_id, "node": node, "from": a.isoformat(),
                 "to": b.isoformat(), "hours": round((b - a).total_seconds() / 3600, 3),

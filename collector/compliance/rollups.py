@@ -108,9 +108,7 @@ class Rollups:
     # ---- the parts ------------------------------------------------------------------------
     def _results(self, db: Any, connection_ids: list[str]) -> Iterator[Mapping[str, Any]]:
         query = select(tables.results).where(tables.results.c.connection_id.in_(connection_ids))
-        for row in db.execute(query).mappings():
-            yield {**row, "started_at": aware(row["started_at"]),
-                   "ended_at": aware(row["ended_at"])}
+        yield from db.execute(query).mappings()
 
     def _tally(self, rows: Iterable[Mapping[str, Any]],
                registry: RegistryPeriods) -> tuple[dict[Key, Tally], dict[HourKey, Tally]]:
@@ -193,8 +191,3 @@ def merge(into: Tally, tally: Mapping[str, float]) -> None:
             into[name] = EXTREMES[name](into.get(name, value), value)
         else:
             into[name] = into.get(name, 0) + value
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back the stored UTC times without their zone."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
