@@ -1,4 +1,6 @@
-"""The ingest API: `POST /api/v1/results` takes a batch of result records from a probe.
+"""The probes' API: `POST /api/v1/results` takes a batch of result records from a probe;
+`GET /api/v1/plan` gives a probe its test plan (collector/plans.py); `POST /api/v1/slots`
+leases a speed test a port of a measurement server (collector/slots.py).
 
 - Bearer token per probe (`netq collector token create`); only its hash is stored.
 - A probe writes only its own records, for the connections registered to it: otherwise
@@ -23,6 +25,8 @@ import asyncio
 import contextlib
 import functools
 import json
+import math
+import time
 import zlib
 from collections.abc import AsyncIterator, Callable
 from copy import deepcopy
@@ -31,7 +35,7 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
@@ -39,9 +43,11 @@ from netq import __version__
 from netq.collector.compliance.engine import compliance, profiles_present
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.metrics import CollectorMetrics
+from netq.collector.plans import PlanBook
 from netq.collector.runs import report_status
+from netq.collector.slots import MAX_SECONDS, Refusal, SlotBroker
 from netq.collector.store import Store
-from netq.record import HELD, VERDICTS, schema_text
+from netq.record import HELD, VERDICTS, rfc3339, schema_text
 from netq.sdnotify import keep_alive
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -114,6 +120,9 @@ def gunzip_limited(body: bytes, limit: int) -> bytes | str | None:
 def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
                max_records: int = MAX_RECORDS, compliance_every_s: float = 300) -> FastAPI:
     metrics = CollectorMetrics()
+    book = PlanBook(store)
+    broker = SlotBroker()
+    metrics.slot_leases.set_function(lambda: broker.holding(time.monotonic()))
 
     def refresh_compliance() -> None:
         quarter = Quarter.of(datetime.now(UTC))
@@ -175,13 +184,20 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         metrics.requests.labels(str(response.status_code)).inc()
         return response
 
-    async def _post_results(request: Request) -> JSONResponse:
+    async def authenticated(request: Request) -> tuple[str, set[str]] | JSONResponse:
+        """(probe id, its connections) of the request's bearer token, or the 401 answer."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return problem(401, "a bearer token is required: Authorization: Bearer <token>")
         identity = await run_in_threadpool(store.authenticate, token.strip())
         if identity is None:
             return problem(401, "the token is unknown or revoked")
+        return identity
+
+    async def _post_results(request: Request) -> JSONResponse:
+        identity = await authenticated(request)
+        if isinstance(identity, JSONResponse):
+            return identity
         probe_id, allowed = identity
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json" and not media_type.endswith("+json"):
@@ -228,6 +244,111 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         held = sum(counts[verdict] for verdict in HELD)
         return JSONResponse({**counts, "results": [a.to_json() for a in answers]},
                             status_code=200 if held == len(answers) else 422)
+
+    @app.get(
+        "/api/v1/plan",
+        summary="The test plan of the token's probe (netq.plan/1)",
+        openapi_extra={"security": [{"bearer": []}]},
+        responses={
+            200: {"description": "the plan; its version is also the ETag"},
+            304: {"description": "If-None-Match named the version in force"},
+            401: {"description": "no token, or an unknown or revoked one"},
+            404: {"description": "no plan meets this probe: it runs its own file's tests"},
+        },
+    )
+    async def get_plan(request: Request) -> Response:
+        try:
+            response = await _get_plan(request)
+        except Exception:
+            metrics.plan_requests.labels("500").inc()
+            raise
+        metrics.plan_requests.labels(str(response.status_code)).inc()
+        return response
+
+    async def _get_plan(request: Request) -> Response:
+        identity = await authenticated(request)
+        if isinstance(identity, JSONResponse):
+            return identity
+        probe_id, allowed = identity
+        body = await run_in_threadpool(book.for_probe, probe_id, allowed)
+        if body is None:
+            return problem(404, f"no plan of the set in force meets probe {probe_id}")
+        etag = f'"{body["version"]}"'
+        if etag in (t.strip() for t in request.headers.get("if-none-match", "").split(",")):
+            return Response(status_code=304, headers={"ETag": etag})
+        return JSONResponse(body, headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+    @app.post(
+        "/api/v1/slots",
+        summary="Lease a slot on a measurement server's port for an exclusive test",
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["server", "seconds"],
+                "additionalProperties": False,
+                "properties": {"server": {"type": "string", "minLength": 1, "maxLength": 64},
+                               "seconds": {"type": "number", "minimum": 1,
+                                           "maximum": MAX_SECONDS}}}}}},
+            "security": [{"bearer": []}],
+        },
+        responses={
+            200: {"description": "the lease: target host:port, and the wait before it starts"},
+            401: {"description": "no token, or an unknown or revoked one"},
+            404: {"description": "no such server in the plans in force"},
+            422: {"description": "the request is not {server, seconds}"},
+            503: {"description": "no port free within the horizon; Retry-After says when"},
+        },
+    )
+    async def post_slot(request: Request) -> Response:
+        identity = await authenticated(request)
+        if isinstance(identity, JSONResponse):
+            return count_slot(identity, "refused")
+        try:
+            asked = json.loads(await read_limited(request, 4096) or b"")
+        except (ValueError, RecursionError):
+            asked = None
+        seconds = asked.get("seconds") if isinstance(asked, dict) else None
+        if not isinstance(asked, dict) or set(asked) != {"server", "seconds"} or \
+                not isinstance(asked["server"], str) or isinstance(seconds, bool) or \
+                not isinstance(seconds, int | float) or not 1 <= seconds <= MAX_SECONDS:
+            return count_slot(problem(422, "the body must be {\"server\": NAME, \"seconds\": "
+                                           f"1…{MAX_SECONDS:g}}}"), "refused")
+        server = await run_in_threadpool(book.server, asked["server"])
+        if server is None:
+            return count_slot(problem(404, f"no server {asked['server']!r} in the plans in "
+                                           "force"), "refused")
+        clock, wall = time.monotonic(), time.time()
+        granted = broker.lease(identity[0], server, float(seconds), clock)
+        if isinstance(granted, Refusal):
+            return count_slot(problem(
+                503, f"every port of {server.name} is taken for the next "
+                     f"{broker.horizon_s:g} s", retry_after_s=granted.retry_after_s),
+                "full", {"Retry-After": str(math.ceil(granted.retry_after_s))})
+        metrics.slot_wait.observe(granted.start - clock)
+        return count_slot(JSONResponse({
+            "lease": granted.id, "target": f"{server.host}:{granted.port}",
+            "wait_s": round(granted.start - clock, 3),
+            "start_at": rfc3339(datetime.fromtimestamp(wall + granted.start - clock, UTC)),
+            "seconds": round(granted.end - granted.start, 3)}), "granted")
+
+    @app.delete("/api/v1/slots/{lease}", summary="Give a slot back: the test is over",
+                openapi_extra={"security": [{"bearer": []}]},
+                responses={204: {"description": "released"},
+                           401: {"description": "no token, or an unknown or revoked one"},
+                           404: {"description": "no such lease of this probe, or over"}})
+    async def delete_slot(lease: str, request: Request) -> Response:
+        identity = await authenticated(request)
+        if isinstance(identity, JSONResponse):
+            return identity
+        if not broker.release(lease, identity[0], time.monotonic()):
+            return problem(404, f"no lease {lease} of probe {identity[0]} is held")
+        metrics.slot_requests.labels("released").inc()
+        return Response(status_code=204)
+
+    def count_slot(response: Response, result: str,
+                   headers: dict[str, str] | None = None) -> Response:
+        metrics.slot_requests.labels(result).inc()
+        response.headers.update(headers or {})
+        return response
 
     @app.get("/healthz", summary="The process is alive")
     def healthz() -> dict[str, str]:

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 FIELDS = ("id", "probe_id", "connection_id", "kind", "started_at", "ended_at", "target", "ok",
-          "error", "exclusion", "metrics")
+          "error", "exclusion", "metrics", "plan")
 
 
 def content_digest(row: dict[str, Any]) -> str:
     """sha256 of a stored row's FIELDS (a row as `results` holds it, or as a record maps to)."""
-    content = {field: row[field] for field in FIELDS}
+    content = {field: row.get(field) for field in FIELDS}
     content["started_at"] = _utc(row["started_at"])
     content["ended_at"] = _utc(row["ended_at"])
     return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()

@@ -16,7 +16,13 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -62,6 +68,22 @@ class CollectorMetrics:
             self.records.labels(outcome)
         for code in ("200", "400", "401", "403", "413", "422", "500"):
             self.requests.labels(code)
+        self.plan_requests = Counter("netq_collector_plan_requests_total", "Plan requests "
+                                     "of probes, by HTTP status (304: the probe's plan is "
+                                     "current).", ["code"], registry=r)
+        for code in ("200", "304", "401", "404", "500"):
+            self.plan_requests.labels(code)
+        self.slot_requests = Counter("netq_collector_slot_requests_total", "Slot requests of "
+                                     "exclusive tests, by result (granted; full: no port free "
+                                     "within the horizon; refused: a bad request; released).",
+                                     ["result"], registry=r)
+        for result in ("granted", "full", "refused", "released"):
+            self.slot_requests.labels(result)
+        self.slot_wait = Histogram("netq_collector_slot_wait_seconds", "From a granted slot "
+                                   "request to the slot's start.", registry=r,
+                                   buckets=(0, 1, 5, 15, 30, 60, 120, 300, 600))
+        self.slot_leases = Gauge("netq_collector_slot_leases", "Slots leased and not yet "
+                                 "over.", registry=r)
         self.last_seen = Gauge("netq_collector_probe_last_seen_timestamp_seconds", "When a "
                                "probe last delivered a batch.", ["probe_id"], registry=r)
         self.rtt = Gauge("netq_connection_rtt_mean_seconds", "Mean round trip of the "

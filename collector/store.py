@@ -231,8 +231,11 @@ class Store:
             self._partitions.add(name)
 
     # ---- probes and tokens ----------------------------------------------------------------
-    def create_token(self, probe_id: str, connection_ids: Iterable[str] = ()) -> str:
-        """A new token for the probe (created if new), allowed to write for the connections."""
+    def create_token(self, probe_id: str, connection_ids: Iterable[str] = (),
+                     supersedes: bool = False) -> str:
+        """A new token for the probe (created if new), allowed to write for the connections.
+        `supersedes`: its first use revokes the probe's older live tokens (a rotation that
+        completes when the probe has the new one, so no request in between is refused)."""
         token = secrets.token_urlsafe(32)
         moment = datetime.now(UTC)
         with self.engine.begin() as db:
@@ -241,7 +244,8 @@ class Store:
             if not exists:
                 db.execute(insert(tables.probes).values(probe_id=probe_id, created_at=moment))
             db.execute(insert(tables.probe_tokens).values(
-                token_sha256=token_hash(token), probe_id=probe_id, created_at=moment))
+                token_sha256=token_hash(token), probe_id=probe_id, created_at=moment,
+                supersedes=supersedes))
             current = set(db.execute(select(tables.probe_connections.c.connection_id).where(
                 tables.probe_connections.c.probe_id == probe_id)).scalars())
             new = [{"probe_id": probe_id, "connection_id": c}
@@ -312,15 +316,29 @@ class Store:
     def authenticate(self, token: str) -> tuple[str, set[str]] | None:
         """(probe_id, its connections) for a live token, else None."""
         tokens = tables.probe_tokens
+        digest = token_hash(token)
         with self.engine.connect() as db:
-            probe_id = db.execute(select(tokens.c.probe_id).where(and_(
-                tokens.c.token_sha256 == token_hash(token),
-                tokens.c.revoked_at.is_(None)))).scalar()
-            if probe_id is None:
+            row = db.execute(select(tokens.c.probe_id, tokens.c.created_at,
+                                    tokens.c.supersedes).where(and_(
+                tokens.c.token_sha256 == digest, tokens.c.revoked_at.is_(None)))).first()
+            if row is None:
                 return None
             connections = set(db.execute(select(tables.probe_connections.c.connection_id).where(
-                tables.probe_connections.c.probe_id == probe_id)).scalars())
-        return probe_id, connections
+                tables.probe_connections.c.probe_id == row.probe_id)).scalars())
+        if row.supersedes:
+            self._complete_rotation(row.probe_id, digest, row.created_at)
+        return row.probe_id, connections
+
+    def _complete_rotation(self, probe_id: str, digest: str, created_at: datetime) -> None:
+        """The probe uses its new token: the older ones are revoked, once."""
+        tokens = tables.probe_tokens
+        with self.engine.begin() as db:
+            db.execute(update(tokens).where(and_(
+                tokens.c.probe_id == probe_id, tokens.c.revoked_at.is_(None),
+                tokens.c.token_sha256 != digest, tokens.c.created_at <= created_at))
+                .values(revoked_at=datetime.now(UTC)))
+            db.execute(update(tokens).where(tokens.c.token_sha256 == digest)
+                       .values(supersedes=False))
 
     # ---- registry -------------------------------------------------------------------------
     def upsert_connections(self, rows: Sequence[Connection]) -> dict[str, int]:
@@ -374,5 +392,5 @@ def _row(record: dict[str, Any], received_at: datetime) -> dict[str, Any]:
         "ended_at": datetime.fromisoformat(record["ended_at"]).astimezone(UTC),
         "target": record["target"], "ok": record["ok"], "error": record["error"],
         "exclusion": record["exclusion"], "metrics": record["metrics"],
-        "received_at": received_at,
+        "received_at": received_at, "plan": record.get("plan"),
     }

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 metadata = MetaData()
@@ -79,6 +80,8 @@ probe_tokens = Table(
     Column("probe_id", String(128), ForeignKey("probes.probe_id"), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime()),
+    # a rotation's new token: its first use revokes the probe's older live tokens
+    Column("supersedes", Boolean, nullable=False, server_default=false()),
 )
 
 # The connections a probe may write results for.
@@ -104,6 +107,7 @@ results = Table(
     Column("exclusion", String(32)),
     Column("metrics", JSON, nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
+    Column("plan", String(64)),  # the version of the plan the probe ran, when it had one
 )
 
 # Every stored result's id, once, with the probe that sent it: the guard against an id
@@ -236,4 +240,14 @@ report_runs = Table(
     Column("generated_at", UtcDateTime(), nullable=False),
     Column("formats", String(64), nullable=False),
     Column("snapshot_sha256", String(64), nullable=False),
+)
+
+# Every set of test plans applied (`netq fleet plan apply`), kept: the latest is served, the
+# others say what a record's plan version asked for.
+plan_sets = Table(
+    "plan_sets", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("applied_at", UtcDateTime(), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("plans", JSON, nullable=False),
 )

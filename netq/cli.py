@@ -69,6 +69,7 @@ def _register() -> None:
     from netq.collector.cli import collector, connections
     from netq.collector.compliance.cli import compliance, records
     from netq.demo.command import demo
+    from netq.fleet.cli import fleet
     from netq.probe.cli import probe, reflector
     from netq.reports.cli import report
 
@@ -79,6 +80,7 @@ def _register() -> None:
     main.add_command(probe)
     main.add_command(reflector)
     main.add_command(demo)
+    main.add_command(fleet)
     main.add_command(report)
 
 

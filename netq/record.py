@@ -54,10 +54,12 @@ class Outcome:
 
 @dataclass
 class Identity:
-    """Who measured what: stamped on every record."""
+    """Who measured what, and under which central plan (its version): stamped on every
+    record."""
 
     probe_id: str
     connection_id: str
+    plan: str | None = None
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Record:
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def to_json(self) -> dict[str, Any]:
+        plan = {} if self.identity.plan is None else {"plan": self.identity.plan}
         return {
             "schema": SCHEMA,
             "id": self.id,
@@ -83,4 +86,5 @@ class Record:
             "error": self.outcome.error,
             "metrics": self.outcome.metrics,
             "exclusion": self.outcome.exclusion,
+            **plan,
         }

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from netq import yamlfile
 from netq.errors import ConfigError
@@ -30,6 +30,25 @@ class Test(Strict):
     kind: Kind
     every: Duration = Field(gt=0, description="seconds between runs")
     params: ProberParams
+    # the share of a day's runs in the evening peak, 19:00-23:00 Minsk (probe/schedule.py);
+    # none: a random moment of each period
+    peak_share: float | None = Field(None, ge=0, le=1)
+    # a plan's measurement server: the test's target is the port its slot names
+    server: str | None = None
+
+
+class Server(Strict):
+    """A measurement server of a plan: one test at a time on each port."""
+
+    host: str = Field(min_length=1, max_length=253)
+    ports: list[Annotated[int, Field(ge=1, le=65_535)]] = Field(min_length=1, max_length=64)
+
+    @field_validator("ports")
+    @classmethod
+    def _distinct(cls, ports: list[int]) -> list[int]:
+        if len(set(ports)) != len(ports):
+            raise ValueError("a port is listed twice")
+        return ports
 
 
 class CrossTraffic(Strict):
@@ -55,6 +74,14 @@ class Upload(Strict):
     unregistered_retry: Duration = Field(
         900, gt=0, description="seconds before a record of a connection the collector has not "
                                "registered yet is offered again")
+    plan_every: Duration = Field(
+        300, ge=0, description="seconds between requests for the probe's central test plan "
+                               "until it has one (then the plan's own); 0: never ask")
+
+    def bearer(self) -> dict[str, str]:
+        """The Authorization header, the token read afresh: a rotated token file is used
+        from the next request (ConfigError while it cannot be read)."""
+        return {"Authorization": f"Bearer {self.secret()}"}
 
     def secret(self) -> str:
         if self.token:
@@ -79,13 +106,27 @@ class Config(Strict):
     metrics_listen: str = "127.0.0.1:9108"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     availability_report_every: Duration = Field(900, gt=0, le=900)
-    tests: list[Test] = Field(min_length=1)
+    # the probe's own tests: run until a central plan comes, and whenever none meets it
+    tests: list[Test] = Field(default_factory=list)
     cross_traffic: CrossTraffic | None = None
     collector: Upload | None = None
+    # where the last good central plan is kept (beside the spool when not given)
+    plan_cache: Path | None = None
     retired: tuple[str, ...] = Field((), exclude=True)  # what the file had of RETIRED
 
+    @property
+    def plans(self) -> bool:
+        """The probe asks the collector for a central plan."""
+        return self.collector is not None and self.collector.plan_every > 0
 
-def _test(document: yamlfile.Document, at: yamlfile.Path_) -> Test:
+    def plan_cache_path(self) -> Path:
+        return self.plan_cache or self.spool.with_name("plan.json")
+
+
+def parse_test(document: yamlfile.Document, at: yamlfile.Path_,
+               servers: dict[str, Server] | None = None) -> Test:
+    """The test at `at`; `servers` are those of the plan it comes in (a probe's own file
+    has none)."""
     fields = dict(document.mapping(at))
     kind = fields.pop("kind", None)
     if kind not in PROBERS:
@@ -95,20 +136,43 @@ def _test(document: yamlfile.Document, at: yamlfile.Path_) -> Test:
     every = fields.pop("every", prober.every)
     if every is None:
         raise document.error((*at, "every"), "missing; how often to run, e.g. 15m")
+    peak_share = fields.pop("peak_share", None)
+    if peak_share is not None and prober.scheduling == "continuous":
+        raise document.error((*at, "peak_share"), f"{kind} tests run on the clock, "
+                                                  "not at chosen moments")
+    server = fields.pop("server", None)
+    if server is not None:
+        if prober.occupies is None:
+            raise document.error((*at, "server"), f"{kind} tests hold no server; give "
+                                                  "their target")
+        if servers is None or server not in servers:
+            known = ", ".join(servers or {}) or "none"
+            raise document.error((*at, "server"), f"{server!r} is not a server of the plan's "
+                                                  f"servers ({known})")
+        if "target" in fields:
+            raise document.error((*at, "target"), "give a target or a server, not both")
+        fields["target"] = f"{servers[server].host}:{servers[server].ports[0]}"
     params = document.validate(prober.params, fields, at)
-    return document.validate(Test, {"kind": kind, "every": every, "params": params}, at)
+    test = document.validate(Test, {"kind": kind, "every": every, "params": params,
+                                    "peak_share": peak_share, "server": server}, at)
+    if peak_share is not None and test.every > 86_400:
+        raise document.error((*at, "every"), "at most a day with a peak_share")
+    return test
 
 
 def parse(raw: Any, source: str = "config") -> Config:
     """The configuration in `raw` (a dict, or the Document of a file)."""
     document = raw if isinstance(raw, yamlfile.Document) else yamlfile.Document(source, raw)
     fields = dict(document.mapping())
-    tests = fields.get("tests")
-    if not isinstance(tests, list) or not tests:
-        raise document.error(("tests",), "a list of at least one test is required")
-    fields["tests"] = [_test(document, ("tests", i)) for i in range(len(tests))]
+    tests = fields.get("tests", [])
+    if not isinstance(tests, list):
+        raise document.error(("tests",), "a list of tests")
+    fields["tests"] = [parse_test(document, ("tests", i)) for i in range(len(tests))]
     fields["retired"] = tuple(key for key in RETIRED if fields.pop(key, None) is not None)
     config = document.validate(Config, fields)
+    if not config.tests and not config.plans:
+        raise document.error(("tests",), "a list of at least one test is required when the "
+                                         "probe does not get a central plan from a collector")
     if config.collector is not None:
         config.collector.secret()  # a token that cannot be read is a config error, now
     return config

@@ -1,11 +1,12 @@
 """`netq probe run`: schedule the configured tests, spool every record, export metrics.
 
 How a test runs is its prober's scheduling class, never its kind. A background or exclusive
-test runs once per period of `every` seconds at a random moment of the period, so a fleet of
-probes does not hit a measurement server in step, and the samples do not lock onto a daily
-pattern. Exclusive tests (speed) never overlap on one probe, they would measure each other,
-and wait while the subscriber uses the line. A continuous test checks on the clock and its
-up/down states become interval records.
+test runs at random moments (probe/schedule.py: one per period, or a day's runs with a
+share in the evening peak). Exclusive tests (speed) never overlap on one probe, they would
+measure each other, wait while the subscriber uses the line, and, when the plan names a
+measurement server, run in the slot the collector's broker leases them (probe/slots.py). A
+continuous test checks on the clock and its up/down states become interval records. The
+tests are the central plan's when the collector serves one (probe/plan.py), else the file's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from prometheus_client import start_http_server
@@ -22,14 +23,19 @@ from structlog.typing import FilteringBoundLogger
 from netq.address import split_host_port
 from netq.logging import configure
 from netq.probe import crosstraffic
-from netq.probe.config import RETIRED, Config, CrossTraffic, Test
+from netq.probe.config import RETIRED, Config, CrossTraffic, Server, Test
 from netq.probe.intervals import IntervalTracker
 from netq.probe.metrics import ProbeMetrics
 from netq.probe.probers import PROBERS
 from netq.probe.runner import run_test
+from netq.probe.schedule import peak_moments
 from netq.probe.spool import Spool
 from netq.record import Identity, Outcome, Record, now
 from netq.sdnotify import keep_alive
+
+if TYPE_CHECKING:
+    from netq.probe.plan import Plan, PlanSource
+    from netq.probe.slots import SlotClient
 
 
 class Daemon:
@@ -40,6 +46,8 @@ class Daemon:
         self.spool = Spool(config.spool, config.spool_max_records, config.spool_when_full)
         self.metrics = ProbeMetrics(config.probe_id, config.connection_id, config.technology)
         self.speed_test = asyncio.Lock()
+        self.servers: dict[str, Server] = {}  # of the plan in force
+        self.slots: SlotClient | None = None
 
     def keep(self, record: Record) -> None:
         """Spool first: a record exists once it is committed here."""
@@ -52,7 +60,13 @@ class Daemon:
                       exclusion=record.outcome.exclusion, error=record.outcome.error)
 
     async def periods(self, test: Test) -> None:
-        """Run the test at a random moment of each successive period of `every` seconds."""
+        """Run the test at a random moment of each successive period of `every` seconds, or
+        at the day's moments with its share in the evening peak (probe/schedule.py)."""
+        if test.peak_share is not None:
+            for chosen in peak_moments(now(), test.every, test.peak_share, random.Random()):
+                await asyncio.sleep(max(0.0, (chosen - now()).total_seconds()))
+                await self.run_test(test)
+            return
         loop = asyncio.get_running_loop()
         period_start = loop.time()
         while True:
@@ -70,7 +84,28 @@ class Daemon:
             cross = self.config.cross_traffic
             if cross is not None and not await self.quiet_line(test, cross):
                 return  # deferred as often as allowed: no speed test this period, on record
-            self.finished(await run_test(test.kind, test.params, self.identity, self.log))
+            self.finished(await self.on_server(test))
+
+    async def on_server(self, test: Test) -> Record:
+        """Run an exclusive test; one with a plan's server in the slot the broker leases."""
+        name = test.server
+        server = None if name is None else self.servers.get(name)
+        occupies = PROBERS[test.kind].occupies
+        if name is None or server is None or occupies is None or self.slots is None:
+            return await run_test(test.kind, test.params, self.identity, self.log)
+        started = now()
+        slot = await self.slots.take(name, server, occupies(test.params))
+        if slot.target is None:
+            error = (f"no slot on server {name} within "
+                     f"{self.slots.max_wait_s:g} s: every port was taken")
+            outcome = Outcome(server.host, False, PROBERS[test.kind].unmeasured(test.params),
+                              error=error, exclusion="server_busy")
+            return Record(self.identity, test.kind, started, now(), outcome)
+        await asyncio.sleep(slot.wait_s)
+        params = test.params.model_copy(update={"target": slot.target})
+        record = await run_test(test.kind, params, self.identity, self.log)
+        await self.slots.give_back(slot)
+        return record
 
     async def quiet_line(self, test: Test, cross: CrossTraffic) -> bool:
         """Wait until the subscriber is not using the line, recording each deferral;
@@ -135,6 +170,24 @@ class Daemon:
             if closing:
                 self.keep(closing)
 
+    def start_tests(self, plan: Plan | None) -> list[asyncio.Task[None]]:
+        """The test loops of the central plan, or of the probe's own file without one; every
+        record they make carries the plan's version."""
+        self.identity = Identity(self.config.probe_id, self.config.connection_id,
+                                 None if plan is None else plan.version)
+        self.servers = {} if plan is None else plan.servers
+        tests = self.config.tests if plan is None else plan.tests
+        if plan is None and not tests:
+            self.log.warning("waiting_for_plan", collector=str(self.config.collector
+                                                               and self.config.collector.url))
+        else:
+            self.log.info("tests_started", plan=None if plan is None else plan.name,
+                          version=self.identity.plan, tests=len(tests))
+        return [asyncio.create_task(self.continuous(t)
+                                    if PROBERS[t.kind].scheduling == "continuous"
+                                    else self.periods(t), name=f"{t.kind}-{i}")
+                for i, t in enumerate(tests)]
+
     async def run(self, stop: asyncio.Event) -> None:
         host, port = split_host_port(self.config.metrics_listen, 9108)
         start_http_server(port, host, registry=self.metrics.registry)
@@ -144,23 +197,43 @@ class Daemon:
                       metrics=self.config.metrics_listen, tests=len(self.config.tests))
         for key in self.config.retired:
             self.log.warning("config_key_retired", key=key, why=RETIRED[key])
-        tasks = [asyncio.create_task(self.continuous(t)
-                                     if PROBERS[t.kind].scheduling == "continuous"
-                                     else self.periods(t), name=f"{t.kind}-{i}")
-                 for i, t in enumerate(self.config.tests)]
+        services: list[asyncio.Task[Any]] = []
         upload = self.config.collector
+        plans: PlanSource | None = None
         if upload is not None:
-            from netq.probe.upload import Uploader  # httpx: only for probes that upload
+            from netq.probe.plan import PlanMetrics, PlanSource  # httpx: only for uploaders
+            from netq.probe.slots import SlotClient
+            from netq.probe.upload import Uploader
 
             uploader = Uploader(self.spool, upload, self.metrics, self.log)
-            tasks.append(asyncio.create_task(uploader.run(upload.every), name="upload"))
+            services.append(asyncio.create_task(uploader.run(upload.every), name="upload"))
+            if self.config.plans:
+                self.slots = SlotClient(upload, self.metrics.registry, self.log)
+                plans = PlanSource(upload, self.config.plan_cache_path(),
+                                   PlanMetrics(self.metrics.registry), self.log)
+                plans.metrics.running(plans.cached())
+                services.append(asyncio.create_task(plans.run(), name="plan"))
+        tests = self.start_tests(None if plans is None else plans.current)
         alive = asyncio.create_task(keep_alive(), name="watchdog")  # not a test loop
         stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        change = None if plans is None else asyncio.create_task(plans.changes.get())
+        while True:
+            waited = [stopping, *services, *tests, *([change] if change else [])]
+            done, _ = await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
+            if change is None or change not in done or stopping in done or len(done) > 1:
+                break
+            # a new plan: the old tests end (a continuous test closes its interval), then
+            # the new ones start under the new version
+            await cancelled(tests)
+            assert plans is not None
+            plans.metrics.running(change.result())
+            tests = self.start_tests(change.result())
+            change = asyncio.create_task(plans.changes.get())
         # a test loop ends only by failing (the spool's disk full, say): stop the whole daemon
         # rather than run on without that test; systemd restarts it
+        tasks = [*services, *tests]
         failed = [t for t in tasks if t.done() and not t.cancelled() and t.exception()]
-        await cancelled([alive, stopping, *tasks])
+        await cancelled([alive, stopping, *tasks, *([change] if change else [])])
         self.spool.close()
         for task in failed:
             self.log.error("test_loop_failed", task=task.get_name(), exc_info=task.exception())

@@ -18,6 +18,7 @@ import httpx
 from structlog.typing import FilteringBoundLogger
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponential
 
+from netq.errors import ConfigError
 from netq.probe.config import Upload
 from netq.probe.metrics import ProbeMetrics
 from netq.probe.spool import Spool
@@ -33,7 +34,7 @@ class Uploader:
                  log: FilteringBoundLogger) -> None:
         self.spool = spool
         self.endpoint = upload.url.rstrip("/") + "/api/v1/results"
-        self.headers = {"Authorization": f"Bearer {upload.secret()}"}
+        self.upload = upload
         self.batch = upload.batch
         self.timeout_s = upload.timeout
         self.max_backoff_s = upload.max_backoff
@@ -47,9 +48,12 @@ class Uploader:
         size = self.batch
         while records := self.spool.pending(size):
             try:
-                response = await client.post(self.endpoint, json=records, headers=self.headers)
+                response = await client.post(self.endpoint, json=records,
+                                             headers=self.upload.bearer())
             except httpx.HTTPError as exc:
                 raise UploadError(f"{type(exc).__name__}: {exc}") from exc
+            except ConfigError as exc:  # the token file is away for a moment: try again
+                raise UploadError(str(exc)) from exc
             if response.status_code == 413 and size > 1:
                 size = max(1, size // 2)  # the collector's limit is lower than our batch
                 continue

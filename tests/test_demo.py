@@ -39,7 +39,21 @@ def test_the_demo_measures_for_real_and_the_collector_gets_every_kind(full_env: 
             "'demo-probe-%' AND started_at > :since"), {"since": started}).all()
         connections = db.execute(text("SELECT count(DISTINCT connection_id) FROM results")
                                  ).scalar()
+        # the live probes ran the plan the demo applied, their speed tests in slots
+        plans = db.execute(text(
+            "SELECT DISTINCT plan FROM results WHERE probe_id LIKE 'demo-probe-%' "
+            "AND started_at > :since"), {"since": started}).scalars().all()
+        speed = db.execute(text(
+            "SELECT exclusion, metrics FROM results WHERE kind = 'throughput' "
+            "AND probe_id LIKE 'demo-probe-%' AND started_at > :since"),
+            {"since": started}).all()
     store.close()
+    assert len(plans) == 1
+    assert plans[0] is not None
+    assert f"demo-node {plans[0]}" in result.stdout
+    assert speed
+    assert all(exclusion is None and json.loads(metrics)["busy_retries"] == 0
+               for exclusion, metrics in speed)
     for probe in ("demo-probe-1", "demo-probe-2", "demo-probe-3"):
         assert {kind for probe_id, kind in measured if probe_id == probe} == {
             "latency", "throughput", "availability", "attempt"}, result.stdout

@@ -13,15 +13,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = {"netq": "netq", "probe": "netq.probe", "collector": "netq.collector",
             "reports": "netq.reports"}
-ROLES = ("probe", "collector", "reports", "demo")
+ROLES = ("probe", "collector", "reports", "fleet", "demo")
 COMPOSITION = {"netq.cli", "netq.__main__"}
 MAY_IMPORT = {
     "kernel": {"kernel"},
     "probe": {"kernel", "probe"},
     "collector": {"kernel", "collector"},
     "reports": {"kernel", "collector", "reports"},
-    "demo": {"kernel", "probe", "collector", "reports", "demo", "composition"},
-    "composition": {"kernel", "probe", "collector", "reports", "demo", "composition"},
+    # the operator's fleet tools: plans checked by the probe's parsers, kept by the collector
+    "fleet": {"kernel", "probe", "collector", "fleet"},
+    "demo": {"kernel", "probe", "collector", "reports", "fleet", "demo", "composition"},
+    "composition": {"kernel", "probe", "collector", "reports", "fleet", "demo", "composition"},
 }
 
 

@@ -29,32 +29,41 @@ class LiveProbe:
     metrics_port: int
 
 
-def probe_config(probe: LiveProbe, workdir: Path, reflector_port: int,
-                 collector_url: str) -> Config:
-    iperf3 = f"127.0.0.1:{probe.iperf3_port}"
-    connection = probe.line.connection
-    return parse({
-        "probe_id": probe.line.probe_id, "connection_id": connection.connection_id,
-        "technology": connection.technology,
-        "tariff_down_kbps": connection.tariff_down_kbps,
-        "tariff_up_kbps": connection.tariff_up_kbps,
-        "spool": str(workdir / f"spool-{probe.line.probe_id}.db"),
-        "metrics_listen": f"127.0.0.1:{probe.metrics_port}",
-        "log_level": "warning", "availability_report_every": "30s",
-        "collector": {"url": collector_url, "token": probe.token, "every": "5s", "batch": 100},
-        "tests": [
+def plans(iperf3_ports: list[int], reflector_port: int) -> dict[str, Any]:
+    """The demo's plans file: every live probe runs the node's plan, its speed tests in slots
+    on the node's iperf3 ports."""
+    first = f"127.0.0.1:{iperf3_ports[0]}"
+    return {
+        "poll_every": "10s",
+        "servers": {"node": {"host": "127.0.0.1", "ports": iperf3_ports}},
+        "plans": [{"name": "demo-node", "tests": [
             {"kind": "availability", "every": "5s",
-             "target": ["127.0.0.1"], "off_net": [f"127.0.0.2:{probe.iperf3_port}"]},
+             "target": ["127.0.0.1"], "off_net": [f"127.0.0.2:{iperf3_ports[0]}"]},
             {"kind": "latency", "every": "10s", "target": f"127.0.0.1:{reflector_port}",
              "method": "udp", "count": 100, "interval": 0.02},
             {"kind": "latency", "every": "10s", "target": "127.0.0.1", "count": 100,
              "interval": 0.02},
-            {"kind": "throughput", "every": "20s", "target": iperf3, "direction": "down",
+            {"kind": "throughput", "every": "20s", "server": "node", "direction": "down",
              "duration": 3, "omit": 1},
-            {"kind": "throughput", "every": "20s", "target": iperf3, "direction": "up",
+            {"kind": "throughput", "every": "20s", "server": "node", "direction": "up",
              "duration": 3, "omit": 1},
-            {"kind": "attempt", "every": "10s", "target": iperf3},
-        ],
+            {"kind": "attempt", "every": "10s", "target": first},
+        ]}],
+    }
+
+
+def probe_config(probe: LiveProbe, workdir: Path, collector_url: str) -> Config:
+    """A probe that gets its tests from the collector's plans."""
+    connection = probe.line.connection
+    return parse({
+        "probe_id": probe.line.probe_id, "connection_id": connection.connection_id,
+        "technology": connection.technology,
+        "spool": str(workdir / f"spool-{probe.line.probe_id}.db"),
+        "plan_cache": str(workdir / f"plan-{probe.line.probe_id}.json"),
+        "metrics_listen": f"127.0.0.1:{probe.metrics_port}",
+        "log_level": "warning", "availability_report_every": "30s",
+        "collector": {"url": collector_url, "token": probe.token, "every": "5s", "batch": 100,
+                      "plan_every": "1s"},
     }, f"demo probe {probe.line.probe_id}")
 
 

@@ -16,9 +16,11 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 import httpx
+import yaml
 
 from netq import progress
 from netq.collector.compliance.quarter import Quarter, minsk_midnight
@@ -60,6 +62,24 @@ def load_history(url: str, tokens: dict[str, str], now: datetime) -> None:
             history.deliver(client, url, tokens[probe_id], records, bar.update)
 
 
+def apply_plans(workdir: Path, db: Path, plans: dict[str, Any]) -> None:
+    """The live probes' tests, as an operator gives them: a plans file, applied."""
+    from netq.collector import plans as stored
+    from netq.collector.store import Store
+    from netq.fleet.plans import load
+
+    path = workdir / "plans.yaml"
+    path.write_text(yaml.safe_dump(plans, sort_keys=False))
+    checked = load(path)
+    store = Store.open(str(db))
+    stored.apply(store, checked.plan_set, checked.source_sha256)
+    store.close()
+    ports = plans["servers"]["node"]["ports"]
+    click.echo(f"\nTest plans: {path} applied (netq fleet plan apply); the probes take plan "
+               + ", ".join(f"{name} {version}" for name, version in checked.versions.items())
+               + f" from the collector, their speed tests in slots on {len(ports)} iperf3 ports")
+
+
 @contextlib.contextmanager
 def announced(workdir: Path, urls: dict[str, str]) -> Iterator[None]:
     """Where everything is: printed, and written to demo.json for scripts."""
@@ -73,7 +93,7 @@ def announced(workdir: Path, urls: dict[str, str]) -> Iterator[None]:
 
 def run_demo(duration_s: float, workdir: Path, serve: bool) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
-    for old in [workdir / "netq.db", *workdir.glob("spool-*.db")]:
+    for old in [workdir / "netq.db", *workdir.glob("spool-*.db"), *workdir.glob("plan-*.json")]:
         old.unlink(missing_ok=True)
     db = workdir / "netq.db"
     tokens = register_fleet(db)
@@ -98,8 +118,8 @@ def run_demo(duration_s: float, workdir: Path, serve: bool) -> None:
             probes = [live.LiveProbe(line, tokens[line.probe_id], iperf3, metrics)
                       for line, iperf3, metrics in zip(LIVE, iperf3_ports, metrics_ports,
                                                        strict=True)]
-            configs = [live.probe_config(probe, workdir, reflector_port, collector)
-                       for probe in probes]
+            apply_plans(workdir, db, live.plans(iperf3_ports, reflector_port))
+            configs = [live.probe_config(probe, workdir, collector) for probe in probes]
             click.echo(f"\nThe probes measure for {duration_s:g} s (Ctrl-C ends it early):")
 
             def afterwards() -> None:

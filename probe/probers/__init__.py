@@ -64,6 +64,9 @@ class Prober:
     # the metrics a record of the test carries before anything is measured: a speed test
     # deferred before it started, the fixed part of a continuous test's intervals
     unmeasured: Callable[[Any], dict[str, Any]] = lambda params: {}
+    # for a test that holds its server alone (one iperf3 test per port): seconds it holds
+    # it, for a slot of the collector's broker; None: it holds no server
+    occupies: Callable[[Any], float] | None = None
 
     @property
     def summary(self) -> str:

@@ -215,5 +215,11 @@ def observer(registry: CollectorRegistry) -> Observe:
     return observe
 
 
+def occupies(params: Params) -> float:
+    """The server's port is held from the connection to the end of the results' exchange:
+    warm-up and measured seconds, and a few seconds' set-up on either side."""
+    return params.omit + params.duration + 3
+
+
 PROBER = Prober(Params, probe, scheduling="exclusive", observer=observer,
-                unmeasured=not_started)
+                unmeasured=not_started, occupies=occupies)
