@@ -66,7 +66,8 @@ def test_a_good_file_gives_each_plan_a_version_of_its_content(tmp_path: Path) ->
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("plans:\n  - name: a\n    tests:\n      - kind: latency\n        every: 5m\n"
-     "        target: x\n        count: 0\n", r"plans.yaml:7: plans\[0\].tests\[0\].count: .*greater than or equal"),
+     "        target: x\n        count: 0\n",
+     r"plans.yaml:7: plans\[0\].tests\[0\].count: .*greater than or equal"),
     ("plans:\n  - name: a\n    tests:\n      - kind: speed\n        target: x\n",
      r"plans.yaml:4: plans\[0\].tests\[0\].kind: 'speed' is not a test kind"),
     ("plans:\n  - name: a\n    match: {colour: red}\n    tests: [{kind: attempt, every: 60, "
