@@ -3,7 +3,8 @@ probe's TCP counters) beside iperf3's own (bytes counted when the program reads 
 from the same tests, against the TCP goodput the link lets through.
 
     .venv/bin/python bench/speed_on_busy_probe.py --runs 5 [--rates 10 50 200]
-        [--directions down up] [--server-priority normal]              (as root: the lab)
+        [--directions down up] [--server-priority normal] [--quotas 0.1 0.05 0.03]
+                                                                       (as root: the lab)
 
 The link is shaped with tc tbf, so the true goodput is the rate × 1448/1514 whatever the
 probe does. "Busy" pins one spinning process to each core, at the probe's own priority, for
@@ -12,6 +13,11 @@ server, at real-time priority unless --server-priority normal, which lets the sp
 it too. Prints, per rate, direction and CPU condition, the median and the extremes of both
 readings against the goodput, then every run with the sender's retransmissions (a segment
 lost at the warm-up's end moves iperf3's count as a stall does).
+
+With --quotas, the probe is also run starved: held by a CPU cgroup to that share of one core,
+so that from some rate on it cannot take the traffic in. Those rows show what the probe read,
+the share of the window iperf3 had no CPU (`cpu_wait_ratio` + `cpu_steal_ratio`) and whether
+the probe flagged the test `probe_overloaded`: a reading more than 3 % short should be.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.lab import L2_GOODPUT, NODE_IP, built_lab, busy_cpu, wait_for
+from tests.lab import L2_GOODPUT, NODE_IP, Lab, built_lab, busy_cpu, cpu_quota, wait_for
 
 DURATION, OMIT, STREAMS = 10, 2, 4
 
@@ -34,12 +40,37 @@ def spread(errors: list[float]) -> str:
     return f"{statistics.median(errors):+.2%} | {min(errors):+.2%} | {max(errors):+.2%}"
 
 
+def starved(lab: Lab, port: int, args: argparse.Namespace) -> None:
+    print("\n| Mbit/s | direction | CPU quota | run | netq | iperf3 | no CPU (wait + steal) "
+          "| exclusion |")
+    print("|---|---|---|---|---|---|---|---|")
+    for rate in args.rates:
+        lab.shape(rate)
+        goodput = rate * 1e6 * L2_GOODPUT
+        for direction in args.directions:
+            for quota in args.quotas:
+                for run in range(1, args.runs + 1):
+                    with cpu_quota(quota) as group:
+                        record = lab.probe("throughput", "--target", f"{NODE_IP}:{port}",
+                                           "--direction", direction, "--duration",
+                                           str(DURATION), "--omit", str(OMIT), "--streams",
+                                           str(STREAMS), cgroup=group)
+                    metrics = record["metrics"]
+                    lacked = metrics.get("cpu_wait_ratio", 0) + metrics["cpu_steal_ratio"]
+                    print(f"| {rate} | {direction} | {quota:.0%} | {run} "
+                          f"| {metrics['bits_per_second'] / goodput - 1:+.2%} "
+                          f"| {metrics['iperf3_bits_per_second'] / goodput - 1:+.2%} "
+                          f"| {lacked:.3f} | {record['exclusion'] or ''} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rates", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--directions", nargs="+", choices=("down", "up"), default=["down", "up"])
     parser.add_argument("--server-priority", choices=("realtime", "normal"), default="realtime")
+    parser.add_argument("--quotas", type=float, nargs="*", default=[],
+                        help="shares of one core to starve the probe to, after the table")
     args = parser.parse_args()
     print(f"{DURATION} s measured after {OMIT} s, {STREAMS} streams, {args.runs} runs each, "
           f"{args.server_priority} server; errors against the TCP goodput of the tbf rate\n")
@@ -72,6 +103,8 @@ def main() -> None:
                                           metrics["retransmits"]))
                     print(f"| {rate} | {direction} | {condition} | {spread(netq)} "
                           f"| {spread(iperf3)} |", flush=True)
+        if args.quotas:
+            starved(lab, port, args)
     print("\n| Mbit/s | direction | probe CPU | netq | iperf3 | sender retransmits |")
     print("|---|---|---|---|---|---|")
     for rate, direction, condition, netq_error, iperf3_error, retransmits in every_run:

@@ -16,7 +16,8 @@ SCHEMA = "netq.result/1"
 # The test kinds: each has its prober, probe/probers/KIND.py, and its metrics in the schema.
 Kind = Literal["latency", "throughput", "availability", "attempt", "snmp", "dns"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
-Exclusion = Literal["server_busy", "server_down", "cross_traffic", "probe_error"]
+Exclusion = Literal["server_busy", "server_down", "cross_traffic", "probe_error",
+                    "probe_overloaded"]
 # What the collector answers for each record. accepted: stored now; duplicate: stored
 # before, same content; conflict: the id is stored with other content or from another probe
 # (the stored one is kept); unregistered: the connection is not in the registry yet (send it

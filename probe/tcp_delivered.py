@@ -37,6 +37,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from netq.probe import cpu_load
+
 Direction = Literal["down", "up"]
 # how precisely an edge's instant must be known: the read took at most this long
 EDGE_SPREAD_S = 0.02
@@ -53,6 +55,7 @@ class Sample:
     before: float
     after: float
     delivered: dict[int, tuple[int, int]]
+    cpu: cpu_load.Reading | None = None
 
     @property
     def at(self) -> float:
@@ -68,6 +71,7 @@ class Window:
     bytes: int
     seconds: float
     segment: Segment | None = None
+    load: cpu_load.Load | None = None  # the probe's CPU over the same window
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,9 @@ def window(samples: list[Sample], streams: int, omit: float,
     first, last = samples[start], samples[end]
     delivered = sum(arrived(samples, end, inode) - arrived(samples, start, inode)
                     for inode in first.delivered)
-    return Window(delivered, last.at - first.at)
+    load = None if first.cpu is None or last.cpu is None else \
+        cpu_load.between(first.cpu, last.cpu)
+    return Window(delivered, last.at - first.at, load=load)
 
 
 def arrived(samples: list[Sample], index: int, inode: int) -> int:
@@ -195,7 +201,14 @@ class DeliveredBytes:
         if self.error is not None:
             return None
         found = window(self.samples, self.streams, self.omit, self.duration)
-        return None if found is None else Window(found.bytes, found.seconds, self.segment)
+        return None if found is None else \
+            Window(found.bytes, found.seconds, self.segment, found.load)
+
+    def load(self) -> cpu_load.Load | None:
+        """The probe's CPU while the test program ran, for when no window could be measured:
+        from the first to the last sample that read the program's own counters."""
+        read = [s.cpu for s in self.samples if s.cpu is not None and s.cpu.waited_ns is not None]
+        return cpu_load.between(read[0], read[-1]) if len(read) > 1 else None
 
     def _run(self) -> None:
         try:
@@ -207,7 +220,9 @@ class DeliveredBytes:
                 while not self._stop.is_set():
                     before = time.monotonic()
                     delivered = read()
-                    self.samples.append(Sample(before, time.monotonic(), delivered))
+                    after = time.monotonic()
+                    cpu = cpu_load.read(self.pid, (before + after) / 2)
+                    self.samples.append(Sample(before, after, delivered, cpu))
                     self._ready.set()
                     self._stop.wait(self._pause())
         except Exception as exc:  # the test goes on with iperf3's own count

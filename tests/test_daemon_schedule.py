@@ -44,7 +44,10 @@ def test_two_speed_tests_due_together_run_one_after_the_other(tmp_path: Path) ->
             server.wait()
     records = Spool(tmp_path / "s.db").pending(100)
     assert {r["metrics"]["direction"] for r in records} == {"down", "up"}
-    assert all(r["ok"] for r in records), [r["error"] for r in records]
+    # unshaped loopback: the probe's CPU is the only limit, and a test may rightly be flagged
+    # for it; every one ran to its end
+    assert all(r["metrics"]["ended"] == "complete" and r["exclusion"] in (None, "probe_overloaded")
+               for r in records), [r["error"] for r in records]
     spans = sorted((datetime.fromisoformat(r["started_at"]), datetime.fromisoformat(r["ended_at"]))
                    for r in records)
     assert len(spans) >= 4

@@ -52,8 +52,10 @@ def test_the_demo_measures_for_real_and_the_collector_gets_every_kind(full_env: 
     assert plans[0] is not None
     assert f"demo-node {plans[0]}" in result.stdout
     assert speed
-    assert all(exclusion is None and json.loads(metrics)["busy_retries"] == 0
-               for exclusion, metrics in speed)
+    # none lost its slot; on loopback the probes' CPU is the only limit, so a test may rightly
+    # be flagged as measuring the probe
+    assert all(exclusion in (None, "probe_overloaded") and json.loads(metrics)["busy_retries"]
+               == 0 for exclusion, metrics in speed)
     for probe in ("demo-probe-1", "demo-probe-2", "demo-probe-3"):
         assert {kind for probe_id, kind in measured if probe_id == probe} == {
             "latency", "throughput", "availability", "attempt"}, result.stdout

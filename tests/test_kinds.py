@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from prometheus_client import CollectorRegistry
 
 from netq.probe.probers import PROBERS, Prober, ProberParams
-from netq.record import KINDS, schema_text
+from netq.record import KINDS, Exclusion, schema_text
 
 SCHEMA = json.loads(schema_text())
 ROOT = Path(__file__).parent.parent
@@ -22,6 +23,10 @@ def test_the_schema_knows_exactly_the_kinds_of_the_table() -> None:
     branches = {(b["if"]["properties"]["kind"]["const"], "const" in b["if"]["properties"]
                  ["exclusion"]) for b in SCHEMA["allOf"]}
     assert branches == {(kind, failed) for kind in KINDS for failed in (False, True)}
+
+
+def test_the_schema_knows_exactly_the_exclusions_of_the_record() -> None:
+    assert SCHEMA["properties"]["exclusion"]["enum"] == [None, *get_args(Exclusion)]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from netq.collector.compliance.judgement import at_layer
-from tests.lab import L2_GOODPUT, NODE_IP, UNROUTED_IP, Lab, busy_cpu
+from netq.probe.probers.throughput import OVERLOADED
+from tests.lab import L2_GOODPUT, NODE_IP, UNROUTED_IP, Lab, busy_cpu, cpu_quota
 
 pytestmark = pytest.mark.lab
 # the probe's defaults. The ground truth is the TCP goodput tbf lets through. A reading may
@@ -41,6 +42,10 @@ def test_speed_is_the_links_tcp_goodput_within_1_percent_over_3_under(
     assert record["ok"], record["error"]
     metrics = record["metrics"]
     assert (metrics["ended"], metrics["counter"]) == ("complete", "tcp_info")
+    # the probe saw its CPU as the test set it, and did not take the spinners for overload
+    assert record["exclusion"] is None
+    assert metrics["cpu_busy_ratio"] > 0.9 if cpu == "busy" else metrics["cpu_busy_ratio"] < 0.5
+    assert metrics["cpu_wait_ratio"] + metrics["cpu_steal_ratio"] < OVERLOADED
     assert metrics["direction"] == direction
     assert metrics["streams"] == STREAMS
     # inside iperf3's window; a sampler the CPU starves only shortens it
@@ -53,6 +58,21 @@ def test_speed_is_the_links_tcp_goodput_within_1_percent_over_3_under(
     ethernet, assumed = at_layer(metrics, "ethernet")
     assert not assumed
     assert -0.03 <= float(ethernet) / (rate_mbit * 1e6 * 1518 / 1514) - 1 <= 0.01, metrics
+
+
+def test_a_probe_too_starved_to_keep_up_flags_its_test_and_is_not_judged(lab: Lab,
+                                                                         shaped) -> None:
+    # 3 % of one core cannot take 200 Mbit/s in: the reading falls 6-8 % short of the line
+    shaped(200)
+    with cpu_quota(0.03) as group:
+        record = lab.probe("throughput", "--target", f"{NODE_IP}:5201", "--direction", "down",
+                           "--duration", str(DURATION), "--omit", str(OMIT), "--streams",
+                           str(STREAMS), cgroup=group)
+    metrics = record["metrics"]
+    assert (record["ok"], record["exclusion"]) == (False, "probe_overloaded"), metrics
+    assert metrics["ended"] == "complete"  # what it read is kept, beside the reason
+    assert metrics["cpu_wait_ratio"] + metrics["cpu_steal_ratio"] >= OVERLOADED
+    assert record["error"].startswith("the probe's CPU: iperf3 had none for ")
 
 
 def test_an_unreachable_server_is_an_unsuccessful_attempt(lab: Lab) -> None:
@@ -87,7 +107,8 @@ def test_a_busy_server_is_retried_then_excluded_never_counted_against_the_line(l
     assert "busy" in record["error"]
 
 
-def test_a_server_killed_mid_test_ends_the_test_prematurely(lab: Lab) -> None:
+def test_a_server_killed_mid_test_ends_the_test_prematurely(lab: Lab, shaped) -> None:
+    shaped(50)  # a rate a probe takes in without its CPU being the limit
     server = lab.start_iperf3(5203)
     time.sleep(0.5)
     killer = threading.Timer(3, server.send_signal, args=(signal.SIGKILL,))

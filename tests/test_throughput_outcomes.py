@@ -6,7 +6,17 @@ import json
 
 import pytest
 
-from netq.probe.probers.throughput import Params, classify, command, metrics, parse
+from netq.probe.cpu_load import Load
+from netq.probe.probers.throughput import (
+    Params,
+    Run,
+    classify,
+    command,
+    metrics,
+    overloaded,
+    parse,
+)
+from netq.probe.tcp_delivered import Window
 
 
 def run_of(document: dict):
@@ -50,3 +60,41 @@ def test_down_means_reverse_mode_and_the_warm_up_is_omitted() -> None:
     assert argv[argv.index("--omit") + 1] == "2"
     assert argv[argv.index("--parallel") + 1] == "8"
     assert "--reverse" not in command(Params(target="n", direction="up"), "n", 5201)
+    assert "--bitrate" not in argv  # a speed test offers all the path takes
+
+
+def test_a_bitrate_is_shared_out_among_the_streams() -> None:
+    argv = command(Params(target="n", direction="up", bitrate=100e6, streams=4), "n", 5201)
+    assert argv[argv.index("--bitrate") + 1] == "25000000"
+
+
+@pytest.mark.parametrize(("waited", "steal", "flagged"), [
+    (0.0, 0.0, False), (0.099, 0.0, False), (0.10, 0.0, True), (0.07, 0.03, True),
+    (None, 0.10, True), (None, 0.0, False),
+])
+def test_a_test_whose_iperf3_lacked_a_cpu_too_long_is_the_probes_not_the_lines(
+        waited: float | None, steal: float, flagged: bool) -> None:
+    load = Load(busy=1.0, steal=steal, waited=waited)
+    run = Run(window=Window(bytes=10**8, seconds=10.0, load=load), load=load)
+    reason = overloaded(run)
+    assert (reason is not None) == flagged
+    if flagged:
+        assert reason.startswith("the probe's CPU: iperf3 had none for ")
+    m = metrics(Params(target="x", direction="down"), run, "complete", 0)
+    assert m["cpu_steal_ratio"] == steal
+    assert m.get("cpu_wait_ratio") == waited
+
+
+def test_without_a_reading_of_the_cpu_a_test_is_not_flagged() -> None:
+    assert overloaded(Run(window=Window(bytes=1, seconds=1.0))) is None
+    assert overloaded(Run()) is None
+
+
+def test_a_test_counted_by_iperf3_is_judged_by_the_cpu_over_its_whole_run() -> None:
+    starved = Load(busy=0.1, steal=0.0, waited=0.4)
+    run = run_of({"intervals": [INTERVAL], "end": {"sum_received": {
+        "bytes": 10**7, "seconds": 10.0, "bits_per_second": 8e6}}})
+    run.load = starved  # the sampler found no window: too starved to read its edges
+    assert overloaded(run) is not None
+    m = metrics(Params(target="x", direction="up"), run, "complete", 0)
+    assert (m["counter"], m["cpu_wait_ratio"]) == ("iperf3", 0.4)

@@ -186,9 +186,10 @@ def _test(row: dict[str, Any], connection: Connection, edition: Profile,
                      layer=edition.method.speed_layer)
         if metrics.get("ended") == "complete" and metrics.get("bits_per_second") is not None:
             bps, _ = at_layer(metrics, edition.method.speed_layer)
+            share = tally.get(f"speed_{direction}_share_sum")  # none when excluded
             entry.update(tcp_payload_kbps=round(metrics["bits_per_second"] / 1000, 3),
                          kbps_at_layer=round(float(bps) / 1000, 3),
-                         share_of_tariff=round(tally[f"speed_{direction}_share_sum"], 4))
+                         share_of_tariff=None if share is None else round(share, 4))
     elif row["kind"] == "latency":
         sent, received = metrics.get("sent") or 0, metrics.get("received") or 0
         rtt = metrics.get("rtt_ms") or {}
