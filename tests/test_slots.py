@@ -222,9 +222,11 @@ def test_probes_sharing_two_ports_through_the_broker_never_meet(tmp_path: Path) 
     store.upsert_connections([registry_row(f"C-{n}") for n in names])
     tokens = {n: store.create_token(n, [f"C-{n}"]) for n in names}
     store.close()
+    # loopback has no rate of its own: offered at 50 Mbit/s, the tests are not bound by the
+    # probes' CPU (which they would rightly flag, probe_overloaded)
     apply(tmp_path, db, ports, [{"kind": "throughput", "every": 6, "server": "speed",
                                  "direction": "down", "duration": 1, "omit": 0,
-                                 "busy_attempts": 1}])
+                                 "busy_attempts": 1, "bitrate": 50e6}])
     port = free_port()
     collector = start_collector(db, port)
     probes = [subprocess.Popen([sys.executable, "-m", "netq", "probe", "run", "--config",
