@@ -117,6 +117,20 @@ def test_a_fraction_of_runs_a_day_is_kept_on_average() -> None:
     assert share == pytest.approx(0.3, abs=0.01)
 
 
+def enrolled(db: str, names: list[str]) -> dict[str, str]:
+    """A store with a connection C-NAME for each probe NAME, and the probe's token."""
+    from netq.collector.store import Store
+
+    store = Store.open(db)
+    store.upsert_connections([registry_row(f"C-{n}") for n in names])
+    tokens = {n: store.create_token(n, [f"C-{n}"]) for n in names}
+    store.close()
+    return tokens
+
+
+SPEED_PLAN = [{"kind": "throughput", "every": "4h", "server": "speed", "direction": "down"}]
+
+
 def apply(tmp_path: Path, db: str, ports: list[int], tests: list[dict[str, Any]]) -> None:
     plans = {"poll_every": 1, "servers": {"speed": {"host": "127.0.0.1", "ports": ports}},
              "plans": [{"name": "all", "tests": tests}]}
@@ -126,15 +140,9 @@ def apply(tmp_path: Path, db: str, ports: list[int], tests: list[dict[str, Any]]
 
 
 def test_the_slot_api_leases_gives_back_and_refuses_by_name(tmp_path: Path) -> None:
-    from netq.collector.store import Store
-
     db = str(tmp_path / "netq.db")
-    store = Store.open(db)
-    store.upsert_connections([registry_row("C-1"), registry_row("C-2")])
-    tokens = [store.create_token(f"p{i}", [f"C-{i}"]) for i in (1, 2)]
-    store.close()
-    apply(tmp_path, db, [5201], [{"kind": "throughput", "every": "4h", "server": "speed",
-                                  "direction": "down"}])
+    tokens = list(enrolled(db, ["p1", "p2"]).values())
+    apply(tmp_path, db, [5201], SPEED_PLAN)
     port = free_port()
     collector = start_collector(db, port)
     url = f"http://127.0.0.1:{port}/api/v1/slots"
@@ -172,15 +180,9 @@ def test_the_slot_api_leases_gives_back_and_refuses_by_name(tmp_path: Path) -> N
 
 
 def test_a_full_server_is_answered_with_when_to_ask_again(tmp_path: Path) -> None:
-    from netq.collector.store import Store
-
     db = str(tmp_path / "netq.db")
-    store = Store.open(db)
-    store.upsert_connections([registry_row(f"C-{i}") for i in range(3)])
-    tokens = [store.create_token(f"p{i}", [f"C-{i}"]) for i in range(3)]
-    store.close()
-    apply(tmp_path, db, [5201], [{"kind": "throughput", "every": "4h", "server": "speed",
-                                  "direction": "down"}])
+    tokens = list(enrolled(db, ["p0", "p1", "p2"]).values())
+    apply(tmp_path, db, [5201], SPEED_PLAN)
     port = free_port()
     collector = start_collector(db, port)
     url = f"http://127.0.0.1:{port}/api/v1/slots"
@@ -210,7 +212,6 @@ def probe_config(tmp_path: Path, name: str, collector_port: int, token: str) -> 
 def test_probes_sharing_two_ports_through_the_broker_never_meet(tmp_path: Path) -> None:
     """Three probes, a speed test each every 6 s holding a port 4 s: without slots they would
     meet on a port about every other test; with them, never."""
-    from netq.collector.store import Store
 
     ports = [free_port(), free_port()]
     servers = [subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", str(p)],
@@ -218,10 +219,7 @@ def test_probes_sharing_two_ports_through_the_broker_never_meet(tmp_path: Path) 
                for p in ports]
     db = str(tmp_path / "netq.db")
     names = ["pa", "pb", "pc"]
-    store = Store.open(db)
-    store.upsert_connections([registry_row(f"C-{n}") for n in names])
-    tokens = {n: store.create_token(n, [f"C-{n}"]) for n in names}
-    store.close()
+    tokens = enrolled(db, names)
     # loopback has no rate of its own: offered at 50 Mbit/s, the tests are not bound by the
     # probes' CPU (which they would rightly flag, probe_overloaded)
     apply(tmp_path, db, ports, [{"kind": "throughput", "every": 6, "server": "speed",

@@ -6,7 +6,8 @@ measured window are counted by the probe's TCP (`tcp_delivered`), so the reading
 depend on when iperf3 was scheduled. Its JSON outcome maps onto `ended`:
 complete; premature (started, then lost the connection); not_started. A busy or absent
 server is the measurement infrastructure's fault, retried with jittered backoff and
-recorded with an exclusion, never counted against the subscriber's line.
+recorded with an exclusion, never counted against the subscriber's line. So is a probe whose
+own CPU was too scarce for iperf3 to keep up (`probe_overloaded`, from `cpu_load`).
 """
 
 from __future__ import annotations
@@ -224,7 +225,8 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
         log.warning("throughput_counted_by_iperf3", target=params.target, reason=run.uncounted)
     outcome_metrics = metrics(params, run, ended, attempts - 1)
     error = None if run.error is None else f"iperf3: {run.error}"
-    starved = overloaded(run) if exclusion is None else None
+    # a test that never started says nothing of the probe's CPU while it measured
+    starved = overloaded(run) if exclusion is None and ended != "not_started" else None
     if starved is not None:
         exclusion, error = "probe_overloaded", starved + (f"; {error}" if error else "")
         log.warning("throughput_probe_overloaded", target=params.target, reason=starved)
