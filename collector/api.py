@@ -28,15 +28,15 @@ import json
 import math
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from copy import deepcopy
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from netq import __version__
@@ -117,6 +117,21 @@ def gunzip_limited(body: bytes, limit: int) -> bytes | str | None:
     return plain
 
 
+Answer = TypeVar("Answer", bound=Response)
+
+
+async def counted(requests: Counter, answering: Coroutine[Any, Any, Answer]) -> Answer:
+    """The answer, counted by its status code in `requests`; a failure the framework answers
+    with 500 is counted too, or an alert on errors would never fire."""
+    try:
+        response = await answering
+    except Exception:
+        requests.labels("500").inc()
+        raise
+    requests.labels(str(response.status_code)).inc()
+    return response
+
+
 def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
                max_records: int = MAX_RECORDS, compliance_every_s: float = 300) -> FastAPI:
     metrics = CollectorMetrics()
@@ -175,14 +190,7 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         },
     )
     async def post_results(request: Request) -> JSONResponse:
-        try:
-            response = await _post_results(request)
-        except Exception:
-            # the framework answers 500; it is counted here, or NetqIngestErrors never fires
-            metrics.requests.labels("500").inc()
-            raise
-        metrics.requests.labels(str(response.status_code)).inc()
-        return response
+        return await counted(metrics.requests, _post_results(request))
 
     async def authenticated(request: Request) -> tuple[str, set[str]] | JSONResponse:
         """(probe id, its connections) of the request's bearer token, or the 401 answer."""
@@ -257,13 +265,7 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         },
     )
     async def get_plan(request: Request) -> Response:
-        try:
-            response = await _get_plan(request)
-        except Exception:
-            metrics.plan_requests.labels("500").inc()
-            raise
-        metrics.plan_requests.labels(str(response.status_code)).inc()
-        return response
+        return await counted(metrics.plan_requests, _get_plan(request))
 
     async def _get_plan(request: Request) -> Response:
         identity = await authenticated(request)
