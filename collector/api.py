@@ -146,8 +146,10 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         metrics.publish_compliance([
             compliance(store, quarter, name, breakdown="technology", evidence=False)
             for name in names or [None]])
-        quarters = report_status(store, minsk_day(datetime.now(UTC)))
+        today = minsk_day(datetime.now(UTC))
+        quarters = report_status(store, today)
         metrics.publish_deadline(quarters[-1] if quarters else None)
+        metrics.publish_line_norms(store.norms, today)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

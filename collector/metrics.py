@@ -2,11 +2,12 @@
 
 Cardinality: outcomes and status codes are small fixed sets; `probe_id` adds one series per
 probe; the per-connection gauges add at most four series per connection (RTT, loss, speed
-down, speed up) and one for availability, labelled with service, technology, region and node
-so that dashboards and alerts aggregate without a join and apply a service's norm. 10 000
-connections: about 50 000 series, an ordinary scrape. The quarter-to-date compliance gauges
-add one series per indicator and technology (and "all"): at most 19 × 10 per gauge, whatever
-the fleet.
+down, speed up) and one for availability, labelled with profile, service, technology, region
+and node so that dashboards and alerts aggregate without a join and join each line to its own
+profile's per-test norms (`netq_line_norm_*`, one series per profile, service and technology).
+10 000 connections: about 50 000 series, an ordinary scrape. The quarter-to-date compliance
+gauges add one series per indicator and technology (and "all"): at most 31 × 10 per gauge and
+profile, whatever the fleet.
 """
 
 from __future__ import annotations
@@ -27,11 +28,16 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from netq.collector.compliance.quarter import minsk_day, minsk_midnight
+from netq.collector.compliance.thresholds import LINES, Thresholds
 from netq.collector.registry import Connection
+from netq.model import TECHNOLOGIES
 from netq.record import VERDICTS
 
 disable_created_metrics()
-CONNECTION_LABELS = ["connection_id", "service", "technology", "region", "node"]
+CONNECTION_LABELS = ["connection_id", "profile", "service", "technology", "region", "node"]
+LINE_NORM_LABELS = ["profile", "service", "technology"]
+# the decision rule's three states (docs/method.md)
+JUDGED = ("meets", "fails", "edge")
 # tariff_kbps: the plan of a per-plan indicator (com645 9), empty for every other
 INDICATOR_LABELS = ["profile", "indicator", "technology", "tariff_kbps"]
 
@@ -104,8 +110,41 @@ class CollectorMetrics:
         # cleared `netq_compliance_meets` would reset an alert's `for: 1d`)
         self.compliance = Snapshot(r)
         self.deadline = Snapshot(r)
+        self.line_norms = Snapshot(r)
         self.publish_compliance([], computed=False)  # named on /metrics before the first
         self.publish_deadline(None)
+        self.publish_line_norms(None, None)
+
+    def publish_line_norms(self, norms: Thresholds | None, today: date | None) -> None:
+        """Each profile's per-test norms in force today, per service and technology: the
+        line alerts join a line's gauges to its own profile's norm."""
+        delay = GaugeMetricFamily("netq_line_norm_delay_seconds", "A session's mean round "
+                                  "trip must be at most this, under the line's profile.",
+                                  labels=LINE_NORM_LABELS)
+        loss = GaugeMetricFamily("netq_line_norm_loss_ratio", "A session's loss must be at "
+                                 "most this: the profile's per-test norm, else the service's "
+                                 "loss indicator (com645 20 for wireless).",
+                                 labels=LINE_NORM_LABELS)
+        speed = GaugeMetricFamily("netq_line_norm_speed_tariff_ratio", "A speed test must "
+                                  "reach this share of the tariff, under the line's profile.",
+                                  labels=LINE_NORM_LABELS)
+        editions = [] if norms is None or today is None else [
+            (name, edition) for name in norms.names()
+            if (edition := norms.in_force(name, today)) is not None]
+        for name, edition in editions:
+            for service, per_test in edition.per_test.items():
+                fallback = next((i.norm.value for i in edition.indicators
+                                 if i.measure == "packet_loss" and i.regulation
+                                 and service in LINES[i.service]), None)
+                for technology in TECHNOLOGIES:
+                    labels = [name, service, technology]
+                    if (limit := per_test.delay_max_for(technology)) is not None:
+                        delay.add_metric(labels, float(limit) / 1000)
+                    if (limit := per_test.loss_max_for(technology) or fallback) is not None:
+                        loss.add_metric(labels, float(limit) / 100)
+                    if (limit := per_test.speed_norm_for(technology)) is not None:
+                        speed.add_metric(labels, float(limit) / 100)
+        self.line_norms.replace([delay, loss, speed])
 
     def publish_deadline(self, entry: dict[str, Any] | None) -> None:
         """The last ended quarter's deadline, from compliance.deadline.status."""
@@ -128,18 +167,24 @@ class CollectorMetrics:
             return GaugeMetricFamily(name, documentation, labels=[*INDICATOR_LABELS, *extra])
 
         share = family("netq_compliance_share_ratio", "Quarter to date: an indicator that is a "
-                       "share (com645 1-3, 11-21), as a ratio.")
+                       "share (com645 1-3, 11-21; 9 per tariff plan: the share of its lines "
+                       "whose own tests reach it), as a ratio.")
         delay = family("netq_compliance_delay_seconds", "Quarter to date: mean delay "
                        "(com645 10).")
-        speed = family("netq_compliance_speed_tariff_ratio", "Quarter to date: speed as a share "
-                       "of the tariff, per tariff plan (com645 9).")
+        speed = family("netq_compliance_speed_tariff_ratio", "Quarter to date, per tariff plan "
+                       "(com645 9): the mean over its lines of each line's fastest or slowest "
+                       "test, as a share of the tariff (shown beside the verdict).")
         norm = family("netq_compliance_norm", "The norm of each indicator, in the unit of its "
                       "value gauge; bound=lower: the value must be at least this, upper: at "
                       "most.", "bound")
-        meets = family("netq_compliance_meets", "1 when the indicator meets its norm quarter to "
-                       "date, 0 when not; absent when the sample is too small.")
+        meets = family("netq_compliance_meets", "1 when the indicator's value meets its norm "
+                       "quarter to date, 0 when not; absent when the sample is too small.")
+        verdict = family("netq_compliance_verdict", "The decision rule quarter to date: 1 for "
+                         "the state it is in (meets and fails: the whole 95 % interval on that "
+                         "side of the norm; edge: the interval crosses it), 0 for the others; "
+                         "absent without a verdict.", "verdict")
         sample = family("netq_compliance_sample_size", "n behind each indicator (sessions, "
-                        "packets, minutes, calls...).")
+                        "packets, minutes, calls, lines...).")
         quarter_end = GaugeMetricFamily("netq_compliance_quarter_end_timestamp_seconds",
                                         "When the quarter being judged ends (Minsk).")
         last_computed = GaugeMetricFamily("netq_compliance_computed_timestamp_seconds",
@@ -150,26 +195,25 @@ class CollectorMetrics:
                 plan = entry.get("tariff_kbps")
                 labels = [document["profile"], entry["id"], entry["technology"] or "all",
                           "" if plan is None else str(plan)]
-                unit = entry["unit"]
-                gauge, scale = ((delay, 1e-3) if unit == "ms" else
-                                (speed, 1e-2) if unit == "kbit/s" else (share, 1e-2))
-                # a per-plan speed as the share of its tariff, its norm likewise
-                value, limit = ((entry["share_of_tariff"], entry["norm"]["value"] * 100 / plan)
-                                if plan is not None else
-                                (entry["value"], entry["norm"]["value"]))
+                gauge, scale = (delay, 1e-3) if entry["unit"] == "ms" else (share, 1e-2)
                 bound = "lower" if entry["norm"]["op"] == ">=" else "upper"
-                norm.add_metric([*labels, bound], float(limit) * scale)
+                norm.add_metric([*labels, bound], float(entry["norm"]["value"]) * scale)
                 sample.add_metric(labels, entry["n"])
-                if value is not None:
-                    gauge.add_metric(labels, float(value) * scale)
+                if entry["value"] is not None:
+                    gauge.add_metric(labels, float(entry["value"]) * scale)
+                if plan is not None and entry.get("mean_kbps") is not None:
+                    speed.add_metric(labels, entry["mean_kbps"] / plan)
                 if entry["meets"] is not None:
                     meets.add_metric(labels, 1 if entry["meets"] else 0)
+                if entry["verdict"] in JUDGED:
+                    for state in JUDGED:
+                        verdict.add_metric([*labels, state], 1 if entry["verdict"] == state else 0)
         if documents:
             quarter_end.add_metric([], datetime.fromisoformat(
                 documents[0]["period"]["to"]).timestamp())
         if computed:
             last_computed.add_metric([], time.time())
-        self.compliance.replace([share, delay, speed, norm, quarter_end, meets, sample,
+        self.compliance.replace([share, delay, speed, norm, quarter_end, meets, verdict, sample,
                                  last_computed])
 
     def probe_seen(self, probe_id: str) -> None:
@@ -185,8 +229,8 @@ class CollectorMetrics:
         connection = tariff_at(record["connection_id"], day)
         if connection is None:
             return
-        labels = (connection.connection_id, connection.service, connection.technology,
-                  connection.region, connection.node)
+        labels = (connection.connection_id, connection.profile, connection.service,
+                  connection.technology, connection.region, connection.node)
         metrics = record["metrics"]
         if record["kind"] == "availability":
             self.up.labels(*labels).set(1 if metrics["up"] else 0)

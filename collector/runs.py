@@ -46,4 +46,4 @@ def save_report(store: Store, document: dict[str, Any], formats: tuple[str, ...]
 def report_status(store: Store, today: date) -> list[dict[str, Any]]:
     """Every ended quarter: its deadline and whether its report was written (deadline.status)."""
     with store.engine.connect() as db:
-        return deadline.status(db, today)
+        return deadline.status(db, store.norms, today)

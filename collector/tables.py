@@ -198,6 +198,7 @@ support_calls = Table(
     Column("offered_at", UtcDateTime(), nullable=False, index=True),
     Column("answered_at", UtcDateTime()),
     Column("answer_s", Float),  # null: never answered
+    Column("profile", String(64)),  # the profile it is counted under; null: the operator's
 )
 tickets = Table(
     "tickets", metadata,
@@ -216,11 +217,12 @@ contracts = Table(
     Column("contract_id", String(128), primary_key=True),
     Column("connection_id", String(128)),
     Column("registered_on", Date, nullable=False),
-    Column("promised_days", Integer, nullable=False),
+    Column("promised_days", Integer),  # null: the days the profile's rules promise
     Column("activated_on", Date, index=True),
     Column("customer_delay_days", Integer, nullable=False),
     Column("days_taken", Integer),  # activation minus registration minus customer's delay
     Column("promised_days_kind", String(8)),  # calendar or working; null: the profile's
+    Column("profile", String(64)),  # for a contract with no line yet; null: the line's
 )
 planned_works = Table(
     "planned_works", metadata,
@@ -229,6 +231,17 @@ planned_works = Table(
     Column("starts_at", UtcDateTime(), nullable=False),
     Column("ends_at", UtcDateTime(), nullable=False),
     Column("nodes", Text, nullable=False),  # ;-separated
+)
+
+# Lawful suspensions of a line's service (a subscriber's request, non-payment, a breach):
+# not unavailability, where the line's profile names the clause that allows the reason.
+suspensions = Table(
+    "suspensions", metadata,
+    Column("suspension_id", String(128), primary_key=True),
+    Column("connection_id", String(128), nullable=False, index=True),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime()),  # null: still suspended
+    Column("reason", String(32), nullable=False),
 )
 
 # Every report written (`netq report quarterly`): which quarter is published, and from what.

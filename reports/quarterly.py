@@ -53,13 +53,15 @@ TITLES: dict[str, dict[str, Any]] = {
 class Row:
     number: str
     name: str
+    note: str  # what the figure holds beside its value (planned works, item 9's mean)
     unit: str
     norm: str
     value: str
     interval: str
     n: str
     verdict: str
-    meets: bool | None
+    meets: bool | None  # the value's side of the norm
+    state: str  # the decision rule's verdict
     clause: str
 
 
@@ -73,24 +75,41 @@ class Section:
 
 def row(entry: dict[str, Any], lang: str) -> Row:
     ci = entry["ci95"]
-    name = entry["name_ru"]
-    if entry.get("tariff_kbps") is not None:  # item 9, per tariff plan
-        labels = formatting.LABELS[lang]
+    labels = formatting.LABELS[lang]
+    name, notes = entry["name_ru"], []
+    norm = formatting.norm(entry["norm"]["op"], entry["norm"]["value"], lang)
+    if entry.get("tariff_kbps") is not None:  # item 9, per tariff plan: every line's contract
         name += (f" — {labels['tariff']} {formatting.number(entry['tariff_kbps'], lang, 0)} "
                  f"{formatting.unit('kbit/s', lang)} ({labels['layer'][entry['layer']]})")
+        norm = labels["every_line"].format(norm=formatting.norm(
+            entry["line_norm"]["op"], entry["line_norm"]["kbps"], lang))
+        notes.append(labels["lines_mean"].format(
+            kbps=formatting.number(entry["mean_kbps"], lang, 0),
+            failing=formatting.number(entry["lines_failing"], lang, 0)))
+    if entry.get("planned_works_down_minutes"):
+        notes.append(labels["planned_within"].format(
+            minutes=formatting.number(entry["planned_works_down_minutes"], lang, 0),
+            late=formatting.number(entry["planned_works_late_notice_down_minutes"], lang, 0)))
+    if entry.get("source_norm") is not None:
+        norm += " " + labels["raised"].format(norm=formatting.norm(
+            entry["source_norm"]["op"], entry["source_norm"]["value"], lang))
+    clause = entry["clause"] if not entry.get("raised_by") else \
+        f"{entry['clause']}; {labels['judged_by']}: {entry['raised_by']}"
     return Row(
         number=".".join(part for part in entry["id"].split(".")[1:]
                         if part not in ("max", "min", "down", "up")),
         name=name,
+        note="; ".join(notes),
         unit=formatting.unit(entry["unit"], lang),
-        norm=formatting.norm(entry["norm"]["op"], entry["norm"]["value"], lang),
+        norm=norm,
         value=formatting.number(entry["value"], lang),
         interval="" if ci is None else
         f"{formatting.number(ci[0], lang)} – {formatting.number(ci[1], lang)}",
         n=sample_size(entry, lang),
-        verdict=formatting.verdict(entry["meets"], entry["value"] is not None, lang),
+        verdict=formatting.verdict(entry, lang),
         meets=entry["meets"],
-        clause=entry["clause"],
+        state=entry["verdict"],
+        clause=clause,
     )
 
 
@@ -98,8 +117,10 @@ def sample_size(entry: dict[str, Any], lang: str) -> str:
     """What n counts, and over how many connections (the unit of sampling)."""
     labels = formatting.LABELS[lang]
     text = f"{formatting.number(entry['n'], lang, 0)} {labels['counts'][entry['n_counts']]}"
-    if entry["connections"] is not None:
+    if entry["connections"] is not None and entry["n_counts"] != "lines":
         text += f"; {formatting.number(entry['connections'], lang, 0)} {labels['lines']}"
+    if entry.get("certain") and entry["ci95"] is None and entry["connections"] is None:
+        text += f" ({labels['complete']})"
     return text
 
 
@@ -120,9 +141,9 @@ def sections(document: dict[str, Any], lang: str) -> list[Section]:
 
 @dataclass(frozen=True)
 class Cell:
-    mark: str  # ✓ meets, ✗ does not, ? insufficient sample, — no data
+    mark: str  # ✓ meets, ✗ does not, ≈ on the edge, ? insufficient sample, — no data
     text: str
-    meets: bool | None
+    state: str | None  # the decision rule's verdict (None: does not apply)
 
 
 @dataclass(frozen=True)
@@ -143,14 +164,17 @@ class Summary:
     rows: list[SummaryRow]
 
 
-MARKS = {True: "✓", False: "✗", None: "?"}
+MARKS = {"meets": "✓", "fails": "✗", "edge": "≈", "insufficient_sample": "?",
+         "not_measured": "—", "no_data": "—"}
+# a group of entries (item 9's plans) reads as its worst: a plan failing, then on the edge
+WORST = ("fails", "edge", "insufficient_sample", "meets", "not_measured", "no_data")
 
 
-def summary(document: dict[str, Any], lang: str) -> tuple[list[Summary], list[str]]:
-    """Page one: each service's verdicts at a glance, and the headline of what fails (each
-    indicator number with the technologies where it fails)."""
+def summary(document: dict[str, Any], lang: str) -> tuple[list[Summary], dict[str, list[str]]]:
+    """Page one: each service's verdicts at a glance, and the headline of what fails and what
+    is on the edge (each indicator number with the technologies where it does)."""
     tables: list[Summary] = []
-    failing: dict[str, dict[str, None]] = {}
+    found: dict[str, dict[str, dict[str, None]]] = {"fails": {}, "edge": {}}
     for service in SERVICES:
         entries = [e for e in document["indicators"] if e["service"] == service]
         if not entries:
@@ -168,30 +192,34 @@ def summary(document: dict[str, Any], lang: str) -> tuple[list[Summary], list[st
                                                    chosen[0]["norm"]["value"], lang)
                                    if chosen[0].get("tariff_kbps") is None
                                    else formatting.LABELS[lang]["per_plan"], cells))
-            where = failing.setdefault(number, {})  # a dict: ordered, without repeats
-            where.update((formatting.LABELS[lang]["all"] if t is None else t, None)
-                         for t, c in zip(technologies, cells, strict=True) if c.meets is False)
+            for state, into in found.items():
+                where = into.setdefault(number, {})  # a dict: ordered, without repeats
+                where.update((formatting.LABELS[lang]["all"] if t is None else t, None)
+                             for t, c in zip(technologies, cells, strict=True)
+                             if c.state == state)
         tables.append(Summary(service, TITLES[lang][service], technologies, rows))
-    return tables, [f"{number} ({', '.join(where)})" for number, where in failing.items()
-                    if where]
+    return tables, {state: [f"{number} ({', '.join(where)})"
+                            for number, where in into.items() if where]
+                    for state, into in found.items()}
 
 
 def _cell(entries: list[dict[str, Any]], lang: str) -> Cell:
     """A verdict mark with the value and interval; item 9's plans as how many fail."""
+    labels = formatting.LABELS[lang]
     if not entries:  # the indicator counts none of this technology's lines
-        return Cell("", formatting.LABELS[lang]["not_applicable"], None)
+        return Cell("", labels["not_applicable"], None)
     if all(e["value"] is None for e in entries):
-        return Cell("—", "", None)
+        state = entries[0]["verdict"]
+        return Cell(MARKS[state], formatting.VERDICTS[lang][state], state)
     if len(entries) > 1 or entries[0].get("tariff_kbps") is not None:
-        judged = [e["meets"] for e in entries if e["value"] is not None]
-        failed = judged.count(False)
-        meets = False if failed else None if None in judged else True
-        return Cell(MARKS[meets], formatting.LABELS[lang]["plans_failing"].format(
-            failed=failed, plans=len(judged)), meets)
+        judged = [e["verdict"] for e in entries if e["value"] is not None]
+        state = min(judged, key=WORST.index)
+        return Cell(MARKS[state], labels["plans_failing"].format(
+            failed=judged.count("fails"), plans=len(judged)), state)
     entry = entries[0]
     shown = row(entry, lang)
     text = shown.value if not shown.interval else f"{shown.value} ({shown.interval})"
-    return Cell(MARKS[entry["meets"]], text, entry["meets"])
+    return Cell(MARKS[entry["verdict"]], text, entry["verdict"])
 
 
 def schedule(document: dict[str, Any], quarter: Quarter) -> dict[str, float | None]:
@@ -293,6 +321,7 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
     document["operator"] = None if operator is None else operator.model_dump()
     chosen = store.norms.profile(document["edition"])
     shown = details(store, quarter, document["profile"], units)
+    publication = chosen.obligations.publication or store.norms.publication(quarter.last_day)
     return {
         "pictures": drawings(shown, chosen, lang),
         "connections": shown["connections"],
@@ -303,13 +332,17 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "sections": sections(document, lang),
         "summary": summary(document, lang),
         "schedule": schedule(document, quarter),
-        "due": deadline.due(quarter),
-        "days_left": deadline.days_left(quarter, today),
+        "publication": publication,
+        "due": None if publication is None else deadline.due(quarter, publication),
+        "days_left": None if publication is None
+        else deadline.days_left(quarter, publication, today),
         "generated_at": now.astimezone(MINSK),  # the computation's own time
         "operator": operator,
         "preliminary": document["preliminary"],
         "labels": formatting.LABELS[lang],
         "number": lambda v, places=2: formatting.number(v, lang, places),
+        "unit": lambda name: formatting.unit(name, lang),
+        "verdict_word": lambda entry: formatting.verdict(entry, lang),
     }
 
 

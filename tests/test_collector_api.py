@@ -175,7 +175,8 @@ def test_connection_gauges_judge_speed_against_the_tariff_in_force_then(collecto
     collector.post([speed_record("2026-08-09T23:30:00.000+00:00", 150e6),
                     latency_record(metrics__rtt_ms__mean=12.5)])
     text = httpx.get(f"{collector.url}/metrics").text
-    labels = 'connection_id="C-1",node="node-1",region="Minsk",service="fixed",technology="pon"'
+    labels = ('connection_id="C-1",node="node-1",profile="com645",region="Minsk",'
+              'service="fixed",technology="pon"')
     speed_labels = labels.replace('",node', '",direction="down",node')  # sorted by name
     assert f"netq_connection_throughput_tariff_ratio{{{speed_labels}}} 0.5" in text
     assert f"netq_connection_rtt_mean_seconds{{{labels}}} 0.0125" in text

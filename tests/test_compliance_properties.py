@@ -112,7 +112,8 @@ def test_an_availability_interval_is_shared_out_over_its_minsk_days_without_loss
     start: datetime, seconds: int,
 ) -> None:
     record = {"id": str(uuid.uuid4()), "kind": "availability", "exclusion": None, "ok": True,
-              "metrics": {"up": True, "checks": 1}, "started_at": start,
+              "metrics": {"up": True, "checks": 1, "off_net_targets": ["ix.example"]},
+              "started_at": start,
               "ended_at": start + timedelta(seconds=seconds)}
     pieces = judge(record, connection(10_000), PROFILE)
     assert math.isclose(sum(t["covered_s"] for _, t in pieces), seconds)

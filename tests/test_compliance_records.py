@@ -1,5 +1,5 @@
 """The operator's records: imported from CSV with per-line errors, idempotent, and counted
-into indicators 1–3 and out of availability (announced planned works)."""
+into indicators 1–3 and beside availability (planned works)."""
 
 from __future__ import annotations
 
@@ -44,10 +44,11 @@ k2,F2,2026-07-01,10,2026-07-12,0
 k3,,2026-07-01,10,2026-07-20,9
 k4,,2026-07-01,10,,0
 """
-# Each contract counts in the quarter of its deadline (registration + promised days + the
-# customer's delay). k1: due 05.07, activated that day: on time; k2: due 11.07, activated
-# 12.07: late; k3: due 11.07 + 9 days of the customer's = 20.07, activated 20.07: on time,
-# and counted as customer-delayed; k4: due 11.07, still pending: late. Indicator 1: 2 of 4.
+# Each contract counts in the quarter of its deadline (registration + promised days; no clause
+# adds the customer's delay). k1: due 05.07, activated that day: on time; k2: due 11.07,
+# activated 12.07: late; k3: due 11.07, activated 20.07: late, and counted as
+# customer-delayed (with the 9 days added, the other reading, it would be on time); k4: due
+# 11.07, still pending: late. Indicator 1: 1 of 4 (2 of 4 under the other reading).
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -80,12 +81,18 @@ def customer(store: Store) -> dict[str, Any]:
 
 def test_indicators_1_to_3_are_the_hand_counted_shares(records_store: Store) -> None:
     found = customer(records_store)
-    assert found["com645.1"] == (pytest.approx(50.0), 4)
+    assert found["com645.1"] == (pytest.approx(25.0), 4)
     assert found["com645.2"] == (pytest.approx(50.0), 4)
     assert found["com645.3"] == (pytest.approx(100 / 3), 3)
     assert found["apart"]["contracts_customer_delayed"] == 1
     assert found["apart"]["contracts_pending_past_deadline"] == 1
-    assert found["apart"]["tickets_not_operator_fault"] == 1
+    assert found["apart"]["tickets_third_party_fault"] == 0
+    document = compliance(records_store, Q3)
+    reading = next(r for r in document["sensitivity"] if r["reading"] == "customer_delay")
+    assert [(i["id"], i["adopted"]["value"], i["alternative"]["value"])
+            for i in reading["indicators"]] == [("com645.1", 25.0, 50.0)]
+    # k3 and k4 have neither a line nor a profile: the operator's whole, said
+    assert any("neither a line nor a profile" in w for w in document["warnings"])
 
 
 def test_a_file_imported_twice_is_stored_once(records_store: Store, db_url: str,
@@ -148,8 +155,12 @@ def stored_ids(store: Store, kind: str) -> set[str]:
         return set(db.execute(select(spec.table.c[spec.key])).scalars())
 
 
-def test_announced_planned_works_are_taken_out_of_availability(db_url: str,
-                                                               tmp_path: Path) -> None:
+def test_planned_works_stay_in_availability_with_the_other_reading_beside(
+    db_url: str, tmp_path: Path,
+) -> None:
+    """com645 annex, item 12 gives planned works no exclusion: their downtime stays in the
+    figure, shown beside it; the reading that takes out works announced in time (rules,
+    item 28: «не позднее чем за сутки») is computed beside, never as the verdict."""
     store = Store.open(db_url, norms_with_min_sample(tmp_path, 2))
     store.upsert_connections(registry())
     store.ingest([
@@ -159,15 +170,18 @@ def test_announced_planned_works_are_taken_out_of_availability(db_url: str,
         interval("F1", "2026-07-01T10:00:00+03:00", "2026-07-01T10:30:00+03:00", up=False),
         interval("F1", "2026-07-01T10:30:00+03:00", "2026-07-01T12:00:00+03:00", up=True),
     ])
-    before = {e["id"]: e["value"] for e in compliance(store, Q3)["indicators"]}
-    assert before["com645.12"] == pytest.approx(100 * (12 - 1.5) / 12)
     works = write(tmp_path, "works.csv", "work_id,announced_at,starts_at,ends_at,nodes\n"
-                  # announced two days ahead: planned time, out of the figure
+                  # announced two days ahead
                   "w1,2026-06-29 02:00,2026-07-01 02:00,2026-07-01 03:00,node-a;node-x\n"
-                  # announced an hour ahead: not planned in com645's sense; stays down
+                  # announced an hour ahead: late
                   "w2,2026-07-01 09:00,2026-07-01 10:00,2026-07-01 10:30,node-a\n")
     assert netq("records", "import", "planned-works", str(works), "--db", db_url).returncode == 0
     document = compliance(store, Q3)
-    after = {e["id"]: e["value"] for e in document["indicators"]}
-    assert after["com645.12"] == pytest.approx(100 * (11 - 0.5) / 11)
-    assert document["exclusions"]["planned_works_minutes"] == 60  # w1 only
+    entry = next(e for e in document["indicators"] if e["id"] == "com645.12"
+                 and e["technology"] is None)
+    assert entry["value"] == pytest.approx(100 * (12 - 1.5) / 12)
+    assert (entry["planned_works_down_minutes"],
+            entry["planned_works_late_notice_down_minutes"]) == (90, 30)
+    reading = next(r for r in document["sensitivity"] if r["reading"] == "planned_works")
+    assert reading["indicators"][0]["alternative"]["value"] == pytest.approx(
+        100 * (11 - 0.5) / 11)  # w1's hour out of both the time and the downtime

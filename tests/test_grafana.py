@@ -84,29 +84,35 @@ def test_every_panel_query_is_promql_that_prometheus_accepts(path: Path,
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_panels_draw_the_norms_of_thresholds_yaml() -> None:
-    """Threshold lines and colours at the same norms the alerts use (the same source)."""
-    from tests.test_prometheus_rules import norms_in_force
-
-    norm = {k: float(v) for k, v in norms_in_force().items() if k != "outage"}
-    expected = {
-        ("netq-connection", "Mean RTT of the latest session"): [norm["delay_s"]],
-        ("netq-connection", "Packet loss of the latest session"):
-            [norm["fixed_loss"], norm["wireless_loss"]],
-        ("netq-connection", "Speed as a share of the tariff in force"): [norm["speed_share"]],
-        ("netq-connection", "Availability (latest interval)"): [1.0],
-        ("netq-node", "Mean RTT of the node's connections"): [norm["delay_s"]],
-        ("netq-node", "Mean loss of the node's connections"):
-            [norm["fixed_loss"], norm["wireless_loss"]],
-        ("netq-node", "Worst connections by RTT"): [norm["delay_s"]],
-        ("netq-fleet", "Quarter to date: mean delay (indicator 10)"): [norm["delay_s"]],
+def test_the_panels_hold_each_line_to_its_own_profiles_norm() -> None:
+    """A line is held to its own profile's norms (collector/metrics.publish_line_norms): a
+    panel of a line measure draws that norm from netq_line_norm_*, or divides by it and marks
+    100 %, never a number written into the dashboard."""
+    own_norm = {
+        ("netq-connection", "Mean RTT of the latest session"): "netq_line_norm_delay_seconds",
+        ("netq-connection", "Packet loss of the latest session"): "netq_line_norm_loss_ratio",
+        ("netq-connection", "Speed as a share of the tariff in force"):
+            "netq_line_norm_speed_tariff_ratio",
+        ("netq-node", "Mean RTT of the node's connections, as a share of their norms"):
+            "netq_line_norm_delay_seconds",
+        ("netq-node", "Mean loss of the node's connections, as a share of their norms"):
+            "netq_line_norm_loss_ratio",
+        ("netq-node", "Connections below their speed norm (latest test)"):
+            "netq_line_norm_speed_tariff_ratio",
+        ("netq-node", "Worst connections by RTT, as a share of their norms"):
+            "netq_line_norm_delay_seconds",
+        ("netq-fleet", "Quarter to date: mean delay (indicator 10)"): "netq_compliance_norm",
     }
     panels = {(path.stem, panel["title"]): panel for path in DASHBOARDS
               for panel in json.loads(path.read_text("utf-8"))["panels"]}
-    for key, values in expected.items():
-        defaults = panels[key]["fieldConfig"]["defaults"]
-        steps = [step["value"] for step in defaults["thresholds"]["steps"][1:]]
-        assert steps == values, f"{key}: thresholds {steps}, norms {values}"
-        shown = defaults.get("custom", {}).get("thresholdsStyle", {}).get("mode") == "dashed" \
-            or defaults.get("color", {}).get("mode") == "thresholds"
-        assert shown, f"{key}: thresholds neither drawn nor colouring"
+    for key, gauge in own_norm.items():
+        panel = panels[key]
+        assert any(gauge in target["expr"] for target in panel["targets"]), key
+        thresholds = panel["fieldConfig"]["defaults"].get("thresholds")
+        steps = [] if thresholds is None else [s["value"] for s in thresholds["steps"][1:]]
+        assert steps in ([], [1]), f"{key}: a norm typed into the dashboard: {steps}"
+    # no other panel compares a line with a number of its own either
+    for key, panel in panels.items():
+        for target in panel["targets"]:
+            assert not re.search(r"netq_connection_\w+(\{[^}]*\})?\)? *[<>] *0\.",
+                                 target["expr"]), key

@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +18,40 @@ import pytest
 import yaml
 
 RULES = Path(__file__).resolve().parent.parent / "prometheus" / "netq.rules.yml"
-C = 'connection_id="{c}",node="{n}",region="Minsk",service="{s}",technology="{t}"'
+C = ('connection_id="{c}",node="{n}",profile="{p}",region="Minsk",service="{s}",'
+     'technology="{t}"')
 SERVICE = {"pon": "fixed", "adsl": "fixed", "lte": "wireless"}
 
 
-def connection(metric: str, c: str, n: str = "n1", t: str = "pon", **extra: str) -> str:
-    labels = C.format(c=c, n=n, s=SERVICE[t], t=t) + "".join(
+def connection(metric: str, c: str, n: str = "n1", t: str = "pon", p: str = "com645",
+               **extra: str) -> str:
+    labels = C.format(c=c, n=n, p=p, s=SERVICE[t], t=t) + "".join(
         f',{k}="{v}"' for k, v in extra.items())
     return f"{metric}{{{labels}}}"
 
 
-def alert(c: str, n: str = "n1", t: str = "pon", **extra: str) -> dict[str, str]:
-    return {"connection_id": c, "node": n, "region": "Minsk", "service": SERVICE[t],
-            "technology": t, **extra}
+def alert(c: str, n: str = "n1", t: str = "pon", p: str = "com645",
+          **extra: str) -> dict[str, str]:
+    return {"connection_id": c, "node": n, "profile": p, "region": "Minsk",
+            "service": SERVICE[t], "technology": t, **extra}
+
+
+def line_norms(samples: int) -> list[tuple[str, str]]:
+    """The per-test norms the collector exports (collector/metrics.publish_line_norms) for
+    the lines of these cases, from the packaged thresholds.yaml."""
+    from netq.collector.compliance.quarter import minsk_day
+    from netq.collector.compliance.thresholds import load
+    from netq.collector.metrics import CollectorMetrics
+
+    metrics = CollectorMetrics()
+    metrics.publish_line_norms(load(), minsk_day(datetime.now(UTC)))
+    wanted = {(p, SERVICE[t], t) for p in ("com645", "byfly2024") for t in SERVICE}
+    return [(f'{family.name}{{profile="{sample.labels["profile"]}",'
+             f'service="{sample.labels["service"]}",technology="{sample.labels["technology"]}"}}',
+             f"{sample.value}x{samples}")
+            for family in metrics.line_norms.collect() for sample in family.samples
+            if (sample.labels["profile"], sample.labels["service"],
+                sample.labels["technology"]) in wanted]
 
 
 # (alert, input series, eval time, [(labels without severity, summary)])
@@ -60,26 +80,33 @@ CASES: list[tuple[str, list[tuple[str, str]], str, list[tuple[dict[str, str], st
     ("NetqLatencyAboveNorm", [
         (connection("netq_connection_rtt_mean_seconds", "C1"), "0.45x40"),
         (connection("netq_connection_rtt_mean_seconds", "C2"), "0.4x40"),  # at the norm: fine
-    ], "40m", [(alert("C1"), "C1: mean RTT 450ms above 400 ms")]),
+        *line_norms(40),
+    ], "40m", [(alert("C1"), "C1: mean RTT 450ms above its profile's norm")]),
     ("NetqLossAboveNorm", [
         (connection("netq_connection_loss_ratio", "F1", t="pon"), "0.02x40"),
         (connection("netq_connection_loss_ratio", "W1", t="lte"), "0.02x40"),  # wireless: 3 %
         (connection("netq_connection_loss_ratio", "W2", t="lte"), "0.04x40"),
-    ], "40m", [(alert("F1", t="pon"), "F1: packet loss 2% above the norm"),
+        # byfly holds its wireless lines to 1 % (table 1, item 3)
+        (connection("netq_connection_loss_ratio", "B1", t="lte", p="byfly2024"), "0.02x40"),
+        *line_norms(40),
+    ], "40m", [(alert("B1", t="lte", p="byfly2024"), "B1: packet loss 2% above the norm"),
+               (alert("F1", t="pon"), "F1: packet loss 2% above the norm"),
                (alert("W2", t="lte"), "W2: packet loss 4% above the norm")]),
     ("NetqNodeLatencyAboveNorm", [
         (connection("netq_connection_rtt_mean_seconds", "A1", n="n1"), "0.5x30"),
         (connection("netq_connection_rtt_mean_seconds", "A2", n="n1"), "0.5x30"),
         (connection("netq_connection_rtt_mean_seconds", "B1", n="n2"), "0.5x30"),
         (connection("netq_connection_rtt_mean_seconds", "B2", n="n2"), "0.1x30"),
-    ], "20m", [({"node": "n1"}, "Node n1: mean RTT of its connections above 400 ms")]),
+        *line_norms(30),
+    ], "20m", [({"node": "n1"}, "Node n1: mean RTT of its connections above their norms")]),
     ("NetqNodeLossAboveNorm", [
         (connection("netq_connection_loss_ratio", "A1", n="n1"), "0.03x30"),
         (connection("netq_connection_loss_ratio", "B1", n="n2"), "0.005x30"),
         (connection("netq_connection_loss_ratio", "W1", n="n3", t="lte"), "0.02x30"),  # 3 %
         (connection("netq_connection_loss_ratio", "W2", n="n4", t="lte"), "0.05x30"),
-    ], "20m", [({"node": "n1"}, "Node n1: mean packet loss of its connections above the norm"),
-               ({"node": "n4"}, "Node n4: mean packet loss of its connections above the norm")]),
+        *line_norms(30),
+    ], "20m", [({"node": "n1"}, "Node n1: mean packet loss of its connections above their norms"),
+               ({"node": "n4"}, "Node n4: mean packet loss of its connections above their norms")]),
     ("NetqSpeedBelowTariff", [
         (connection("netq_connection_throughput_tariff_ratio", "S1", direction="down"),
          "0.6x900"),
@@ -88,8 +115,9 @@ CASES: list[tuple[str, list[tuple[str, str]], str, list[tuple[dict[str, str], st
         # wireless: no 70 % norm (com645 item 9 is the fixed service's)
         (connection("netq_connection_throughput_tariff_ratio", "W1", t="lte", direction="down"),
          "0.6x900"),
+        *line_norms(900),
     ], "14h", [(alert("S1", direction="down"),
-                "S1: every down speed test for 12 h under 70 % of the tariff")]),
+                "S1: every down speed test for 12 h under its norm")]),
     ("NetqComplianceProjectedBreach", [
         # the share of sessions meeting the delay norm slides 0.05 % an hour; 25 days remain
         # (series are a sample a minute: Prometheus forgets a series 5 minutes after a sample)
@@ -129,6 +157,18 @@ CASES: list[tuple[str, list[tuple[str, str]], str, list[tuple[dict[str, str], st
          "1x1600"),
     ], "26h", [({"indicator": "com645.15", "profile": "com645", "technology": "all"},
                 "com645.15 fails its norm quarter to date")]),
+    ("NetqComplianceOnTheEdge", [
+        # 15 meets by its value, its interval crossing the norm; 16 crosses it failing by its
+        # value (NetqComplianceBreached's); 17 meets outright
+        *((f'netq_compliance_verdict{{indicator="com645.{i}",profile="com645",'
+           f'technology="all",verdict="{state}"}}', f"{int(state == now)}x1600")
+          for i, now in ((15, "edge"), (16, "edge"), (17, "meets"))
+          for state in ("meets", "fails", "edge")),
+        *((f'netq_compliance_meets{{indicator="com645.{i}",profile="com645",technology="all"}}',
+           f"{meets}x1600") for i, meets in ((15, 1), (16, 0), (17, 1))),
+    ], "26h", [({"indicator": "com645.15", "profile": "com645", "technology": "all",
+                 "verdict": "edge"},
+                "com645.15 meets its norm quarter to date, but its 95 % interval crosses it")]),
     ("NetqIngestErrors", [
         ('netq_collector_ingest_requests_total{code="500"}', "0+3x20"),
         ('netq_collector_ingest_requests_total{code="200"}', "0+100x20"),
@@ -234,52 +274,27 @@ def test_promtool_evaluates_the_alert_as_specified(case: tuple[Any, ...],
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def norms_in_force() -> dict[str, str]:
-    """What each line alert must compare with, from the packaged thresholds.yaml: the
-    com645 edition in force today, as the ratio or seconds the metrics carry."""
-    from netq.collector.compliance.quarter import minsk_day
+def test_every_line_alert_joins_the_lines_own_profiles_norm() -> None:
+    """A line is held to its own profile's norms (collector/metrics.publish_line_norms), not
+    to com645's numbers written into the rules."""
+    by_name = rules()
+    joined = {"NetqLatencyAboveNorm": "netq_line_norm_delay_seconds",
+              "NetqNodeLatencyAboveNorm": "netq_line_norm_delay_seconds",
+              "NetqLossAboveNorm": "netq_line_norm_loss_ratio",
+              "NetqNodeLossAboveNorm": "netq_line_norm_loss_ratio",
+              "NetqSpeedBelowTariff": "netq_line_norm_speed_tariff_ratio"}
+    for name, gauge in joined.items():
+        expression = " ".join(by_name[name]["expr"].split())
+        assert f"on (profile, service, technology) group_left {gauge}" in expression, name
+        assert not re.search(r"[<>] \d", expression.replace("> 1", "")), \
+            f"{name}: a number of its own in {expression}"
+
+
+def test_an_outage_in_the_alerts_is_the_methods() -> None:
+    """ITU-T Y.1540, thresholds.yaml method.outage_min_minutes: down for at least 5 minutes."""
     from netq.collector.compliance.thresholds import load
 
-    edition = load().in_force("com645", minsk_day(datetime.now(UTC)))
-    assert edition is not None
-    fixed, wireless = edition.per_test["fixed"], edition.per_test["wireless"]
-    assert fixed.delay_max_ms
-    assert wireless.delay_max_ms
-    assert fixed.loss_max_percent
-    assert fixed.delay_max_ms.value == wireless.delay_max_ms.value  # one RTT alert for both
-    assert fixed.speed_min_share_of_tariff
-    wireless_loss = next(i.norm.value for i in edition.indicators
-                         if i.measure == "packet_loss" and i.service == "wireless")
-
-    def text(value: Decimal) -> str:
-        return f"{value.normalize():f}"
-
-    return {"delay_s": text(fixed.delay_max_ms.value / 1000),
-            "fixed_loss": text(fixed.loss_max_percent.value / 100),
-            "wireless_loss": text(wireless_loss / 100),
-            "speed_share": text(fixed.speed_min_share_of_tariff.value / 100),
-            "outage": f"{edition.method.outage_min_minutes.normalize():f}m"}
-
-
-def test_the_line_and_node_alerts_compare_with_the_norms_of_thresholds_yaml() -> None:
-    norm = norms_in_force()
-    expected = {
-        "NetqLatencyAboveNorm": [f"netq_connection_rtt_mean_seconds > {norm['delay_s']}"],
-        "NetqNodeLatencyAboveNorm": [f"(netq_connection_rtt_mean_seconds) > {norm['delay_s']}"],
-        "NetqLossAboveNorm": [
-            f'netq_connection_loss_ratio{{service="fixed"}} > {norm["fixed_loss"]}',
-            f'netq_connection_loss_ratio{{service="wireless"}} > {norm["wireless_loss"]}'],
-        "NetqNodeLossAboveNorm": [
-            f'(netq_connection_loss_ratio{{service="fixed"}}) > {norm["fixed_loss"]}',
-            f'(netq_connection_loss_ratio{{service="wireless"}}) > {norm["wireless_loss"]}'],
-        "NetqSpeedBelowTariff": [f"[12h]) < {norm['speed_share']}"],
-    }
+    minutes = load().profile("com645").method.outage_min_minutes
     by_name = rules()
-    for name, fragments in expected.items():
-        expression = " ".join(by_name[name]["expr"].split())
-        for fragment in fragments:  # the number whole: 0.4 is not 0.45
-            assert re.search(re.escape(fragment) + r"(?![\d.])", expression), \
-                f"{name}: {expression} lacks {fragment}"
-    # an outage is down for at least the method's minutes
-    assert by_name["NetqConnectionDown"]["for"] == norm["outage"]
-    assert by_name["NetqNodeDown"]["for"] == norm["outage"]
+    assert by_name["NetqConnectionDown"]["for"] == f"{minutes.normalize():f}m"
+    assert by_name["NetqNodeDown"]["for"] == f"{minutes.normalize():f}m"

@@ -13,7 +13,7 @@ import pytest
 
 from netq.collector.compliance import thresholds
 from netq.collector.compliance.customer import deadline
-from netq.collector.compliance.engine import OUT_OF_SCOPE, compliance
+from netq.collector.compliance.engine import compliance
 from netq.collector.compliance.explain import explain
 from netq.collector.compliance.indicators import MEASURES, Unit
 from netq.collector.compliance.lines import failing
@@ -106,8 +106,8 @@ def test_wireless_speed_is_never_judged_against_the_tariff(db_url: str,
 
 
 def test_each_connection_is_judged_under_its_own_profile(db_url: str, tmp_path: Path) -> None:
-    """The registry's `profile` column (docs/design.md): com645 annex item 12 «не менее 99»
-    for a com645 line, byfly2024 table 2 item 1 «не менее 98» for a byfly line."""
+    """The registry's `profile` column (docs/design.md): a byfly line is judged by byfly's own
+    table (2, item 1) as well as by the annex, each under its own wording and method."""
     store = open_store(db_url, tmp_path)
     store.upsert_connections([line("F1", "com645"), line("B1", "byfly2024")])
     day = [interval(c, "2026-07-01T00:00:00+03:00", "2026-07-01T23:36:00+03:00", up=True)
@@ -119,9 +119,9 @@ def test_each_connection_is_judged_under_its_own_profile(db_url: str, tmp_path: 
     assert (com645["connections"], byfly["connections"]) == (1, 1)
     f1, b1 = entry(com645, "com645.12"), entry(byfly, "byfly2024.t2.1")
     assert f1["value"] == b1["value"] == pytest.approx(100 * 1416 / 1440)
-    assert (f1["meets"], b1["meets"]) == (False, True)
     assert b1["name_ru"] == "Коэффициент готовности соединения с сетью Интернет"
     assert "таблица 2, п. 1" in b1["clause"]
+    assert (f1["meets"], b1["meets"]) == (False, False)  # 99 judges both: see the floor tests
 
 
 def test_byfly_indicators_are_the_mean_over_its_subscribers(db_url: str,
@@ -143,14 +143,16 @@ def test_byfly_indicators_are_the_mean_over_its_subscribers(db_url: str,
 
 
 def with_new_edition(text: str) -> str:
-    """com645 until 14.08.2026, then a (made-up) edition with a 300 ms delay norm."""
-    text = text.replace("    effective_from: 2023-03-31\n    obligations:\n      fee_",
+    """com645 until 14.08.2026, then a (made-up) edition with a 300 ms delay norm; the
+    operators' profiles, which rest on the first, are left out."""
+    text = text.replace("    effective_from: 2023-03-31\n    obligations:\n",
                         "    effective_from: 2023-03-31\n    effective_to: 2026-08-14\n"
-                        "    obligations:\n      fee_", 1)
-    head, tail = text.split("\n# beCloud's priority matrix", 1)
+                        "    obligations:\n", 1)
+    head = text.split("\n  # Beltelecom's byfly rules", 1)[0]
     return head + """
   - key: com645-2026
     profile: com645
+    regulation: true
     extends: com645
     title: a new edition
     source: test
@@ -160,7 +162,7 @@ def with_new_edition(text: str) -> str:
         speed_min_share_of_tariff: {value: 70, clause: "п. 9"}
         delay_max_ms: {value: 300, clause: "п. 10 (new edition)"}
         loss_max_percent: {value: 1, clause: "п. 11"}
-""" + "\n# beCloud's priority matrix" + tail
+"""
 
 
 def test_an_edition_change_inside_a_quarter_judges_each_test_by_its_day(
@@ -215,13 +217,14 @@ def test_a_change_to_the_judgement_rebuilds_the_rollups_so_explain_equals_the_fi
     assert entry(compliance(store, Q3), "com645.17")["value"] == 100.0  # 1 % lost: meets
     original = judgement._latency
 
-    def stricter(metrics: Any, norms: Any, packets_min: int) -> Any:  # loss must be < 1 %
-        tally = original(metrics, norms, packets_min)
+    def stricter(metrics: Any, norms: Any, technology: str,
+                 packets_min: int) -> Any:  # loss must be < 1 %
+        tally = original(metrics, norms, technology, packets_min)
         if "packets_sent" in tally and tally["packets_lost"] * 100 >= tally["packets_sent"]:
             tally["loss_pass_n"] = 0
         return tally
     monkeypatch.setattr(judgement, "_latency", stricter)
-    monkeypatch.setattr(judgement, "VERSION", judgement.VERSION + 1)
+    monkeypatch.setattr(judgement, "CODE_SHA256", "changed")
     store = Store.open(db_url, thresholds.load(path))
     figure = entry(compliance(store, Q3), "com645.17")
     evidence = explain(store, Q3, "com645.17")
@@ -307,9 +310,11 @@ def test_a_contract_pending_past_its_deadline_counts_as_late(db_url: str,
     assert document["exclusions"]["contracts_pending_past_deadline"] == 1
 
 
-def test_what_netq_does_not_measure_is_named() -> None:
-    """com645 annex items 4–8 (mobile voice) and 22–28 (broadcast and cable TV)."""
-    assert [item["items"] for item in OUT_OF_SCOPE] == ["4–8", "22–25", "26–28"]
+def test_what_netq_does_not_measure_is_named_in_every_profile() -> None:
+    """com645 annex items 4–8 (mobile voice) and 22–28 (broadcast and cable TV): the
+    regulation's, so every profile resting on it names them."""
+    for edition in thresholds.load().profiles.values():
+        assert [item.numbers for item in edition.out_of_scope] == ["4–8", "22–25", "26–28"]
     indicators = {i.id for e in thresholds.load().profiles.values() for i in e.indicators}
     assert not indicators & {str(n) for n in (*range(4, 9), *range(22, 29))}
 
@@ -333,7 +338,14 @@ def test_the_lines_that_failed_a_per_test_norm_are_listed_with_their_tests(
     ])
     found = {line["connection_id"]: line
              for line in failing(store, Q3, "com645")["lines"]}
-    assert set(found) == {"F1", "W1"}
+    # F2's only speed test, 90 % of its tariff, meets item 15's 70 % but not item 9's
+    # maximum: its contract is listed, with no per-test norm failed
+    assert set(found) == {"F1", "F2", "W1"}
+    assert (found["F2"]["norms_failed"], [(c["extreme"], c["share_of_tariff"])
+                                          for c in found["F2"]["contract"]]) == (
+        {}, [("max", 90.0)])
+    assert [(c["indicators"], c["kbps"]) for c in found["F1"]["contract"]] == [
+        (["com645.9.max.down"], 60_000), (["com645.9.min.down"], 60_000)]
     assert found["F1"]["norms_failed"] == {"speed": {"tests": 1, "failed": 1},
                                            "delay": {"tests": 2, "failed": 1},
                                            "loss": {"tests": 2, "failed": 1}}
@@ -352,14 +364,16 @@ def segment_speed(connection_id: str, moment: str, bps: int, recorded: bool) -> 
 
 @pytest.mark.parametrize(("layer", "segment_bytes"), [
     ("ethernet", 1518), ("ip", 1500), ("tcp_payload", 1448)])
-def test_speed_is_stated_at_the_layer_the_tariff_is_sold_at(
+def test_speed_is_judged_at_the_layer_the_profile_names_with_its_clause(
     db_url: str, tmp_path: Path, layer: str, segment_bytes: int,
 ) -> None:
     """com645 annex, item 9: «не менее 70 процентов от максимальной скорости, указанной в
-    договоре (тарифном плане)»; the sources do not name the layer: the profile does, and the
-    measured TCP payload is converted to it with the segment the probe recorded."""
+    договоре (тарифном плане)»; no source names the layer, so speed is judged as the TCP
+    payload unless a profile cites where its source states the tariff at another layer; the
+    measured payload is then converted with the segment the probe recorded."""
+    clause = "" if layer == "tcp_payload" else "\n  speed_layer_clause: a tariff clause"
     store = open_store(db_url, tmp_path, lambda t: t.replace(
-        "speed_layer: ethernet", f"speed_layer: {layer}"))
+        "speed_layer: tcp_payload", f"speed_layer: {layer}{clause}"))
     store.upsert_connections([line("F1", "com645", down=15_180)])
     # tariff 15 180 kbit/s: 70 % is 10 626 000 bit/s at the layer, where a 1448-byte payload
     # takes 1518 bytes (an Ethernet frame, header and FCS), 1500 (an IP packet) or itself
@@ -370,11 +384,21 @@ def test_speed_is_stated_at_the_layer_the_tariff_is_sold_at(
                   segment_speed("F1", "2026-07-03T10:00:00+03:00", exact, False)])
     document = compliance(store, Q3, "com645")
     assert entry(document, "com645.15")["value"] == pytest.approx(100 * 2 / 3)  # 2 of 3
-    assert document["exclusions"]["speed_segment_assumed"] == 1
-    assert any("segment size" in w for w in document["warnings"])
+    assumed = 0 if layer == "tcp_payload" else 1  # the payload needs no segment size
+    assert document["exclusions"]["speed_segment_assumed"] == assumed
+    assert any("segment size" in w for w in document["warnings"]) == bool(assumed)
     plan = next(e for e in document["indicators"] if e["id"] == "com645.9.min.down")
-    assert (plan["tariff_kbps"], plan["layer"], plan["unit"]) == (15_180, layer, "kbit/s")
-    assert plan["value"] == pytest.approx(15_180 * 0.7 - 0.001, abs=1e-3)
+    assert (plan["tariff_kbps"], plan["layer"], plan["unit"]) == (15_180, layer, "% of lines")
+    assert plan["mean_kbps"] == pytest.approx(15_180 * 0.7 - 0.001, abs=1e-3)
+
+
+def test_a_layer_other_than_the_payload_needs_its_clause(tmp_path: Path) -> None:
+    """No source names the layer a tariff is stated at: judging another than the payload the
+    probe measured must cite where a source does."""
+    path = norms_file(tmp_path, lambda t: t.replace("speed_layer: tcp_payload",
+                                                    "speed_layer: ethernet"))
+    with pytest.raises(thresholds.ThresholdsError, match="speed_layer_clause"):
+        thresholds.load(path)
 
 
 def test_a_method_parameter_the_collector_does_not_apply_is_refused(tmp_path: Path) -> None:
@@ -387,17 +411,34 @@ def test_a_method_parameter_the_collector_does_not_apply_is_refused(tmp_path: Pa
         thresholds.load(path)
 
 
-def test_availability_checked_against_on_net_targets_only_is_flagged(db_url: str,
-                                                                     tmp_path: Path) -> None:
+def test_availability_checked_against_on_net_targets_only_is_not_item_12(
+    db_url: str, tmp_path: Path,
+) -> None:
     """com645 annex, item 12: «Коэффициент готовности соединения с сетью Интернет»: a probe
-    that checked only the operator's own nodes measured the access network."""
+    that checked only the operator's own nodes measured the access network, not the
+    Internet; its time is counted apart, never in the figure, and a quarter observed only
+    so is «не измерено»."""
     store = open_store(db_url, tmp_path)
     store.upsert_connections([line("F1", "com645"), line("F2", "com645")])
-    old = interval("F1", "2026-07-01T00:00:00+03:00", "2026-07-01T01:00:00+03:00", up=True)
-    del old["metrics"]["off_net_targets"], old["metrics"]["on_net_up"]
-    store.ingest([old, interval("F2", "2026-07-01T00:00:00+03:00", "2026-07-01T01:00:00+03:00",
-                                up=True)])
+
+    def on_net(connection_id: str, start: str, end: str, up: bool) -> dict[str, Any]:
+        record = interval(connection_id, start, end, up)
+        del record["metrics"]["off_net_targets"], record["metrics"]["on_net_up"]
+        return record
+    store.ingest([on_net("F1", "2026-07-01T00:00:00+03:00", "2026-07-01T01:00:00+03:00", True),
+                  on_net("F1", "2026-07-01T01:00:00+03:00", "2026-07-01T02:00:00+03:00", False),
+                  interval("F2", "2026-07-01T00:00:00+03:00", "2026-07-01T01:00:00+03:00",
+                           up=True)])
     document = compliance(store, Q3, "com645")
-    assert document["exclusions"]["availability_on_net_only_minutes"] == 60
+    assert document["exclusions"]["availability_on_net_only_minutes"] == 120
     assert any("on-net targets only" in w for w in document["warnings"])
-    assert entry(document, "com645.12")["n"] == 120  # judged, and flagged
+    found = entry(document, "com645.12")
+    assert (found["n"], found["value"]) == (60, 100.0)  # F2's hour; F1's down hour is not in
+    with store.engine.begin() as db:  # F2's record gone: nothing measured item 12
+        from sqlalchemy import delete
+
+        from netq.collector import tables
+        db.execute(delete(tables.results).where(tables.results.c.connection_id == "F2"))
+        store.rollups.rebuild(db, None)
+    alone = entry(compliance(store, Q3, "com645"), "com645.12")
+    assert (alone["value"], alone["meets"], alone["verdict"]) == (None, None, "not_measured")

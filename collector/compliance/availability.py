@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from netq.collector import tables
+from netq.collector.compliance.judgement import on_net_only
 
 Span = tuple[datetime, datetime]
 TOUCH = timedelta(seconds=1)  # consecutive intervals share an instant; allow for rounding
@@ -85,13 +86,51 @@ def planned_works(db: Any, start: datetime, end: datetime,
 
 
 def covered_within(db: Any, connection_id: str, windows: Iterable[Span]) -> float:
-    """Seconds of availability intervals of a connection inside the windows."""
+    """Seconds of a connection's availability intervals inside the windows, as item 12
+    counts them (intervals with an off-net target)."""
     r = tables.results
     total = 0.0
     for a, b in windows:
-        rows = db.execute(select(r.c.started_at, r.c.ended_at).where(and_(
+        rows = db.execute(select(r.c.started_at, r.c.ended_at, r.c.metrics).where(and_(
             r.c.connection_id == connection_id, r.c.kind == "availability",
             r.c.exclusion.is_(None), r.c.started_at < b, r.c.ended_at > a,
             r.c.started_at >= a - timedelta(days=2))))  # intervals are at most minutes long
-        total += overlap(((s, e) for s, e in rows), a, b)
+        total += overlap(((row.started_at, row.ended_at) for row in rows
+                          if not on_net_only({"metrics": row.metrics})), a, b)
     return total
+
+
+def subtract(windows: Iterable[Span], holes: Iterable[Span]) -> list[Span]:
+    """The parts of merged `windows` outside every hole."""
+    left = merged(list(windows))
+    for c, d in merged(list(holes)):
+        left = [piece for a, b in left for piece in ((a, min(b, c)), (max(a, d), b))
+                if piece[1] > piece[0]]
+    return left
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """A period a line's service was suspended, and why (records.Suspension)."""
+
+    suspension_id: str
+    connection_id: str
+    starts: datetime
+    ends: datetime | None  # None: still suspended
+    reason: str
+
+
+def suspensions(db: Any, connection_ids: Iterable[str], start: datetime,
+                end: datetime) -> dict[str, list[Suspension]]:
+    """Each connection's suspensions overlapping [start, end)."""
+    s = tables.suspensions
+    ids = list(connection_ids)
+    found: dict[str, list[Suspension]] = defaultdict(list)
+    for first in range(0, len(ids), 500):
+        rows = db.execute(select(s).where(and_(
+            s.c.connection_id.in_(ids[first:first + 500]), s.c.starts_at < end,
+            or_(s.c.ends_at.is_(None), s.c.ends_at > start))).order_by(s.c.starts_at))
+        for row in rows:
+            found[row.connection_id].append(Suspension(
+                row.suspension_id, row.connection_id, row.starts_at, row.ends_at, row.reason))
+    return found

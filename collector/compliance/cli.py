@@ -116,19 +116,23 @@ def explain(quarter: Any, indicator_id: str, connection_id: str | None, db: str 
 
 @click.group()
 def records() -> None:
-    """The operator's records: support calls, trouble tickets, contracts, planned works."""
+    """The operator's records: support calls, trouble tickets, contracts, planned works,
+    suspensions."""
 
 
 @records.command("import")
-@click.argument("kind", type=click.Choice(["calls", "tickets", "contracts", "planned-works"]))
+@click.argument("kind", type=click.Choice(["calls", "tickets", "contracts", "planned-works",
+                                           "suspensions"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
-def import_records(kind: str, path: str, db: str | None) -> None:
+@click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
+              type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+def import_records(kind: str, path: str, db: str | None, thresholds_path: str | None) -> None:
     """Import a CSV of records of one KIND: good rows stored (idempotent on the id), bad rows
     named by line; exit 1 when any row was rejected."""
     from netq.collector.compliance.records import KINDS, import_csv
 
-    store = open_store(db)
+    store = open_store(db, thresholds_path)
     with progress.lines_of(Path(path), f"importing {kind}") as lines:
         summary = import_csv(store, kind, lines, path)
     for problem in summary.rejected[:100]:

@@ -1,33 +1,46 @@
-"""Indicators 1–3 from the operator's imported records, over the quarter.
+"""Indicators 1–3 from the operator's imported records, over the quarter, for one profile.
 
-- 1: contracts whose deadline fell in the quarter (registration day + the promised days, in
-  calendar or working days as the contract or the profile says, + the days the customer
-  caused), on time when activated by the deadline; a contract still pending past its
-  deadline is late. Each contract counts once, in the quarter of its deadline; deadlines
-  still ahead of `today` are not yet counted.
+The records are the operator's complete account of its contracts, calls and tickets, not a
+sample: a figure is judged on its value whatever n is.
+
+- 1: contracts whose deadline fell in the quarter, on time when activated by the deadline; a
+  contract still pending past its deadline is late. The deadline is the promised days from the
+  registration day: the contract's, else those the profile's rules promise, counted in the
+  days the contract or else the profile's source names (com645: "дней", calendar; cosmos2025
+  3.26: working days). The customer's own delay moves no deadline: no clause says it does (it
+  is counted, and shown as a reading beside). Each contract counts once, in the quarter of its
+  deadline; deadlines still ahead of now are not counted yet.
 - 2: support calls offered in the quarter, answered within `call_answer_max_s`.
-- 3: trouble tickets registered in the quarter with the fault on the operator's side,
-  restored within `ticket_restore_max_hours`; tickets of other faults are counted apart.
+- 3: trouble tickets registered in the quarter of every fault that is not the subscriber's
+  (the operator's or a third party's: the Rules' п. 28, whose 36 hours the item borrows,
+  covers "неисправности … не по вине абонента"), restored within `ticket_restore_max_hours`;
+  a ticket counts once it is due: restored, or open past that time.
+
+A contract or ticket belongs to the profile of its line's registry row in force on its
+registration day (a contract with no line yet: its own `profile`); a call to its `profile`.
+Records that carry none are the operator's whole: counted in every profile's figure, and said.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from netq.collector import tables
 from netq.collector.compliance import workcalendar
 from netq.collector.compliance.indicators import Figure, share_figure
-from netq.collector.compliance.quarter import Quarter
-from netq.collector.compliance.thresholds import Method
+from netq.collector.compliance.quarter import Quarter, minsk_day
+from netq.collector.compliance.rollups import RegistryPeriods
+from netq.collector.compliance.thresholds import Profile
 
 
 def deadline(registered_on: date, promised_days: int, kind: str,
-             customer_delay_days: int) -> date:
-    """The day access is due: the promised days counted from the registration day, then the
-    customer's own delay on top (calendar days)."""
+             customer_delay_days: int = 0) -> date:
+    """The day access is due: the promised days counted from the registration day (and, in
+    the reading that grants it, the customer's own delay on top, in calendar days)."""
     if kind == "working":
         due = workcalendar.add_working_days(registered_on, promised_days)
     else:
@@ -35,41 +48,100 @@ def deadline(registered_on: date, promised_days: int, kind: str,
     return due + timedelta(days=customer_delay_days)
 
 
-def figures(db: Any, quarter: Quarter, method: Method,
-            today: date) -> tuple[dict[str, Figure], dict[str, int]]:
-    """The figure of each customer measure, and the records counted apart."""
+@dataclass(frozen=True)
+class Records:
+    """What indicators 1–3 are made of, and the records counted apart."""
+
+    figures: dict[str, Figure]
+    apart: dict[str, int]
+    warnings: list[str]
+
+
+def figures(db: Any, quarter: Quarter, edition: Profile, name: str, now: datetime,
+            customer_delay: bool = False) -> Records:
+    """The figure of each customer measure for the profile `name`, as of `now`;
+    `customer_delay`: the reading that moves a deadline by the customer's recorded delay."""
+    counted_until = min(minsk_day(now), quarter.last_day)
     c, k, t = tables.contracts, tables.support_calls, tables.tickets
-    counted_until = min(today, quarter.last_day)
-    due_n = on_time = pending_late = delayed = 0
-    # a deadline is at most 3650 + 3650 days after registration (the columns' bounds)
-    for row in db.execute(select(c).where(
-            c.c.registered_on <= quarter.last_day)).mappings():
-        due = deadline(row["registered_on"], row["promised_days"],
-                       row["promised_days_kind"] or method.contract_days,
-                       row["customer_delay_days"])
+    rules = edition.obligations.contract_deadline
+    contracts = list(db.execute(select(c).where(c.c.registered_on <= quarter.last_day))
+                     .mappings())
+    tickets = list(db.execute(select(t).where(and_(
+        t.c.registered_at >= quarter.start, t.c.registered_at < quarter.end,
+        t.c.fault != "subscriber"))).mappings())
+    registry = RegistryPeriods.read(db, {r["connection_id"] for r in (*contracts, *tickets)
+                                         if r["connection_id"] is not None})
+
+    def profile_of(connection_id: str | None, day: date) -> str | None:
+        if connection_id is None:
+            return None
+        row = registry.in_force(connection_id, day) or next(
+            iter(registry.periods.get(connection_id, [])), None)
+        return None if row is None else row.profile
+
+    due_n = on_time = pending_late = delayed = unpromised = unassigned = 0
+    for row in contracts:
+        owner = profile_of(row["connection_id"], row["registered_on"]) or row["profile"]
+        if owner not in (name, None):
+            continue
+        days = row["promised_days"] if row["promised_days"] is not None else \
+            None if rules is None else rules.days
+        if days is None:
+            unpromised += 1
+            continue
+        kind = row["promised_days_kind"] or (rules.days_kind if rules else "calendar")
+        due = deadline(row["registered_on"], days, kind,
+                       row["customer_delay_days"] if customer_delay else 0)
         if not quarter.first_day <= due <= counted_until:
             continue
         due_n += 1
+        unassigned += owner is None
         delayed += row["customer_delay_days"] > 0
         if row["activated_on"] is not None and row["activated_on"] <= due:
             on_time += 1
         elif row["activated_on"] is None or row["activated_on"] > counted_until:
             pending_late += 1
-    calls = db.execute(select(
-        func.count(),
-        func.sum(case((k.c.answer_s <= float(method.call_answer_max_s), 1), else_=0)),
-    ).where(and_(k.c.offered_at >= quarter.start, k.c.offered_at < quarter.end))).one()
-    in_quarter = and_(t.c.registered_at >= quarter.start, t.c.registered_at < quarter.end)
-    tickets = db.execute(select(
-        func.count(),
-        func.sum(case((t.c.restore_h <= float(method.ticket_restore_max_hours), 1), else_=0)),
-    ).where(and_(in_quarter, t.c.fault == "operator"))).one()
-    other_faults = db.execute(select(func.count()).where(and_(
-        in_quarter, t.c.fault != "operator"))).scalar_one()
-    return {
-        "contracts_on_time": share_figure(on_time, due_n),
-        "calls_answered_in_time": share_figure(calls[1] or 0, calls[0]),
-        "tickets_restored_in_time": share_figure(tickets[1] or 0, tickets[0]),
-    }, {"contracts_customer_delayed": delayed,
-        "contracts_pending_past_deadline": pending_late,
-        "tickets_not_operator_fault": int(other_faults)}
+    answer_max = float(edition.method.call_answer_max_s)
+    calls_n, answered, calls_unassigned = db.execute(select(
+        func.count(), func.sum(case((k.c.answer_s <= answer_max, 1), else_=0)),
+        func.sum(case((k.c.profile.is_(None), 1), else_=0)),
+    ).where(and_(k.c.offered_at >= quarter.start, k.c.offered_at < quarter.end,
+                 or_(k.c.profile == name, k.c.profile.is_(None))))).one()
+    restore_max = timedelta(hours=float(edition.method.ticket_restore_max_hours))
+    ticket_n = restored_in_time = not_yet_due = third_party = 0
+    for row in tickets:
+        if profile_of(row["connection_id"], minsk_day(row["registered_at"])) != name:
+            continue
+        restored = row["restored_at"]
+        if restored is None and now < row["registered_at"] + restore_max:
+            not_yet_due += 1
+            continue
+        ticket_n += 1
+        third_party += row["fault"] == "third_party"
+        restored_in_time += restored is not None and \
+            restored - row["registered_at"] <= restore_max
+    calls_unassigned = int(calls_unassigned or 0)
+    warnings = []
+    if calls_unassigned:
+        warnings.append(f"{calls_unassigned} support call(s) of the quarter carry no profile: "
+                        f"item 2 counts them for the operator's whole, in every profile's "
+                        "document (give the calls CSV a profile column)")
+    if unassigned:
+        warnings.append(f"{unassigned} contract(s) due in the quarter have neither a line "
+                        "nor a profile: item 1 counts them in every profile's document")
+    if unpromised:
+        warnings.append(f"{unpromised} contract(s) state no promised days and profile "
+                        f"{name}'s rules promise none: item 1 cannot judge them")
+    return Records(
+        figures={
+            "contracts_on_time": share_figure(on_time, due_n),
+            "calls_answered_in_time": share_figure(int(answered or 0), calls_n),
+            "tickets_restored_in_time": share_figure(restored_in_time, ticket_n),
+        },
+        apart={"contracts_customer_delayed": delayed,
+               "contracts_pending_past_deadline": pending_late,
+               "contracts_without_promised_days": unpromised,
+               "calls_without_profile": calls_unassigned,
+               "tickets_third_party_fault": third_party,
+               "tickets_not_yet_due": not_yet_due},
+        warnings=warnings)

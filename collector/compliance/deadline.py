@@ -1,5 +1,6 @@
-"""When a quarter's report is due: com645 clause 35, by the 15th of the month after.
-Here, not in reports/, because the collector exports the days left for an alert."""
+"""When a quarter's report is due: by the day the sources set in the month after the quarter
+(com645, the Rules' п. 35: the 15th), the earliest any edition in force at the quarter's end
+sets. Here, not in reports/, because the collector exports the days left for an alert."""
 
 from __future__ import annotations
 
@@ -10,22 +11,22 @@ from sqlalchemy import func, select
 
 from netq.collector import tables
 from netq.collector.compliance.quarter import Quarter, minsk_midnight
-
-DUE_DAY = 15
-
-
-def due(quarter: Quarter) -> date:
-    return quarter.next.first_day.replace(day=DUE_DAY)
+from netq.collector.compliance.thresholds import Publication, Thresholds
 
 
-def days_left(quarter: Quarter, today: date) -> int:
+def due(quarter: Quarter, publication: Publication) -> date:
+    return quarter.next.first_day.replace(day=publication.day)
+
+
+def days_left(quarter: Quarter, publication: Publication, today: date) -> int:
     """Days until the deadline; negative once it has passed."""
-    return (due(quarter) - today).days
+    return (due(quarter, publication) - today).days
 
 
-def status(db: Any, today: date) -> list[dict[str, Any]]:
-    """Every ended quarter since the first measurement: its deadline and whether a report was
-    written; `state` is published, due (deadline ahead) or late."""
+def status(db: Any, norms: Thresholds, today: date) -> list[dict[str, Any]]:
+    """Every ended quarter since the first measurement that a source sets a deadline for: its
+    deadline and whether a report was written; `state` is published, due (deadline ahead) or
+    late."""
     first = db.execute(select(func.min(tables.rollups.c.day))).scalar()
     if first is None:
         return []
@@ -41,11 +42,13 @@ def status(db: Any, today: date) -> list[dict[str, Any]]:
     current = Quarter(today.year, (today.month - 1) // 3 + 1)
     listed = []
     while quarter < current:
-        left = days_left(quarter, today)
-        state = "published" if str(quarter) in written else "due" if left >= 0 else "late"
-        listed.append({"quarter": str(quarter), "due": due(quarter).isoformat(),
-                       "days_left": left, "state": state,
-                       "published_at": written[str(quarter)].isoformat()
-                       if str(quarter) in written else None})
+        publication = norms.publication(quarter.last_day)
+        if publication is not None:
+            left = days_left(quarter, publication, today)
+            state = "published" if str(quarter) in written else "due" if left >= 0 else "late"
+            listed.append({"quarter": str(quarter), "due": due(quarter, publication).isoformat(),
+                           "clause": publication.clause, "days_left": left, "state": state,
+                           "published_at": written[str(quarter)].isoformat()
+                           if str(quarter) in written else None})
         quarter = quarter.next
     return listed

@@ -2,28 +2,30 @@
 
 Every computation returns, with its figures, a manifest from which it can be re-derived and
 checked: a hash of the data it read (rollup fingerprints, registry, operator records), the
-profile as resolved, and the code version. Computing never writes: `collector/runs.py`
-keeps a computation in `compliance_runs` when a command publishes it.
+profile as resolved, the thresholds file, and the judging code. Beside the verdicts it gives
+each headline figure under the readings the sources leave open (sensitivity), so an operator
+sees how far it stands from the edge under either. Computing never writes:
+`collector/runs.py` keeps a computation in `compliance_runs` when a command publishes it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from importlib import metadata
+from importlib import metadata, resources
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, customer, indicators, obligations
-from netq.collector.compliance.quarter import Period, Quarter, minsk_day
+from netq.collector.compliance.quarter import Period, Quarter
 from netq.collector.compliance.thresholds import Profile, ThresholdsError
 from netq.collector.store import Store
-
-DEFAULT_PROFILE = "com645"  # the regulation in force
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def judged(store: Store, period: Quarter | Period, profile: str | None = None,
            edition: str | None = None) -> Judged:
     norms = store.norms
     editions = norms.editions(profile or (norms.profile(edition).profile if edition
-                                          else DEFAULT_PROFILE))
+                                          else norms.regulation()))
     name = editions[0].profile
     warnings: list[str] = []
     if edition is not None:
@@ -56,7 +58,7 @@ def judged(store: Store, period: Quarter | Period, profile: str | None = None,
                             f"{forced.effective_to or ''}): the figures show what it would "
                             "give, not what applies")
         return Judged(name, [indicators.Span(forced, period.first_day, period.last_day)],
-                      forced, warnings)
+                      forced, warnings + forced.warnings())
     spans: list[indicators.Span] = []
     unjudged = 0
     day = period.first_day
@@ -80,9 +82,8 @@ def judged(store: Store, period: Quarter | Period, profile: str | None = None,
                         + "; each test is judged under its day's edition, the aggregate "
                           f"norms are {spans[-1].edition.key}'s")
     chosen = spans[-1].edition if spans else editions[-1]
-    if chosen.superseded and chosen.effective_to is None:
-        warnings.append(f"{chosen.key}: its source marks it superseded but gives no end date; "
-                        "set effective_to in thresholds.yaml when the next edition is known")
+    for used in {s.edition.key: s.edition for s in spans}.values() or (chosen,):
+        warnings.extend(w for w in used.warnings() if w not in warnings)
     return Judged(name, spans, chosen, warnings)
 
 
@@ -117,76 +118,161 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
                units: list[indicators.Unit] | None = None,
                evidence: bool = True, edition: str | None = None,
                now: datetime | None = None) -> dict[str, Any]:
-    """The quarter's indicators for the connections of one registry profile (default
-    com645), as `netq compliance --json` prints them, as of `now` (default: now), which is
-    also the manifest's `computed_at`.
+    """The quarter's indicators for the connections of one registry profile (default: the
+    regulation's), as `netq compliance --json` prints them, as of `now` (default: now), which
+    is also the manifest's `computed_at`.
 
-    `evidence=False` leaves out the sample and the manifest (a hash over every rollup row of
-    the quarter): for the collector's periodic gauges, which are never published."""
+    `evidence=False` leaves out the sample, the manifest (a hash over every rollup row of the
+    quarter) and the readings beside: for the collector's periodic gauges, never published."""
     now = now or datetime.now(UTC)
     judging = judged(store, quarter, profile, edition)
     chosen = judging.edition
     if units is None:
         units = read_units(store, quarter, judging=judging)
     with store.engine.connect() as db:
-        customer_figures, counted_apart = customer.figures(db, quarter, chosen.method,
-                                                           minsk_day(now))
+        records = customer.figures(db, quarter, chosen, judging.name, now)
         drawn = sample(db, quarter, judging) if evidence else None
-        manifest = make_manifest(db, quarter, judging, now) if evidence else None
-    warnings = list(judging.warnings)
+        manifest = make_manifest(db, quarter, judging, store.norms.sha256, now) \
+            if evidence else None
+    warnings = [*judging.warnings, *records.warnings]
     if not judging.spans:
         warnings.append(f"profile {judging.name} has no edition in force in {quarter}")
-    on_net_only = indicators.exclusions(units)["availability_on_net_only_minutes"]
-    if on_net_only:
-        warnings.append(f"{on_net_only:,.0f} minutes of availability were checked against "
-                        "on-net targets only (probes configured before off-net targets): they "
-                        "measured the access network, not the Internet")
-    assumed = indicators.exclusions(units)["speed_segment_assumed"]
-    if assumed:
-        warnings.append(f"{assumed:,.0f} speed tests do not record their segment size (probes "
-                        "before it was recorded, or iperf3's own count): stated at the "
-                        f"{chosen.method.speed_layer} layer as IPv4 with TCP timestamps in a "
-                        "1500-byte MTU")
+    excluded = indicators.exclusions(units)
+    if excluded["availability_on_net_only_minutes"]:
+        warnings.append(f"{excluded['availability_on_net_only_minutes']:,.0f} minutes of "
+                        "availability were checked against on-net targets only (probes "
+                        "configured before off-net targets): they measured the access network, "
+                        "not the Internet item 12 names, and are not in its figure")
+    if excluded["suspensions_without_clause"]:
+        warnings.append(f"{excluded['suspensions_without_clause']:,.0f} suspension(s) give a "
+                        f"reason profile {judging.name} names no clause for: their time stays "
+                        "in item 12")
+    if excluded["speed_segment_assumed"]:
+        warnings.append(f"{excluded['speed_segment_assumed']:,.0f} speed tests do not record "
+                        "their segment size (probes before it was recorded, or iperf3's own "
+                        f"count): stated at the {chosen.method.speed_layer} layer as IPv4 with "
+                        "TCP timestamps in a 1500-byte MTU")
     unknown = unknown_profiles(store, quarter)
     if unknown:
         warnings.append("connections of profiles thresholds.yaml does not define are judged "
                         f"under none: {', '.join(unknown)}")
-    document = {
+    entries = indicators.compute(units, chosen, breakdown, records.figures)
+    owed = chosen.obligations
+    return {
         "quarter": str(quarter),
         "profile": judging.name,
         "edition": chosen.key,
         "editions": [{"key": s.edition.key, "from": s.first_day.isoformat(),
                       "to": s.last_day.isoformat()} for s in judging.spans],
+        "rests_on": chosen.rests_on,
         "profile_title": chosen.title,
         "profile_source": chosen.source,
         "timezone": "Europe/Minsk",
         "period": {"from": quarter.start.isoformat(), "to": quarter.end.isoformat()},
         "breakdown": breakdown,
+        "decision_rule": DECISION_RULE,
         "method": chosen.method.model_dump(mode="json"),
         "per_test": {s: p.model_dump(mode="json", exclude_none=True)
                      for s, p in chosen.per_test.items()},
-        "indicators": indicators.compute(units, chosen, breakdown, customer_figures),
+        "indicators": entries,
+        "sensitivity": sensitivity(store, quarter, judging, units, entries, breakdown, now)
+        if evidence else None,
         "connections": len({u.connection.connection_id for u in units}),
-        "exclusions": {**indicators.exclusions(units), **counted_apart},
+        "exclusions": {**excluded, **records.apart},
+        "suspension_clauses": dict(chosen.suspensions),
+        "publication": None if owed.publication is None else owed.publication.model_dump(),
         "coverage": indicators.coverage(units),
         "sample": drawn,
-        "out_of_scope": OUT_OF_SCOPE,
+        "out_of_scope": [item.model_dump() for item in chosen.out_of_scope],
         "warnings": warnings,
         "manifest": manifest,
     }
-    return document
 
 
-# com645 annex items netq does not compute, and why (the report and docs say so)
-OUT_OF_SCOPE = [
-    {"items": "4–8", "what": "телефонное радиосоединение сотовой подвижной электросвязи",
-     "why": "voice calls need drive tests with speech-quality instruments, not data probes"},
-    {"items": "22–25", "what": "эфирное наземное цифровое телевизионное вещание DVB-T/T2",
-     "why": "field strength, frequency and BER need RF instruments at 10 m"},
-    {"items": "26–28", "what": "трансляция телевизионных программ в системах кабельного "
-                                "телевидения", "why": "RF levels at the subscriber socket "
-                                                      "need RF instruments"},
-]
+DECISION_RULE = ("meets (fails) when the whole 95 % interval lies on the meeting (failing) "
+                 "side of the norm, the operator's complete records and a contract breached by "
+                 "the value itself; edge when the interval crosses the norm, whichever side the "
+                 "value is on; no verdict below the minimum sample or without a value")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A question the sources leave open: netq's answer (the verdict's) and the other one,
+    whose figures are shown beside."""
+
+    key: str
+    question: str
+    adopted: str
+    alternative: str
+    measures: frozenset[str]
+
+
+SPEED_MEASURES = frozenset({*indicators.PER_PLAN, "sessions_meeting_speed",
+                            "sessions_below_down_floor"})
+READINGS = (
+    Reading("speed_layer", "the layer a tariff's speed is stated at (no source names one)",
+            "the TCP payload the probe measured", "the Ethernet frame (+18 bytes a segment)",
+            SPEED_MEASURES),
+    Reading("planned_works", "planned works in item 12 (the annex gives them no exclusion)",
+            "in the figure", "taken out when announced in time", frozenset({"availability"})),
+    Reading("customer_delay", "a customer's recorded delay in item 1 (no clause moves the "
+            "deadline)", "not added to the deadline", "added to the deadline",
+            frozenset({"contracts_on_time"})),
+)
+
+
+def sensitivity(store: Store, quarter: Quarter, judging: Judged,
+                units: Sequence[indicators.Unit], entries: list[dict[str, Any]],
+                breakdown: indicators.Breakdown | None, now: datetime) -> list[dict[str, Any]]:
+    """Each headline figure a reading changes, under netq's reading and the other; the
+    other's value and verdict are also set on the entry (`readings`)."""
+    chosen = judging.edition
+    found = []
+    for reading in READINGS:
+        only = chosen.model_copy(update={"indicators": tuple(
+            i for i in chosen.indicators if i.measure in reading.measures)})
+        if not only.indicators:
+            continue
+        if reading.key == "speed_layer":
+            if chosen.method.speed_layer == "ethernet":
+                continue
+            other = Judged(judging.name, [indicators.Span(s.edition.at_layer("ethernet"),
+                                                          s.first_day, s.last_day)
+                                          for s in judging.spans],
+                           chosen.at_layer("ethernet"), [])
+            alternative = indicators.compute(read_units(store, quarter, judging=other),
+                                             only.at_layer("ethernet"))
+        elif reading.key == "planned_works":
+            alternative = indicators.compute([u.planned_works_excluded() for u in units], only)
+        else:
+            with store.engine.connect() as db:
+                delayed = customer.figures(db, quarter, chosen, judging.name, now,
+                                           customer_delay=True)
+            alternative = indicators.compute([], only, None, delayed.figures)
+        found.append({"reading": reading.key, "question": reading.question,
+                      "adopted": reading.adopted, "alternative": reading.alternative,
+                      "indicators": _beside(entries, alternative, breakdown, reading.key)})
+    return found
+
+
+def _beside(entries: list[dict[str, Any]], alternative: list[dict[str, Any]],
+            breakdown: str | None, key: str) -> list[dict[str, Any]]:
+    other = {(e["id"], e.get("tariff_kbps")): e for e in alternative
+             if e["technology"] is None}
+    compared = []
+    for entry in entries:
+        twin = other.get((entry["id"], entry.get("tariff_kbps")))
+        if twin is None or entry["technology"] is not None or (
+                breakdown is not None and entry.get(breakdown) is not None):
+            continue
+        shown = {name: twin.get(name) for name in ("value", "verdict", "meets", "mean_kbps")
+                 if name in twin}
+        entry.setdefault("readings", {})[key] = shown
+        compared.append({"id": entry["id"], "tariff_kbps": entry.get("tariff_kbps"),
+                         "unit": entry["unit"],
+                         "adopted": {name: entry.get(name) for name in shown},
+                         "alternative": shown})
+    return compared
 
 
 def _judged_rows(judging: Judged) -> Any:
@@ -219,7 +305,7 @@ def sample(db: Any, quarter: Quarter, judging: Judged) -> dict[str, Any]:
                         for region, n, results in regions]}
 
 
-def make_manifest(db: Any, quarter: Quarter, judging: Judged,
+def make_manifest(db: Any, quarter: Quarter, judging: Judged, thresholds_sha256: str,
                   now: datetime) -> dict[str, Any]:
     r, c = tables.rollups, tables.connections
     snapshot = hashlib.sha256()
@@ -244,6 +330,12 @@ def make_manifest(db: Any, quarter: Quarter, judging: Judged,
                 column >= quarter.start - timedelta(days=92), column < quarter.end))
                 .order_by(*table.primary_key.columns)):
             snapshot.update((f"{table.name}|" + "|".join(map(str, row)) + "\n").encode())
+    held = tables.suspensions
+    for row in db.execute(select(held).where(and_(
+            held.c.starts_at < quarter.end,
+            or_(held.c.ends_at.is_(None), held.c.ends_at > quarter.start)))
+            .order_by(held.c.suspension_id)):
+        snapshot.update(("suspensions|" + "|".join(map(str, row)) + "\n").encode())
     for row in db.execute(select(tables.contracts).order_by(tables.contracts.c.contract_id)):
         snapshot.update(("contracts|" + "|".join(map(str, row)) + "\n").encode())
     resolved = json.dumps([s.edition.model_dump(mode="json") for s in judging.spans]
@@ -255,5 +347,22 @@ def make_manifest(db: Any, quarter: Quarter, judging: Judged,
         "snapshot_sha256": snapshot.hexdigest(),
         "profile_sha256": hashlib.sha256(resolved.encode()).hexdigest(),
         "criteria": sorted({s.edition.criteria for s in judging.spans}),
-        "code_version": metadata.version("netq"),
+        **code_identity(thresholds_sha256),
     }
+
+
+def code_identity(thresholds_sha256: str) -> dict[str, str]:
+    """What a figure was judged by: the package's version, a hash of the judging code (every
+    module of the compliance package as installed) and one of the thresholds file read."""
+    return {"code_version": metadata.version("netq"), "code_sha256": judging_code_sha256(),
+            "thresholds_sha256": thresholds_sha256}
+
+
+@functools.cache
+def judging_code_sha256() -> str:
+    digest = hashlib.sha256()
+    package = resources.files("netq.collector.compliance")
+    for module in sorted((m for m in package.iterdir() if m.name.endswith(".py")),
+                         key=lambda m: m.name):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()

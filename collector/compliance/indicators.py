@@ -4,14 +4,21 @@ The unit of the population is a connection's registry period within the quarter 
 technology change starts a new one), so that every figure is judged against the row in force
 and a breakdown by technology, region or node puts each period where it was. The unit of
 sampling is the connection: intervals come from the spread between connections (stats.py).
+The operator's own records (contracts, calls, tickets) are complete, not a sample: their
+figures have no interval and are judged whatever their n.
+
+The decision rule (docs/method.md) has three states: a figure meets or fails its norm when
+its whole 95 % interval lies on that side of it (a census: the value itself), and is «on the
+edge» when the interval crosses it, whichever side the value is on.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import and_, func, or_, select
@@ -19,10 +26,11 @@ from sqlalchemy import and_, func, or_, select
 from netq.collector import tables
 from netq.collector.compliance import availability, stats
 from netq.collector.compliance.quarter import Period, Quarter, minsk_midnight
-from netq.collector.compliance.thresholds import Indicator, Method, Profile
+from netq.collector.compliance.thresholds import Indicator, Norm, Profile
 from netq.collector.registry import Connection
 
 Breakdown = Literal["technology", "region", "node"]
+Verdict = Literal["meets", "fails", "edge", "insufficient_sample", "not_measured", "no_data"]
 SUMMED = (*tables.ROLLUP_COUNTS, *tables.ROLLUP_SUMS)
 
 
@@ -34,22 +42,39 @@ class Unit:
     begins: datetime  # the part of the quarter this period covers
     ends: datetime
     sums: dict[str, float] = field(default_factory=dict)
-    down_s: float = 0.0
-    planned_covered_s: float = 0.0  # seen during announced planned works: out of the figure
+    down_s: float = 0.0  # in outages of at least the method's minimum
+    # observed and down time taken out of item 12 by a clause (lawful suspensions)
+    excluded_covered_s: float = 0.0
+    excluded_down_s: float = 0.0
+    suspended_without_clause: int = 0  # suspensions whose reason the profile does not allow
+    # unavailable time inside planned works (it stays in the figure: shown beside), and inside
+    # works announced later than the rules ask (flagged)
     planned_down_s: float = 0.0
+    planned_late_down_s: float = 0.0
+    # the other reading, planned works taken out: observed and down time inside works
+    # announced in time
+    planned_in_time_covered_s: float = 0.0
+    planned_in_time_down_s: float = 0.0
 
     @property
     def scheduled_s(self) -> float:
-        """Covered time that counts for availability: planned works taken out."""
-        return self["covered_s"] - self.planned_covered_s
+        """Time observed against the Internet that counts for item 12."""
+        return self["covered_s"] - self.excluded_covered_s
 
     @property
     def unavailable_s(self) -> float:
-        return self.down_s - self.planned_down_s
+        return self.down_s - self.excluded_down_s
 
     @property
     def expected_s(self) -> float:
         return (self.ends - self.begins).total_seconds()
+
+    def planned_works_excluded(self) -> Unit:
+        """This unit read with announced planned works out of item 12 (the reading the
+        sources do not give: shown beside the verdict, never as it)."""
+        return replace(self, excluded_covered_s=self.excluded_covered_s
+                       + self.planned_in_time_covered_s,
+                       excluded_down_s=self.excluded_down_s + self.planned_in_time_down_s)
 
     def __getitem__(self, name: str) -> float:
         return self.sums.get(name) or 0.0
@@ -61,6 +86,9 @@ class Figure:
     n: float  # what the measure counts: sessions, packets, minutes, tests, records
     ci95: tuple[float, float] | None = None
     connections: int | None = None  # the units of sampling behind it (None: not lines)
+    # a fact, not an estimate: the operator's own records (a census), or a plan a line of
+    # which breached its contract; judged on the value, with no sampling error
+    complete: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,7 +128,7 @@ def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[Span],
             # no test set (NULL) is absent, as readers ask with .get()
             unit.sums = {k: float(v) for k, v in row.items()
                          if k not in ("connection_id", "effective_from") and v is not None}
-    settle_availability(db, units.values(), quarter, spans[-1].edition.method, planned)
+    settle_availability(db, units.values(), quarter, spans[-1].edition, planned)
     return list(units.values())
 
 
@@ -124,31 +152,56 @@ def registry_units(periods: Iterable[Sequence[Connection]], quarter: Quarter | P
 
 
 def settle_availability(db: Any, units: Iterable[Unit], quarter: Quarter | Period,
-                        method: Method, planned: Sequence[availability.Work] = ()) -> None:
-    """Each unit's time down (outages of at least the method's minimum) and the observed
-    and down time inside planned works announced in time, which the figure leaves out."""
+                        edition: Profile, planned: Sequence[availability.Work] = ()) -> None:
+    """Each unit's time down (outages of at least the method's minimum); the observed and
+    down time of lawful suspensions, which item 12 leaves out (the edition names the clause
+    of each reason); and the down time inside planned works, which it keeps (annex, item 12
+    gives them no exclusion), with the other reading's figures beside."""
     units = list(units)
-    outages = availability.outages(db, {u.connection.connection_id for u in units},
-                                   quarter.start, quarter.end, method.outage_min_minutes)
+    ids = {u.connection.connection_id for u in units}
+    outages = availability.outages(db, ids, quarter.start, quarter.end,
+                                   edition.method.outage_min_minutes)
+    suspended = availability.suspensions(db, ids, quarter.start, quarter.end)
     for unit in units:
-        spans_down = outages.get(unit.connection.connection_id, ())
+        connection_id = unit.connection.connection_id
+        spans_down = outages.get(connection_id, ())
         unit.down_s = availability.overlap(spans_down, unit.begins, unit.ends)
-        windows = availability.merged([(max(w.starts, unit.begins), min(w.ends, unit.ends))
-                                       for w in planned if w.in_time
-                                       and unit.connection.node in w.nodes
-                                       and w.starts < unit.ends and w.ends > unit.begins])
-        if windows:
-            unit.planned_covered_s = availability.covered_within(
-                db, unit.connection.connection_id, windows)
-            unit.planned_down_s = sum(availability.overlap(spans_down, a, b)
-                                      for a, b in windows)
+        mine = [s for s in suspended.get(connection_id, ())
+                if s.starts < unit.ends and (s.ends is None or s.ends > unit.begins)]
+        lawful = availability.merged([(max(s.starts, unit.begins), min(s.ends or unit.ends,
+                                                                        unit.ends))
+                                      for s in mine if s.reason in edition.suspensions])
+        unit.suspended_without_clause = sum(s.reason not in edition.suspensions for s in mine)
+        if lawful:
+            unit.excluded_covered_s = availability.covered_within(db, connection_id, lawful)
+            unit.excluded_down_s = sum(availability.overlap(spans_down, a, b)
+                                       for a, b in lawful)
+        works = [w for w in planned if unit.connection.node in w.nodes
+                 and w.starts < unit.ends and w.ends > unit.begins]
+        if not works:
+            continue
+        unit.planned_down_s = sum(availability.overlap(spans_down, a, b)
+                                  for a, b in _windows(works, unit, lawful))
+        unit.planned_late_down_s = sum(availability.overlap(spans_down, a, b) for a, b in
+                                       _windows([w for w in works if not w.in_time], unit, lawful))
+        in_time = _windows([w for w in works if w.in_time], unit, lawful)
+        if in_time:
+            unit.planned_in_time_covered_s = availability.covered_within(db, connection_id,
+                                                                          in_time)
+            unit.planned_in_time_down_s = sum(availability.overlap(spans_down, a, b)
+                                              for a, b in in_time)
+
+
+def _windows(works: Sequence[availability.Work], unit: Unit,
+             suspended: Sequence[availability.Span]) -> list[availability.Span]:
+    """The works' time within the unit, outside its lawful suspensions."""
+    return availability.subtract([(max(w.starts, unit.begins), min(w.ends, unit.ends))
+                                  for w in works], suspended)
 
 
 def share_figure(k: float, n: float) -> Figure:
-    """k of n independent records as a percentage, with its Wilson interval."""
-    interval = stats.wilson(k, n)
-    return Figure(100 * k / n if n else None, n,
-                  (100 * interval[0], 100 * interval[1]) if interval else None)
+    """k of n of the operator's own records as a percentage: complete, so no interval."""
+    return Figure(100 * k / n if n else None, n, None, None, complete=True)
 
 
 Averaging = Literal["pooled", "per_subscriber"]
@@ -173,11 +226,13 @@ class Measure:
 
     def figure(self, units: Sequence[Unit], averaging: Averaging = "pooled") -> Figure:
         scale = 100.0 if self.kind == "share" else 1.0
+        # a share stays within 0–100 %, a mean round trip or a speed above 0
+        bounds = (0.0, scale) if self.kind == "share" else (0.0, None)
         if self.kind == "per_line":
             measured = [(u, v) for u in units if (v := self.numerator(u)) is not None]
             return _mean_figure([v for _, v in measured],
                                 sum(self.denominator(u) for u, _ in measured),
-                                len({u.connection.connection_id for u, _ in measured}))
+                                len({u.connection.connection_id for u, _ in measured}), bounds)
         by_line: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
         for unit in units:
             pair = by_line[unit.connection.connection_id]
@@ -188,8 +243,7 @@ class Measure:
         if not pairs:
             return Figure(None, 0, None, 0)
         if averaging == "per_subscriber":
-            return _mean_figure([scale * k / n for k, n in pairs], n, len(pairs),
-                                (0.0, scale) if self.kind == "share" else None)
+            return _mean_figure([scale * k / n for k, n in pairs], n, len(pairs), bounds)
         interval = stats.clustered_share_interval(pairs) if self.kind == "share" \
             else stats.ratio_interval(pairs)
         return Figure(scale * sum(k for k, _ in pairs) / n, n,
@@ -198,7 +252,7 @@ class Measure:
 
 
 def _mean_figure(values: Sequence[float], n: float, connections: int,
-                 bounds: tuple[float, float] | None = None) -> Figure:
+                 bounds: tuple[float, float | None]) -> Figure:
     if not values:
         return Figure(None, n, None, 0)
     return Figure(sum(values) / len(values), n, stats.mean_interval(values, bounds),
@@ -261,10 +315,31 @@ RECORDS = {"contracts_on_time": "contracts", "calls_answered_in_time": "calls",
            "tickets_restored_in_time": "tickets"}
 
 
+def decide(norm: Norm, figure: Figure, enough: bool, measured: bool = True,
+           ) -> tuple[bool | None, Verdict, bool | None]:
+    """(meets, verdict, certain): `meets` is the value's side of the norm; the verdict is
+    that side only when the whole interval lies there (or the records are complete), else
+    «edge»; no verdict without a value or below the minimum sample."""
+    if figure.value is None:
+        return None, "no_data" if measured else "not_measured", None
+    if not enough:
+        return None, "insufficient_sample", None
+    meets = norm.met_by(figure.value)
+    if figure.complete:
+        certain = True
+    elif figure.ci95 is None:
+        certain = False  # one line has no spread to tell how far the value may be off
+    else:
+        certain = norm.met_by(figure.ci95[0]) == norm.met_by(figure.ci95[1])
+    verdict: Verdict = ("meets" if meets else "fails") if certain else "edge"
+    return meets, verdict, certain
+
+
 def indicator_entry(profile: Profile, indicator: Indicator, figure: Figure,
-                    group: Mapping[str, str | None]) -> dict[str, Any]:
+                    group: Mapping[str, str | None], measured: bool = True) -> dict[str, Any]:
     sample = figure.n if figure.connections is None else figure.connections
-    enough = figure.value is not None and sample >= profile.method.min_sample
+    enough = figure.complete or sample >= profile.method.min_sample
+    meets, verdict, certain = decide(indicator.norm, figure, enough, measured)
     return {
         "id": f"{profile.key}.{indicator.id}",
         "name_ru": indicator.name_ru,
@@ -276,14 +351,20 @@ def indicator_entry(profile: Profile, indicator: Indicator, figure: Figure,
         "value": None if figure.value is None else round(figure.value, 6),
         "unit": indicator.unit,
         "norm": {"op": indicator.norm.op, "value": float(indicator.norm.value)},
-        "meets": indicator.norm.met_by(figure.value) if enough and figure.value is not None
-        else None,
+        # an operator's own laxer norm, and the regulation's clause that judges instead
+        "source_norm": None if indicator.source_norm is None else {
+            "op": indicator.source_norm.op, "value": float(indicator.source_norm.value)},
+        "raised_by": indicator.raised_by,
+        "meets": meets,
+        "verdict": verdict,
+        "certain": certain,
         "n": round(figure.n, 3),
         "n_counts": RECORDS.get(indicator.measure) or MEASURES[indicator.measure].counts,
         "connections": figure.connections,
         "ci95": None if figure.ci95 is None else [round(figure.ci95[0], 6),
                                                   round(figure.ci95[1], 6)],
-        "insufficient_sample": not enough,
+        "insufficient_sample": verdict == "insufficient_sample",
+        "averaging": indicator.averaging,
     }
 
 
@@ -313,39 +394,88 @@ def compute(units: Iterable[Unit], profile: Profile, breakdown: Breakdown | None
             if indicator.measure in PER_PLAN:
                 entries.extend(plan_entries(profile, indicator, selected, group))
                 continue
-            figure = MEASURES[indicator.measure].figure(selected, profile.method.averaging)
-            entries.append(indicator_entry(profile, indicator, figure, group))
+            figure = MEASURES[indicator.measure].figure(selected, indicator.averaging)
+            entry = indicator_entry(profile, indicator, figure, group,
+                                    measured=_measured(indicator, selected))
+            if indicator.measure == "availability":
+                entry.update(_planned_works(selected))
+            entries.append(entry)
     return entries
 
 
-# item 9: stated per tariff plan, in kbit/s, as the sources state a speed
-PER_PLAN = {"speed_max_of_tariff_down": "down", "speed_max_of_tariff_up": "up",
-            "speed_min_of_tariff_down": "down", "speed_min_of_tariff_up": "up"}
+def _measured(indicator: Indicator, units: Sequence[Unit]) -> bool:
+    """Whether the indicator could be measured as defined: item 12 names the Internet, so
+    time observed only against on-net targets does not measure it."""
+    return indicator.measure != "availability" or not any(
+        u["covered_on_net_only_s"] for u in units)
+
+
+def _planned_works(units: Sequence[Unit]) -> dict[str, float]:
+    """What item 12's figure holds of planned works: their unavailable minutes, and of them
+    those of works announced later than the rules ask."""
+    return {"planned_works_down_minutes": round(sum(u.planned_down_s for u in units) / 60, 3),
+            "planned_works_late_notice_down_minutes":
+                round(sum(u.planned_late_down_s for u in units) / 60, 3)}
+
+
+# item 9: per tariff plan, in kbit/s as the sources state a speed
+PER_PLAN = {"speed_max_of_tariff_down": ("down", "max"), "speed_max_of_tariff_up": ("up", "max"),
+            "speed_min_of_tariff_down": ("down", "min"), "speed_min_of_tariff_up": ("up", "min")}
+# the norm of item 9 is every contract's: every line of a plan must reach it
+EVERY_LINE = Norm(op=">=", value=Decimal(100))
+
+
+def line_extremes(units: Iterable[Unit], measure: str) -> dict[str, float]:
+    """Each line's fastest (or slowest) test of the direction, as % of its tariff, over its
+    registry periods on the plan given."""
+    direction, extreme = PER_PLAN[measure]
+    pick = max if extreme == "max" else min
+    found: dict[str, float] = {}
+    for unit in units:
+        value = speed_extreme(direction, extreme)(unit)
+        if value is not None:
+            line = unit.connection.connection_id
+            found[line] = value if line not in found else pick(found[line], value)
+    return found
 
 
 def plan_entries(profile: Profile, indicator: Indicator, units: Sequence[Unit],
                  group: Mapping[str, str | None]) -> list[dict[str, Any]]:
-    """One entry per tariff speed of the direction: the mean over the plan's lines of each
-    line's fastest (or slowest) test, in kbit/s at the profile's layer, against the tariff
-    (or its share the norm names). Judged on the share, exactly as the norm is written."""
-    direction = PER_PLAN[indicator.measure]
+    """Item 9 per tariff plan of the direction: a per-contract norm, so the figure is the
+    share of the plan's lines whose own fastest (slowest) test reaches the tariff (its share
+    the norm names), and the plan fails as soon as one line does not: a contract breached is a
+    fact, not an estimate. While every line reaches it, the 95 % interval over the lines says
+    how sure that is of the plan's other subscribers. The mean of the lines' extremes is kept
+    beside, in kbit/s."""
+    direction, _ = PER_PLAN[indicator.measure]
     plans: dict[int, list[Unit]] = defaultdict(list)
     for unit in units:
         plans[getattr(unit.connection, f"tariff_{direction}_kbps")].append(unit)
     found = []
     for tariff in sorted(plans, reverse=True):
-        figure = MEASURES[indicator.measure].figure(plans[tariff], profile.method.averaging)
-        if figure.value is None:
+        extremes = line_extremes(plans[tariff], indicator.measure)
+        if not extremes:
             continue
-        entry = indicator_entry(profile, indicator, figure, group)
+        lines = len(extremes)
+        # which lines: `netq compliance connections`; the document, published, names none
+        failing = [line for line, share in extremes.items() if not indicator.norm.met_by(share)]
+        interval = stats.wilson(lines - len(failing), lines)
+        figure = Figure(100 * (lines - len(failing)) / lines, lines,
+                        None if interval is None else (100 * interval[0], 100 * interval[1]),
+                        lines, complete=bool(failing))
+        entry = indicator_entry(profile, indicator.model_copy(update={"norm": EVERY_LINE}),
+                                figure, group)
+        mean = MEASURES[indicator.measure].figure(plans[tariff])
         scale = tariff / 100
         entry.update(
-            unit="kbit/s", tariff_kbps=tariff, layer=profile.method.speed_layer,
-            share_of_tariff=entry["value"],
-            value=round(figure.value * scale, 3),
-            norm={"op": indicator.norm.op, "value": float(indicator.norm.value) * scale},
-            ci95=None if figure.ci95 is None else [round(figure.ci95[0] * scale, 3),
-                                                   round(figure.ci95[1] * scale, 3)])
+            unit="% of lines", n_counts="lines", tariff_kbps=tariff,
+            layer=profile.method.speed_layer,
+            line_norm={"op": indicator.norm.op, "share_of_tariff": float(indicator.norm.value),
+                       "kbps": float(indicator.norm.value) * scale},
+            lines_failing=len(failing), tests=round(mean.n),
+            mean_kbps=None if mean.value is None else round(mean.value * scale, 3),
+            mean_ci95_kbps=None if mean.ci95 is None else [round(mean.ci95[0] * scale, 3),
+                                                           round(mean.ci95[1] * scale, 3)])
         found.append(entry)
     return found
 
@@ -355,9 +485,11 @@ def exclusions(units: Iterable[Unit]) -> dict[str, float]:
     counted = {name: sum(u[f"{name}_n"] for u in units)
                for name in ("excluded", "infrastructure", "deferred", "probe_error", "unjudged",
                             "speed_segment_assumed")}
-    # observed time taken out of availability for announced planned works
-    counted["planned_works_minutes"] = round(sum(u.planned_covered_s for u in units) / 60, 3)
-    # observed time judged although no off-net target was checked (an older probe): flagged
+    # observed time a lawful suspension took out of item 12, and suspensions kept in it for
+    # want of a clause in the line's profile
+    counted["suspended_minutes"] = round(sum(u.excluded_covered_s for u in units) / 60, 3)
+    counted["suspensions_without_clause"] = sum(u.suspended_without_clause for u in units)
+    # observed time that did not measure item 12 (no off-net target): not in the figure
     counted["availability_on_net_only_minutes"] = round(
         sum(u["covered_on_net_only_s"] for u in units) / 60, 3)
     return counted
@@ -369,4 +501,3 @@ def coverage(units: Iterable[Unit]) -> dict[str, float | None]:
     covered = sum(u["covered_s"] for u in units)
     return {"covered_s": covered, "expected_s": expected,
             "ratio": round(covered / expected, 6) if expected else None}
-

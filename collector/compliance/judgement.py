@@ -7,18 +7,21 @@ What counts (docs/method.md):
 - a record with an `exclusion` is counted by its reason and never judged;
 - latency: a session of at least `latency_packets_min` packets; it meets the delay norm when
   its mean round trip is within the limit (a session with no reply at all does not), the loss
-  norm when lost/sent is within the limit; the quarter's loss is over all packets;
+  norm when lost/sent is within the limit, each where the source sets it for the line's
+  technology; the quarter's loss is over all packets;
 - throughput: not started is a failed attempt; started is a successful attempt, and a
   premature end a premature disconnection; a complete test is a speed session, its speed
-  stated at the profile's `speed_layer` (at_layer), meeting the norm at
+  judged as the TCP payload the probe measured unless the profile's source states its tariff
+  at another layer (`speed_layer`, at_layer), meeting the norm at
   `speed_min_share_of_tariff` % of the tariff in force for its direction where the source
   sets that norm for the line's technology;
 - a norm the source does not set for the line's service is not judged: the tests count,
   the pass column stays empty and no indicator reads it;
 - attempt: one attempt, failed unless ok;
 - availability: seconds covered, split over the Minsk days the interval spans (down time is
-  judged from merged outages, see rollups.py); time covered by a probe with no off-net
-  target is also counted apart: it measured the access network, not the Internet.
+  judged from merged outages, see rollups.py). Item 12 is the readiness of the connection to
+  the Internet: time covered by a probe with no off-net target measured the access network,
+  so it is counted apart and is not part of the covered time (nor are its down intervals).
 """
 
 from __future__ import annotations
@@ -27,15 +30,19 @@ import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from netq.collector.compliance.quarter import minsk_day, minsk_midnight
 from netq.collector.compliance.thresholds import PerTest, Profile
 from netq.collector.registry import Connection
 
-# Part of every rollup's criteria key: raise it with any change to what judge() counts, so
-# that the rollups are rebuilt and a published figure always equals its evidence.
-VERSION = 3
+# Part of every rollup's criteria key: the code that judges a test (this module, and the
+# norms' own model), so that any change to it rebuilds the rollups and a published figure
+# always equals its evidence.
+CODE_SHA256 = hashlib.sha256(b"".join(
+    Path(module).read_bytes() for module in (__file__, Path(__file__).with_name(
+        "thresholds.py")))).hexdigest()[:16]
 
 Tally = dict[str, float]
 INFRASTRUCTURE = ("server_busy", "server_down")
@@ -67,7 +74,8 @@ def judge(row: Mapping[str, Any], connection: Connection,
     if kind in ("latency", "throughput"):
         if norms is None:
             return [(day, {**tally, "unjudged_n": 1})]  # the source sets no per-test norm here
-        tally.update(_latency(metrics, norms, profile.method.latency_packets_min)
+        tally.update(_latency(metrics, norms, connection.technology,
+                              profile.method.latency_packets_min)
                      if kind == "latency" else
                      _throughput(metrics, connection, norms, profile.method.speed_layer))
     elif kind == "attempt":
@@ -87,9 +95,9 @@ def verdicts(tally: Tally, norms: PerTest | None, technology: str) -> dict[str, 
         if tally.get(f"speed_{direction}_n") and norms.speed_norm_for(technology) is not None:
             found["speed"] = bool(tally.get(f"speed_{direction}_pass_n"))
     if tally.get("latency_n"):
-        if norms.delay_max_ms is not None:
+        if norms.delay_max_for(technology) is not None:
             found["delay"] = bool(tally.get("delay_pass_n"))
-        if norms.loss_max_percent is not None:
+        if norms.loss_max_for(technology) is not None:
             found["loss"] = bool(tally.get("loss_pass_n"))
     if "speed_down_below_floor_n" in tally:
         found["down_floor"] = not tally["speed_down_below_floor_n"]
@@ -102,7 +110,8 @@ def _exclusion_column(exclusion: str) -> str:
     return "deferred_n" if exclusion == "cross_traffic" else "probe_error_n"
 
 
-def _latency(metrics: Mapping[str, Any], norms: PerTest, packets_min: int) -> Tally:
+def _latency(metrics: Mapping[str, Any], norms: PerTest, technology: str,
+             packets_min: int) -> Tally:
     sent, received = int(metrics.get("sent") or 0), int(metrics.get("received") or 0)
     if sent < packets_min:
         return {"unjudged_n": 1}
@@ -111,12 +120,13 @@ def _latency(metrics: Mapping[str, Any], norms: PerTest, packets_min: int) -> Ta
     mean = rtt.get("mean") if received else None
     tally: Tally = {"latency_n": 1, "packets_sent": sent, "packets_lost": lost,
                     "loss_pass_n": 0, "delay_pass_n": 0}
-    if norms.loss_max_percent is not None:
-        tally["loss_pass_n"] = 1 if lost * 100 <= norms.loss_max_percent.value * sent else 0
+    loss_max, delay_max = norms.loss_max_for(technology), norms.delay_max_for(technology)
+    if loss_max is not None:
+        tally["loss_pass_n"] = 1 if lost * 100 <= loss_max * sent else 0
     if mean is not None:
         tally.update(rtt_n=1, rtt_mean_sum_ms=mean, rtt_mean_sq_sum=mean * mean)
-        if norms.delay_max_ms is not None:
-            tally["delay_pass_n"] = 1 if Decimal(repr(mean)) <= norms.delay_max_ms.value else 0
+        if delay_max is not None:
+            tally["delay_pass_n"] = 1 if Decimal(repr(mean)) <= delay_max else 0
     return tally
 
 
@@ -132,13 +142,12 @@ def at_layer(metrics: Mapping[str, Any], layer: str) -> tuple[Decimal, bool]:
     takes there; and whether the segment was assumed."""
     bps = Decimal(repr(metrics["bits_per_second"]))
     extra = LAYER_BYTES[layer]
-    payload, headers = metrics.get("segment_payload_bytes"), metrics.get("segment_header_bytes")
-    assumed = payload is None or headers is None
-    if payload is None or headers is None:
-        payload, headers = ASSUMED_SEGMENT
     if extra is None:
-        return bps, assumed
-    return bps * (payload + headers + extra) / payload, assumed
+        return bps, False
+    payload, headers = metrics.get("segment_payload_bytes"), metrics.get("segment_header_bytes")
+    if payload is None or headers is None:
+        return bps * (sum(ASSUMED_SEGMENT) + extra) / ASSUMED_SEGMENT[0], True
+    return bps * (payload + headers + extra) / payload, False
 
 
 def _throughput(metrics: Mapping[str, Any], connection: Connection, norms: PerTest,
@@ -177,15 +186,19 @@ def _spread_over_days(row: Mapping[str, Any], tally: Tally) -> list[tuple[date, 
     start, end = row["started_at"], row["ended_at"]
     pieces: list[tuple[date, Tally]] = []
     day = minsk_day(start)
-    on_net_only = "off_net_targets" not in row["metrics"]
+    covered = "covered_on_net_only_s" if on_net_only(row) else "covered_s"
     while True:
         cut = min(end, minsk_midnight(day + timedelta(days=1)))
-        piece: Tally = {"covered_s": max(0.0, (cut - start).total_seconds())}
-        if on_net_only:
-            piece["covered_on_net_only_s"] = piece["covered_s"]
+        piece: Tally = {covered: max(0.0, (cut - start).total_seconds())}
         if not pieces:
             piece.update(tally)  # the record itself counts once, on its first day
         pieces.append((day, piece))
         if cut >= end:
             return pieces
         start, day = cut, day + timedelta(days=1)
+
+
+def on_net_only(row: Mapping[str, Any]) -> bool:
+    """An availability interval of a probe that checked no off-net target: it saw the
+    access network, not the Internet that item 12 names."""
+    return "off_net_targets" not in row["metrics"]

@@ -17,14 +17,13 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from importlib import metadata
 from typing import Any
 
 from sqlalchemy import and_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, indicators, obligations
-from netq.collector.compliance.engine import Judged, judged
+from netq.collector.compliance.engine import Judged, code_identity, judged
 from netq.collector.compliance.explain import REACH_BACK, add, judged_results
 from netq.collector.compliance.indicators import MEASURES, Unit
 from netq.collector.compliance.judgement import at_layer, verdicts
@@ -77,7 +76,7 @@ def protocol(store: Store, connection_id: str, period: Period,
                 db, period.start, period.end, obligations.announced_in_time(chosen.edition))
             indicators.settle_availability(
                 db, [u for u in units.values() if u.connection.profile == chosen.name],
-                period, chosen.edition.method, works)
+                period, chosen.edition, works)
         shortest = judging[-1].edition.method.outage_min_minutes if judging else min(
             p.method.outage_min_minutes for p in store.norms.profiles.values())
         outages = availability.outages(db, [connection_id], period.start, period.end,
@@ -89,7 +88,15 @@ def protocol(store: Store, connection_id: str, period: Period,
             else lambda *_: True) if w.nodes & nodes]
         tickets = obligations.tickets(db, period, store.norms, now, connection_id)
         contracts = _contracts(db, connection_id)
-        manifest = _manifest(db, connection_id, period, walked["hash"], judging, works, now)
+        clauses: dict[str, str] = {reason: clause for reason, clause in
+                                   judging[-1].edition.suspensions.items()} if judging else {}
+        held = [{"suspension_id": s.suspension_id, "from": s.starts.isoformat(),
+                 "to": None if s.ends is None else s.ends.isoformat(), "reason": s.reason,
+                 "clause": clauses.get(s.reason), "excluded": s.reason in clauses}
+                for s in availability.suspensions(db, [connection_id], period.start,
+                                                  period.end).get(connection_id, [])]
+        manifest = _manifest(db, connection_id, period, walked["hash"], judging, works, held,
+                             store.norms.sha256, now)
     return {
         "document": "line-protocol",
         "connection_id": connection_id,
@@ -121,6 +128,7 @@ def protocol(store: Store, connection_id: str, period: Period,
                            "announced_in_time": w.in_time} for w in works],
         "tickets": tickets,
         "contracts": contracts,
+        "suspensions": held,
         "coverage": {"covered_s": sum(u["covered_s"] for u in units.values()),
                      "expected_s": sum(u.expected_s for u in units.values())},
         "warnings": warnings,
@@ -182,13 +190,15 @@ def _test(row: dict[str, Any], connection: Connection, edition: Profile,
         tariff = connection.tariff_down_kbps if direction == "down" \
             else connection.tariff_up_kbps
         entry.update(direction=direction, ended=metrics.get("ended"), tariff_kbps=tariff,
-                     tcp_payload_kbps=None, kbps_at_layer=None, share_of_tariff=None,
-                     layer=edition.method.speed_layer)
+                     tcp_payload_kbps=None, kbps_at_layer=None, ethernet_kbps=None,
+                     share_of_tariff=None, layer=edition.method.speed_layer)
         if metrics.get("ended") == "complete" and metrics.get("bits_per_second") is not None:
             bps, _ = at_layer(metrics, edition.method.speed_layer)
+            ethernet, _ = at_layer(metrics, "ethernet")  # shown beside, never the verdict
             share = tally.get(f"speed_{direction}_share_sum")  # none when excluded
             entry.update(tcp_payload_kbps=round(metrics["bits_per_second"] / 1000, 3),
                          kbps_at_layer=round(float(bps) / 1000, 3),
+                         ethernet_kbps=round(float(ethernet) / 1000, 3),
                          share_of_tariff=None if share is None else round(share, 4))
     elif row["kind"] == "latency":
         sent, received = metrics.get("sent") or 0, metrics.get("received") or 0
@@ -224,8 +234,14 @@ def _figures(judging: Sequence[Judged], units: dict[tuple[str, date], Unit],
                 add(summed, totals.get((unit.connection.connection_id,
                                         unit.connection.effective_from), {}))
             entry["totals"] = {c: summed.get(c, 0.0) for c in MEASURES[indicator.measure].columns}
-            value = entry.get("share_of_tariff", entry["value"])
-            entry["line_meets"] = None if value is None else indicator.norm.met_by(value)
+            if "lines_failing" in entry:  # item 9: the line's own contract, in kbit/s
+                entry.update(value=entry["mean_kbps"], unit="kbit/s", n=entry["tests"],
+                             n_counts="tests", norm={"op": entry["line_norm"]["op"],
+                                                     "value": entry["line_norm"]["kbps"]},
+                             line_meets=not entry["lines_failing"])
+            else:
+                value = entry["value"]
+                entry["line_meets"] = None if value is None else indicator.norm.met_by(value)
             found.append(entry)
     return found
 
@@ -235,7 +251,7 @@ def _on_plan(unit: Unit, entry: dict[str, Any]) -> bool:
     takes every unit."""
     if entry.get("tariff_kbps") is None:
         return True
-    direction = indicators.PER_PLAN[entry["measure"]]
+    direction, _ = indicators.PER_PLAN[entry["measure"]]
     return bool(getattr(unit.connection, f"tariff_{direction}_kbps") == entry["tariff_kbps"])
 
 
@@ -279,6 +295,7 @@ def _contracts(db: Any, connection_id: str) -> list[dict[str, Any]]:
 
 def _manifest(db: Any, connection_id: str, period: Period, results_sha256: str,
               judging: Sequence[Judged], works: Sequence[availability.Work],
+              held: Sequence[dict[str, Any]], thresholds_sha256: str,
               now: datetime) -> dict[str, Any]:
     """What the protocol rests on: its results, its registry rows, tickets, contracts and
     planned works, hashed; the norms as resolved; the code."""
@@ -296,10 +313,12 @@ def _manifest(db: Any, connection_id: str, period: Period, results_sha256: str,
     for work in works:
         snapshot.update(f"planned_works|{work.work_id}|{work.announced}|{work.starts}|"
                         f"{work.ends}\n".encode())
+    for suspension in held:
+        snapshot.update(("suspensions|" + json.dumps(suspension, sort_keys=True) + "\n").encode())
     resolved = json.dumps([s.edition.model_dump(mode="json") for j in judging for s in j.spans],
                           sort_keys=True, ensure_ascii=False)
     return {"computed_at": now.isoformat(timespec="seconds"),
             "results_sha256": results_sha256,
             "snapshot_sha256": snapshot.hexdigest(),
             "profile_sha256": hashlib.sha256(resolved.encode()).hexdigest(),
-            "code_version": metadata.version("netq")}
+            **code_identity(thresholds_sha256)}

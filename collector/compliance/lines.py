@@ -1,5 +1,7 @@
 """Per-subscriber verdicts: the lines that failed a per-test norm in a quarter, with the tests
-that failed it, so that an operator can act on a line before an inspector measures it.
+that failed it, and the lines whose contract item 9 finds breached (their fastest test below
+the tariff, or their slowest below its share), so that an operator can act on a line before
+an inspector measures it.
 
 The counts come from the same rollups as the published figures; the tests are the raw
 results re-judged by the same `judge()`, as `explain` does.
@@ -11,6 +13,7 @@ from typing import Any
 
 from netq.collector.compliance.engine import Judged, judged, read_units
 from netq.collector.compliance.explain import judged_results
+from netq.collector.compliance.indicators import PER_PLAN, line_extremes
 from netq.collector.compliance.judgement import verdicts
 from netq.collector.compliance.quarter import Quarter
 from netq.collector.store import Store
@@ -35,9 +38,10 @@ def failing(store: Store, quarter: Quarter, profile: str | None = None,
         norms = judging.edition.norms_for(connection.service)
         if norms is None:
             continue
-        applies = {"speed": norms.speed_norm_for(connection.technology) is not None,
-                   "delay": norms.delay_max_ms is not None,
-                   "loss": norms.loss_max_percent is not None}
+        technology = connection.technology
+        applies = {"speed": norms.speed_norm_for(technology) is not None,
+                   "delay": norms.delay_max_for(technology) is not None,
+                   "loss": norms.loss_max_for(technology) is not None}
         failed = {}
         for name, (judged_columns, met_columns) in NORMS.items():
             tests = sum(unit[c] for c in judged_columns)
@@ -48,21 +52,49 @@ def failing(store: Store, quarter: Quarter, profile: str | None = None,
                 unit["speed_down_below_floor_n"]:
             failed["down_floor"] = {"tests": int(unit["speed_down_n"]),
                                     "failed": int(unit["speed_down_below_floor_n"])}
-        if failed:
+        contract = _contract_breached(judging, unit)
+        if failed or contract:
             line = lines.setdefault(connection.connection_id, {
                 "connection_id": connection.connection_id, "service": connection.service,
                 "technology": connection.technology, "region": connection.region,
-                "node": connection.node, "norms_failed": {}, "tests": []})
+                "node": connection.node, "norms_failed": {}, "contract": [], "tests": []})
             for name, counts in failed.items():
                 into = line["norms_failed"].setdefault(name, {"tests": 0, "failed": 0})
                 into["tests"] += counts["tests"]
                 into["failed"] += counts["failed"]
+            line["contract"].extend(contract)
     _failed_tests(store, quarter, judging, lines)
     return {"quarter": str(quarter), "profile": judging.name,
             "editions": [s.edition.key for s in judging.spans],
             "lines": sorted(lines.values(), key=lambda line: (
+                -len(line["contract"]),
                 -sum(n["failed"] for n in line["norms_failed"].values()),
                 line["connection_id"]))}
+
+
+def _contract_breached(judging: Judged, unit: Any) -> list[dict[str, Any]]:
+    """Item 9 for one registry period: each speed of the contract its tests did not reach
+    (the fastest test against the tariff, the slowest against its share), under the
+    indicators of the profile that count the line."""
+    connection = unit.connection
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for indicator in judging.edition.indicators:
+        if indicator.measure not in PER_PLAN or not indicator.covers(connection.service,
+                                                                      connection.technology):
+            continue
+        share = line_extremes([unit], indicator.measure).get(connection.connection_id)
+        if share is None or indicator.norm.met_by(share):
+            continue
+        direction, extreme = PER_PLAN[indicator.measure]
+        tariff = getattr(connection, f"tariff_{direction}_kbps")
+        entry = found.setdefault((direction, extreme), {
+            "indicators": [], "direction": direction, "extreme": extreme,
+            "tariff_kbps": tariff, "share_of_tariff": round(share, 4),
+            "kbps": round(share * tariff / 100, 3),
+            "norm_share_of_tariff": float(indicator.norm.value),
+            "layer": judging.edition.method.speed_layer})
+        entry["indicators"].append(f"{judging.edition.key}.{indicator.id}")
+    return list(found.values())
 
 
 def _failed_tests(store: Store, quarter: Quarter, judging: Judged,

@@ -1,10 +1,9 @@
 """What the operator owes for a quarter, by the rules of each connection's profile:
 
-- fee recalculation (com645 rules, item 28; cosmos2025; byfly2024 4.1.22): every ticket of a
+- fee recalculation (com645 rules, item 28; cosmos2025 in the same words): every ticket of a
   fault that is not the subscriber's (the operator's or a third party's), registered in the
-  quarter and not restored within the profile's hours of registration; byfly adds "полного
-  отсутствия доступа": only tickets registered as `fully_down` are owed, tickets with no
-  impact recorded are listed apart for a person to check;
+  quarter and not restored within the profile's hours of registration. byfly2024 4.1.22 says
+  less (only "полного отсутствия доступа"); the Rules' item 28 binds byfly all the same;
 - support levels (becloud2021 4.1–4.2), for the profiles whose contracts carry them: each
   ticket's priority from its registered impact and urgency, its reaction (acknowledged_at)
   and resolution (restored_at) timed from registration against the level's limits; an
@@ -12,7 +11,7 @@
 - restoration in working hours (nces-vks 5.3): the operator's-fault tickets of those
   profiles, timed in Belarusian working hours from registration;
 - planned works announced later than the profile's rule (com645: a day ahead; nces-vks 5.2:
-  one working day ahead): listed, and kept in the availability figure;
+  one working day ahead): listed; every planned work stays in the availability figure;
 - probe-detected outages, with the tickets that cover them: for cross-checking, never judged.
 
 A ticket falls under the profile of its connection's registry row on the registration day,
@@ -32,12 +31,13 @@ from netq.collector import tables
 from netq.collector.compliance import availability, workcalendar
 from netq.collector.compliance.quarter import MINSK, Period, Quarter, minsk_day
 from netq.collector.compliance.rollups import RegistryPeriods
-from netq.collector.compliance.thresholds import Profile, Thresholds, Urgency
+from netq.collector.compliance.thresholds import Profile, SupportLevels, Thresholds, Urgency
 
 
 def announced_in_time(edition: Profile) -> Callable[[datetime, datetime], bool]:
     """Whether planned works were announced as early as the edition's sources ask."""
-    notice = timedelta(hours=float(edition.method.planned_notice_hours))
+    asked = edition.obligations.planned_notice
+    notice = timedelta(hours=0 if asked is None else float(asked.hours))
     working = edition.obligations.planned_notice_working_days
 
     def in_time(announced: datetime, starts: datetime) -> bool:
@@ -54,11 +54,11 @@ def obligations(db: Any, quarter: Quarter, norms: Thresholds,
                 now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     listed = tickets(db, quarter, norms, now)
+    used = {t["edition"] for t in listed if t["edition"] is not None}
     return {
         "quarter": str(quarter),
+        "warnings": [w for key in sorted(used) for w in norms.profile(key).warnings()],
         "fee_recalculation": [t for t in listed if t["fee_recalculation"] == "owed"],
-        "fee_recalculation_to_check": [t for t in listed
-                                       if t["fee_recalculation"] == "impact_not_recorded"],
         "support_levels": [t for t in listed if t["support_level"] is not None],
         "restoration_over_working_hours": [
             t for t in listed if t["restoration"] is not None and t["restoration"]["late"]],
@@ -100,51 +100,45 @@ def tickets(db: Any, quarter: Quarter | Period, norms: Thresholds, now: datetime
             "fee_recalculation": None, "support_level": None, "restoration": None,
         }
         if edition is not None:
-            entry.update(_judged(edition, row, norms, registered, acknowledged, restored,
-                                 until, hours))
+            entry.update(_judged(edition, row, registered, acknowledged, restored, until, hours))
         listed.append(entry)
     return listed
 
 
-def _judged(edition: Profile, row: Any, norms: Thresholds, registered: datetime,
+def _judged(edition: Profile, row: Any, registered: datetime,
             acknowledged: datetime | None, restored: datetime | None, until: datetime,
             hours: float) -> dict[str, Any]:
     owed = edition.obligations
     found: dict[str, Any] = {}
     fee = owed.fee_recalculation
     if fee is not None and row["fault"] != "subscriber" and hours > fee.after_hours:
-        if fee.condition == "full_loss_of_access" and row["impact"] is None:
-            verdict = "impact_not_recorded"
-        elif fee.condition == "full_loss_of_access" and row["impact"] != "fully_down":
-            verdict = None  # access was not wholly lost: not owed under this source
-        else:
-            verdict = "owed"
-        found["fee_recalculation"] = verdict
-        if verdict is not None:
-            found["fee"] = {"hours_over": round(hours - float(fee.after_hours), 3),
-                            "after_hours": float(fee.after_hours),
-                            "condition": fee.condition, "clause": fee.clause}
+        found["fee_recalculation"] = "owed"
+        found["fee"] = {"hours_over": round(hours - float(fee.after_hours), 3),
+                        "after_hours": float(fee.after_hours), "clause": fee.clause}
     if owed.support_levels is not None:
-        found["support_level"] = _support_level(row, norms, registered, acknowledged,
-                                                restored, until, owed.support_levels.clause)
+        found["support_level"] = _support_level(row, owed.support_levels, registered,
+                                                acknowledged, restored, until)
     limit = owed.restoration_working_hours
     if limit is not None and row["fault"] == "operator":
-        day = norms.support.working_day
+        day = limit.working_day
         working = workcalendar.working_seconds(registered, until, day.from_, day.to) / 3600
         found["restoration"] = {"working_hours": round(working, 3), "limit": float(limit.hours),
-                                "late": working > limit.hours, "clause": limit.clause}
+                                "late": working > limit.hours, "clause": limit.clause,
+                                "working_day": f"{day.from_:%H:%M}–{day.to:%H:%M}",
+                                "working_day_assumed": day.clause is None}
     return found
 
 
-def _support_level(row: Any, norms: Thresholds, registered: datetime,
-                   acknowledged: datetime | None, restored: datetime | None, until: datetime,
-                   clause: str) -> dict[str, Any]:
+def _support_level(row: Any, support: SupportLevels, registered: datetime,
+                   acknowledged: datetime | None, restored: datetime | None,
+                   until: datetime) -> dict[str, Any]:
+    clause = support.clause
     if row["impact"] is None:
         return {"priority": None, "judged": False, "why": "impact not recorded on the ticket",
                 "clause": clause}
     urgency: Urgency = row["urgency"] or "normal"
-    number = norms.support.priorities[row["impact"]][urgency]
-    level = norms.support.levels[number]
+    number = support.priorities[row["impact"]][urgency]
+    level = support.levels[number]
     reaction_limit = timedelta(minutes=level.reaction_minutes)
     reacted = (acknowledged or until) - registered
     resolution = None if level.resolution_hours is None else \
@@ -194,9 +188,13 @@ def short_notice(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str,
 
 
 def _notice_rule(edition: Profile) -> str:
-    working = edition.obligations.planned_notice_working_days
-    rule = f"{edition.method.planned_notice_hours} h (com645 rules, item 28)"
-    return rule if working is None else f"{rule}; {working.clause}"
+    """The notice the edition's sources ask, with their clauses."""
+    asked = edition.obligations
+    rules = [f"{asked.planned_notice.hours} h: {asked.planned_notice.clause}"
+             if asked.planned_notice else None,
+             asked.planned_notice_working_days.clause
+             if asked.planned_notice_working_days else None]
+    return "; ".join(rule for rule in rules if rule)
 
 
 COVERING = timedelta(days=1)

@@ -1,6 +1,7 @@
 """The operator's own records, imported from CSV: support calls, trouble tickets, contracts,
-planned works. They feed the customer-service indicators (1–3), take announced planned works
-out of availability, and list the tickets owed a fee recalculation.
+planned works, suspensions. They feed the customer-service indicators (1–3), show the planned
+works inside availability, take lawful suspensions out of it, and list the tickets owed a fee
+recalculation.
 
 Each row is checked on its own: good rows are stored (an id seen before is updated, so a file
 imported twice is stored once), bad rows are named by line and reason and nothing of them is
@@ -28,7 +29,7 @@ from sqlalchemy import Table, insert, select, update
 
 from netq.collector import tables
 from netq.collector.compliance.quarter import MINSK
-from netq.collector.compliance.thresholds import Impact, Urgency
+from netq.collector.compliance.thresholds import Impact, SuspensionReason, Urgency
 from netq.text import text_problem
 
 if TYPE_CHECKING:
@@ -92,6 +93,9 @@ class Call(Row):
     call_id: str = Field(min_length=1, max_length=128)
     offered_at: MinskTime
     answered_at: MinskTime | None = None
+    # the profile whose subscribers' line took the call; blank: counted for the operator's
+    # whole, in every profile's document
+    profile: str | None = Field(None, max_length=64)
     ORDER = ("offered_at", "answered_at", False)
 
     def stored(self) -> dict[str, Any]:
@@ -127,15 +131,19 @@ class Contract(Row):
     contract_id: str = Field(min_length=1, max_length=128)
     connection_id: str | None = Field(None, max_length=128)
     registered_on: date
-    promised_days: int = Field(ge=0, le=3650)
+    # blank: the days the profile's rules promise (cosmos2025 3.26: 15 working days)
+    promised_days: int | None = Field(None, ge=0, le=3650)
     activated_on: date | None = None
+    # recorded and shown; no clause lets it move the deadline (docs/method.md)
     customer_delay_days: int = Field(0, ge=0, le=3650)
     promised_days_kind: Literal["calendar", "working"] | None = None
+    # for a contract with no line in the registry yet; blank: its line's profile
+    profile: str | None = Field(None, max_length=64)
     ORDER = ("registered_on", "activated_on", False)
 
     def stored(self) -> dict[str, Any]:
         taken = None if self.activated_on is None else \
-            (self.activated_on - self.registered_on).days - self.customer_delay_days
+            (self.activated_on - self.registered_on).days
         return {**self.model_dump(), "days_taken": taken}
 
 
@@ -152,15 +160,33 @@ class PlannedWork(Row):
         return {**self.model_dump(), "nodes": nodes}
 
 
+class Suspension(Row):
+    """A period the operator lawfully suspended a line's service; `reason` is taken out of
+    availability only where the line's profile names the clause that allows it."""
+
+    suspension_id: str = Field(min_length=1, max_length=128)
+    connection_id: str = Field(min_length=1, max_length=128)
+    starts_at: MinskTime
+    ends_at: MinskTime | None = None  # blank: still suspended
+    reason: SuspensionReason
+    ORDER = ("starts_at", "ends_at", True)
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+Check = Callable[["Store", Any, Mapping[str, Any]], str | None]
+
+
 @dataclass(frozen=True)
 class Kind:
     model: type[Row]
     table: Table
     key: str
-    check: Callable[[Any, Mapping[str, Any]], str | None] | None = None
+    checks: tuple[Check, ...] = ()
 
 
-def _known_connection(db: Any, row: Mapping[str, Any]) -> str | None:
+def _known_connection(store: Store, db: Any, row: Mapping[str, Any]) -> str | None:
     connection_id = row.get("connection_id")
     if connection_id is None:
         return None
@@ -169,11 +195,21 @@ def _known_connection(db: Any, row: Mapping[str, Any]) -> str | None:
     return None if found else f"connection_id: {connection_id} is not in the connections registry"
 
 
+def _known_profile(store: Store, db: Any, row: Mapping[str, Any]) -> str | None:
+    profile = row.get("profile")
+    if profile is None or profile in store.norms.names():
+        return None
+    return f"profile: {profile} is not a profile of {store.norms.source} (there are: " \
+           f"{', '.join(store.norms.names())})"
+
+
 KINDS = {
-    "calls": Kind(Call, tables.support_calls, "call_id"),
-    "tickets": Kind(Ticket, tables.tickets, "ticket_id", _known_connection),
-    "contracts": Kind(Contract, tables.contracts, "contract_id", _known_connection),
+    "calls": Kind(Call, tables.support_calls, "call_id", (_known_profile,)),
+    "tickets": Kind(Ticket, tables.tickets, "ticket_id", (_known_connection,)),
+    "contracts": Kind(Contract, tables.contracts, "contract_id",
+                      (_known_connection, _known_profile)),
     "planned-works": Kind(PlannedWork, tables.planned_works, "work_id"),
+    "suspensions": Kind(Suspension, tables.suspensions, "suspension_id", (_known_connection,)),
 }
 
 
@@ -217,7 +253,8 @@ def import_csv(store: Store, kind_name: str, lines: Iterable[str], source: str) 
     key = kind.table.c[kind.key]
     with store.engine.begin() as db:
         for number, values in good.values():
-            problem = kind.check(db, values) if kind.check else None
+            problem = next((p for check in kind.checks if (p := check(store, db, values))),
+                           None)
             if problem:
                 summary.rejected.append(f"{source}: line {number}: {problem}")
                 continue

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from netq.collector import tables
-from netq.collector.compliance.judgement import EXTREMES, Tally, judge
+from netq.collector.compliance.judgement import EXTREMES, Tally, judge, on_net_only
 from netq.collector.compliance.quarter import MINSK, minsk_day
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.registry import Connection
@@ -180,7 +180,7 @@ class Rollups:
         down = [{"result_id": row["id"], "connection_id": row["connection_id"],
                  "started_at": row["started_at"], "ended_at": row["ended_at"]}
                 for row in rows if row["kind"] == "availability" and row["exclusion"] is None
-                and row["metrics"].get("up") is False]
+                and row["metrics"].get("up") is False and not on_net_only(row)]
         if down:
             db.execute(insert(tables.down_intervals), down)
 

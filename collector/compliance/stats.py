@@ -8,7 +8,8 @@ Student's t on connections − 1 degrees of freedom:
 - a share: Korn and Graubard's interval (1998), Wilson's score interval on the effective
   sample size p(1 − p) / variance (never more than the records themselves), so that it stays
   within 0–100 % and is lopsided near the edges as a skewed fleet is;
-- a mean (the round trip): the ratio ± t × its standard error.
+- a mean (the round trip): the ratio × exp(± t × its relative standard error), the interval
+  of its logarithm (delta method), so that it stays above zero as a delay does.
 
 Records of the operator's own (contracts, calls, tickets) are independent of one another:
 Wilson's interval over them.
@@ -80,26 +81,27 @@ def clustered_share_interval(pairs: Sequence[tuple[float, float]],
 
 
 def ratio_interval(pairs: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
-    """95 % interval of the mean Σk / Σn, the clusters (connections) the unit of sampling."""
+    """95 % interval of the positive mean Σk / Σn, the clusters (connections) the unit of
+    sampling: on the log scale, so that it never reaches below zero."""
     found = ratio_variance(pairs)
     if found is None:
         return None
     ratio, variance, m = found
-    half = t95(m - 1) * math.sqrt(variance)
-    return ratio - half, ratio + half
+    if ratio <= 0:
+        return 0.0, 0.0
+    half = t95(m - 1) * math.sqrt(variance) / ratio
+    return ratio * math.exp(-half), ratio * math.exp(half)
 
 
-def mean_interval(values: Sequence[float],
-                  bounds: tuple[float, float] | None = None) -> tuple[float, float] | None:
-    """95 % t interval of the mean of independent values (one per connection); None below
-    two values."""
+def mean_interval(values: Sequence[float], bounds: tuple[float, float | None] = (0.0, None),
+                  ) -> tuple[float, float] | None:
+    """95 % t interval of the mean of independent values (one per connection), cut to the
+    values' range (`bounds`: low, high or None); None below two values."""
     n = len(values)
     if n < 2:
         return None
     mean = sum(values) / n
     variance = sum((v - mean) ** 2 for v in values) / (n - 1)
     half = t95(n - 1) * math.sqrt(variance / n)
-    low, high = mean - half, mean + half
-    if bounds is not None:
-        low, high = max(bounds[0], low), min(bounds[1], high)
-    return low, high
+    low, high = max(bounds[0], mean - half), mean + half
+    return low, high if bounds[1] is None else min(bounds[1], high)
