@@ -61,7 +61,8 @@ def raw_rows(connection_id: str, rng: random.Random) -> list[tuple]:
         up = rng.random() > 0.002
         begins = start + timedelta(seconds=900 * step)
         rows.append(row(connection_id, "availability", begins, 900,
-                        {"up": up, "checks": 15}))
+                        {"up": up, "on_net_up": up, "checks": 15, "targets": ["node"],
+                         "off_net_targets": ["ix.by"]}))
         if step % 16 == 0:  # every 4 hours, alternating direction
             direction = "down" if step % 32 == 0 else "up"
             tariff = TARIFF_DOWN if direction == "down" else TARIFF_UP
@@ -71,6 +72,13 @@ def raw_rows(connection_id: str, rng: random.Random) -> list[tuple]:
                 "direction": direction, "streams": 4, "duration_s": 10,
                 "bytes": int(bps * 10 / 8), "bits_per_second": bps, "ended": ended}))
     return rows
+
+
+# the columns row() gives, in its order: `plan` and anything added later stay empty
+RESULT_COLUMNS = ("id", "started_at", "ended_at", "probe_id", "connection_id", "kind",
+                  "target", "ok", "error", "exclusion", "metrics", "received_at")
+INSERT_RESULTS = (f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(RESULT_COLUMNS))})")
 
 
 def row(connection_id: str, kind: str, at: datetime, seconds: float, metrics: dict) -> tuple:
@@ -91,8 +99,8 @@ WITH q AS (
   FROM q WHERE kind = 'latency' AND json_extract(metrics, '$.sent') >= 100
 ), speed AS (
   SELECT json_extract(metrics, '$.ended') AS ended,
-         -- stated at the Ethernet layer: a 1448-byte payload in a 1518-byte frame
-         json_extract(metrics, '$.bits_per_second') * 1518 * 100 >= 70 * 1000 * 1448 *
+         -- judged as the TCP payload measured
+         json_extract(metrics, '$.bits_per_second') * 100 >= 70 * 1000 *
            CASE json_extract(metrics, '$.direction') WHEN 'down' THEN tariff_down_kbps
                 ELSE tariff_up_kbps END AS meets
   FROM q WHERE kind = 'throughput'
@@ -116,8 +124,7 @@ def raw_comparison(connections: int, workdir: Path) -> None:
     started = time.perf_counter()
     with sqlite3.connect(path) as db:
         for connection in registry(connections):
-            db.executemany(f"INSERT INTO results VALUES ({','.join('?' * 12)})",
-                           raw_rows(connection.connection_id, rng))
+            db.executemany(INSERT_RESULTS, raw_rows(connection.connection_id, rng))
     count = store.count_results()
     print(f"raw quarter: {connections} connections, {count:,} results "
           f"(generated and inserted in {time.perf_counter() - started:.1f} s)")
@@ -139,13 +146,17 @@ def raw_comparison(connections: int, workdir: Path) -> None:
         baseline = dict(zip(names, cursor.fetchone(), strict=True))
         base = time.perf_counter() - started
     figures = {e["id"].removeprefix("com645."): e["value"] for e in document["indicators"]}
+    different = []
     for number, value in baseline.items():
         same = abs(value - figures[number]) < 1e-6
+        different += [] if same else [number]
         print(f"  indicator {number:>2}: rollups {figures[number]:.6f}  raw SQL {value:.6f}"
               f"  {'same' if same else 'DIFFERENT'}")
     print(f"netq compliance (rollups): {ours:.3f} s   baseline SQL over raw: {base:.3f} s   "
           f"ratio baseline/netq = {base / ours:.1f}")
     store.close()
+    if different:
+        raise SystemExit(f"the rollups and the raw SQL disagree on {', '.join(different)}")
 
 
 def fleet(connections: int, workdir: Path) -> None:
@@ -153,19 +164,22 @@ def fleet(connections: int, workdir: Path) -> None:
     store = Store.open(str(path))
     store.upsert_connections(registry(connections))
     rng = random.Random(2)
-    criteria = next(iter(store.norms.criteria()))
+    regulation = store.norms.profile("com645")
+    # the verdict's reading (the payload) and the one beside it (the Ethernet frame)
+    criteria, ethernet = regulation.criteria, regulation.at_layer("ethernet").criteria
     names = [c.name for c in tables.rollups.columns]
     days = [QUARTER.first_day + timedelta(days=d)
             for d in range((QUARTER.last_day - QUARTER.first_day).days + 1)]
     started = time.perf_counter()
     with sqlite3.connect(path) as db:
         for connection in registry(connections):
+            values = [rollup(criteria, connection.connection_id, day, rng, names)
+                      for day in days]
+            values += [at_ethernet(v, names, ethernet, rng) for v in values]
             db.executemany(f"INSERT INTO rollups ({','.join(names)}) "
-                           f"VALUES ({','.join('?' * len(names))})",
-                           [rollup(criteria, connection.connection_id, day, rng, names)
-                            for day in days])
-    print(f"fleet {connections:>6}: {connections * len(days):,} rollup rows written in "
-          f"{time.perf_counter() - started:.1f} s")
+                           f"VALUES ({','.join('?' * len(names))})", values)
+    print(f"fleet {connections:>6}: {2 * connections * len(days):,} rollup rows written in "
+          f"{time.perf_counter() - started:.1f} s (two readings of the speed layer)")
     store.close()
     with tempfile.TemporaryFile() as out:
         seconds, peak_mb, code = run_measured([sys.executable, "-m", "netq", "compliance",
@@ -216,9 +230,22 @@ def rollup(criteria: str, connection_id: str, day: date, rng: random.Random,
         speed_down_n=3, speed_down_pass_n=rng.randint(1, 3), speed_up_n=3,
         speed_up_pass_n=rng.randint(1, 3), attempts_n=6, started_n=6, covered_s=86400.0,
         speed_down_share_sum=240.0, speed_up_share_sum=240.0,
-        speed_down_share_min=rng.uniform(50, 80), speed_down_share_max=rng.uniform(80, 100),
-        speed_up_share_min=rng.uniform(50, 80), speed_up_share_max=rng.uniform(80, 100))
+        # payload shares of a network provisioned a little above its tariffs
+        speed_down_share_min=rng.uniform(68, 98), speed_down_share_max=rng.uniform(94, 108),
+        speed_up_share_min=rng.uniform(68, 98), speed_up_share_max=rng.uniform(94, 108))
     return tuple(values[name] for name in names)
+
+
+def at_ethernet(values: tuple, names: list[str], criteria: str, rng: random.Random) -> tuple:
+    """The same day's tests stated at the Ethernet frame: 1518/1448 of the payload, a test
+    near 70 % now and then over it."""
+    row = dict(zip(names, values, strict=True), criteria=criteria)
+    for direction in ("down", "up"):
+        for part in ("sum", "min", "max"):
+            row[f"speed_{direction}_share_{part}"] *= 1518 / 1448
+        tests, passed = row[f"speed_{direction}_n"], row[f"speed_{direction}_pass_n"]
+        row[f"speed_{direction}_pass_n"] = min(tests, passed + (rng.random() < 0.3))
+    return tuple(row[name] for name in names)
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.compliance import QUARTER, raw_rows, registry, run_measured
+from bench.compliance import INSERT_RESULTS, QUARTER, raw_rows, registry, run_measured
 from bench.report import pages_png
 from netq.collector.compliance.line import protocol, window
 from netq.collector.compliance.records import import_csv
@@ -53,10 +53,11 @@ def sample(out: Path, workdir: Path) -> None:
     rows = []
     for row in raw_rows(LINE, random.Random(7)):
         if row[5] == "availability" and OUTAGE[0] <= row[1] < OUTAGE[1]:
-            row = (*row[:10], json.dumps({"up": False, "checks": 15}), row[11])
+            row = (*row[:10], json.dumps({**json.loads(row[10]), "up": False,
+                                          "on_net_up": False}), row[11])
         rows.append(row)
     with sqlite3.connect(path) as db:
-        db.executemany(f"INSERT INTO results VALUES ({','.join('?' * 12)})", rows)
+        db.executemany(INSERT_RESULTS, rows)
     with store.engine.begin() as db:
         store.rollups.rebuild(db, None)
     for kind, text in (("tickets", TICKETS), ("planned-works", WORKS)):
@@ -89,8 +90,7 @@ def main() -> None:
         started = time.perf_counter()
         with sqlite3.connect(path) as db:
             for connection in lines:
-                db.executemany(f"INSERT INTO results VALUES ({','.join('?' * 12)})",
-                               raw_rows(connection.connection_id, rng))
+                db.executemany(INSERT_RESULTS, raw_rows(connection.connection_id, rng))
         with store.engine.begin() as db:
             store.rollups.rebuild(db, None)
         print(f"{len(lines)} lines, {store.count_results():,} raw results "

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.compliance import QUARTER, SQLITE_TIME, rollup, run_measured
+from bench.compliance import QUARTER, SQLITE_TIME, at_ethernet, rollup, run_measured
 from netq.collector import tables
 from netq.collector.compliance.engine import compliance
 from netq.collector.compliance.report_data import details
@@ -121,18 +121,6 @@ def degrade(values: tuple, names: list[str], quality: float, rng: random.Random)
     return tuple(row[name] for name in names)
 
 
-def at_ethernet(values: tuple, names: list[str], criteria: str, rng: random.Random) -> tuple:
-    """The same day's tests stated at the Ethernet frame: 1518/1448 of the payload, a test
-    near 70 % now and then over it."""
-    row = dict(zip(names, values, strict=True), criteria=criteria)
-    for direction in ("down", "up"):
-        for part in ("sum", "min", "max"):
-            row[f"speed_{direction}_share_{part}"] *= 1518 / 1448
-        tests, passed = row[f"speed_{direction}_n"], row[f"speed_{direction}_pass_n"]
-        row[f"speed_{direction}_pass_n"] = min(tests, passed + (rng.random() < 0.3))
-    return tuple(row[name] for name in names)
-
-
 def timed(label: str, work, *args):  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     result = work(*args)
@@ -146,7 +134,8 @@ def measure(connections: int, workdir: Path) -> None:
     generate(path, connections)
     print(f"{connections} connections: quarter generated in {time.perf_counter() - started:.0f} s")
     store = Store.open(str(path))
-    timed("compliance (by technology)", compliance, store, QUARTER, None, "technology", False)
+    timed("compliance (by technology)", compliance, store, QUARTER, None, "technology",
+          None, False)
     timed("details: 3 months, nodes, connections", details, store, QUARTER)
     context = timed("build: both, and the charts", quarterly.build, store, QUARTER)
     timed("HTML", quarterly.html, context)

@@ -9,6 +9,7 @@ operator's rules add to it, never weaken it.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -400,6 +401,23 @@ def test_a_figure_whose_interval_crosses_the_norm_is_on_the_edge(db_url: str,
     assert (found["meets"], found["verdict"], found["certain"]) == (True, "edge", False)
     delay = entry(compliance(store, Q3, "com645"), "com645.10")
     assert delay["ci95"][0] > 0  # a delay interval never reaches below zero
+
+
+def test_a_delay_interval_never_reaches_below_zero(db_url: str, tmp_path: Path) -> None:
+    """A delay is positive: its interval must be. Three lines with mean round trips of 10,
+    10 and 1 000 ms: the mean is 340 ms, its standard error over the lines 330 ms, and t on 2
+    degrees of freedom 4.30, so ± would give −1 080 … 1 760 ms; on the log scale it is
+    340 × exp(∓ 4.30 × 330 / 340) = 5.2 … 22 200 ms, «на границе» of 400."""
+    store = open_store(db_url, tmp_path, min_sample=1)
+    store.upsert_connections([line(c) for c in ("F1", "F2", "F3")])
+    store.ingest([latency(c, "2026-07-01T10:00:00+03:00", ms, 100)
+                  for c, ms in (("F1", 10.0), ("F2", 10.0), ("F3", 1000.0))])
+    found = entry(compliance(store, Q3, "com645"), "com645.10")
+    assert found["value"] == pytest.approx(340.0)
+    low, high = found["ci95"]
+    assert low == pytest.approx(340 * math.exp(-4.302653 * 330 / 340), rel=1e-3)
+    assert high == pytest.approx(340 * math.exp(4.302653 * 330 / 340), rel=1e-3)
+    assert (found["meets"], found["verdict"]) == (True, "edge")
 
 
 def test_the_manifest_names_the_judging_code_and_the_thresholds(db_url: str,

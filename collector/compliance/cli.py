@@ -77,22 +77,41 @@ def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: s
             click.echo(line)
 
 
+VERDICT_WORDS = {"meets": "meets", "fails": "FAILS", "edge": "ON THE EDGE",
+                 "insufficient_sample": "insufficient sample", "not_measured": "not measured",
+                 "no_data": "no data"}
+
+
 def table(document: dict[str, Any]) -> list[str]:
-    """The indicators for people: one line each, with the verdict."""
+    """The indicators for people: one line each, with the verdict (the three-state rule:
+    «on the edge» when the 95 % interval crosses the norm), then each headline figure under
+    the readings the sources leave open."""
     lines = [f"{document['quarter']} · {document['profile']} ({document['edition']}): "
              f"{document['profile_title']}"]
     lines += [f"warning: {warning}" for warning in document["warnings"]]
     for entry in document["indicators"]:
         group = entry.get("technology") or entry.get("region") or entry.get("node") or "all"
-        verdict = {True: "meets", False: "FAILS", None: "insufficient sample"}[entry["meets"]]
-        if entry["value"] is None:
-            verdict = "no data"
+        verdict = VERDICT_WORDS[entry["verdict"]]
+        if entry["verdict"] == "edge":
+            verdict += " (value meets)" if entry["meets"] else " (value fails)"
         value = "—" if entry["value"] is None else f"{entry['value']:.2f}"
-        lines.append(f"{entry['id']:<26} {group:<6} {value:>9} {entry['unit']:<11} "
+        plan = "" if entry.get("tariff_kbps") is None else f" @{entry['tariff_kbps']}"
+        lines.append(f"{entry['id'] + plan:<34} {group:<6} {value:>9} {entry['unit']:<11} "
                      f"{entry['norm']['op']} {entry['norm']['value']:<5g} "
                      f"n={entry['n']:<10,.0f} {entry['n_counts']:<9} "
                      f"lines={'' if entry['connections'] is None else entry['connections']:<6} "
                      f"{verdict}")
+    for reading in document.get("sensitivity") or ():
+        if not reading["indicators"]:
+            continue
+        lines.append(f"reading: {reading['question']}: {reading['adopted']} (the verdict) / "
+                     f"{reading['alternative']}")
+        for item in reading["indicators"]:
+            plan = "" if item["tariff_kbps"] is None else f" @{item['tariff_kbps']}"
+            shown = [f"{'—' if x['value'] is None else format(x['value'], '.2f')} "
+                     f"{VERDICT_WORDS[x['verdict']]}"
+                     for x in (item["adopted"], item["alternative"])]
+            lines.append(f"  {item['id'] + plan:<32} {shown[0]:>28} / {shown[1]}")
     return lines
 
 

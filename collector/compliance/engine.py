@@ -102,15 +102,17 @@ def unknown_profiles(store: Store, quarter: Quarter) -> list[str]:
 
 def read_units(store: Store, quarter: Quarter | Period, profile: str | None = None,
                edition: str | None = None, judging: Judged | None = None,
-               ) -> list[indicators.Unit]:
+               columns: Sequence[str] | None = None) -> list[indicators.Unit]:
     """The quarter's registry periods with their rollups: what every figure is made from.
-    Read once and pass to `compliance` and `details` when a caller needs both."""
+    Read once and pass to `compliance` and `details` when a caller needs both. `columns`:
+    only those (a reading of speed alone), without outages, suspensions and works."""
     judging = judging or judged(store, quarter, profile, edition)
     store.rollups.ensure_built(store.engine)  # a profile judged by criteria not yet rolled up
     with store.engine.connect() as db:
         works = availability.planned_works(db, quarter.start, quarter.end,
                                            obligations.announced_in_time(judging.edition))
-        return indicators.read_units(db, quarter, judging.spans, {judging.name}, works)
+        return indicators.read_units(db, quarter, judging.spans, {judging.name}, works,
+                                     columns)
 
 
 def compliance(store: Store, quarter: Quarter, profile: str | None = None,
@@ -240,8 +242,9 @@ def sensitivity(store: Store, quarter: Quarter, judging: Judged,
                                                           s.first_day, s.last_day)
                                           for s in judging.spans],
                            chosen.at_layer("ethernet"), [])
-            alternative = indicators.compute(read_units(store, quarter, judging=other),
-                                             only.at_layer("ethernet"))
+            alternative = indicators.compute(
+                read_units(store, quarter, judging=other, columns=indicators.SPEED_COLUMNS),
+                only.at_layer("ethernet"))
         elif reading.key == "planned_works":
             alternative = indicators.compute([u.planned_works_excluded() for u in units], only)
         else:

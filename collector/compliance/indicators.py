@@ -100,10 +100,17 @@ class Span:
     last_day: date
 
 
+# what a reading of speed alone sums (the Ethernet-layer reading beside the verdict)
+SPEED_COLUMNS = tuple(name for name in (*SUMMED, *tables.ROLLUP_EXTREMES)
+                      if name.startswith("speed_"))
+
+
 def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[Span],
-               names: Iterable[str], planned: Sequence[availability.Work] = ()) -> list[Unit]:
+               names: Iterable[str], planned: Sequence[availability.Work] = (),
+               columns: Sequence[str] | None = None) -> list[Unit]:
     """The registry periods under the profile `names` in force during the quarter (or a
-    month of it), with their rollups summed: each day's under the edition of its span."""
+    month of it), with their rollups summed: each day's under the edition of its span, and
+    their availability settled; or (`columns`) only those columns summed, nothing settled."""
     periods: dict[str, list[Connection]] = defaultdict(list)
     for row in db.execute(select(tables.connections).where(
             tables.connections.c.effective_from <= quarter.last_day)).mappings():
@@ -114,12 +121,13 @@ def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[Span],
     r = tables.rollups
     judged = or_(*(and_(r.c.criteria == span.edition.criteria, r.c.day >= span.first_day,
                         r.c.day <= span.last_day) for span in spans))
+    wanted = set(columns) if columns is not None else set(SUMMED) | set(tables.ROLLUP_EXTREMES)
     query = (select(r.c.connection_id, r.c.effective_from,
-                    *(func.sum(r.c[name]).label(name) for name in SUMMED),
+                    *(func.sum(r.c[name]).label(name) for name in SUMMED if name in wanted),
                     *(func.min(r.c[name]).label(name) for name in tables.ROLLUP_EXTREMES
-                      if name.endswith("_min")),
+                      if name.endswith("_min") and name in wanted),
                     *(func.max(r.c[name]).label(name) for name in tables.ROLLUP_EXTREMES
-                      if name.endswith("_max")))
+                      if name.endswith("_max") and name in wanted))
              .where(judged).group_by(r.c.connection_id, r.c.effective_from))
     for row in db.execute(query).mappings():
         unit = units.get((row["connection_id"], row["effective_from"]))
@@ -128,7 +136,8 @@ def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[Span],
             # no test set (NULL) is absent, as readers ask with .get()
             unit.sums = {k: float(v) for k, v in row.items()
                          if k not in ("connection_id", "effective_from") and v is not None}
-    settle_availability(db, units.values(), quarter, spans[-1].edition, planned)
+    if columns is None:
+        settle_availability(db, units.values(), quarter, spans[-1].edition, planned)
     return list(units.values())
 
 

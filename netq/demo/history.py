@@ -110,8 +110,9 @@ def quarter_so_far(line: Line, start: datetime, end: datetime,
             "phase": "http", "duration_ms": round(rng.uniform(40, 200), 1)}))
     for began, ended, up in _availability(start, end, line, rng):
         add("availability", began, (ended - began).total_seconds(), Outcome(
-            "node", True, {"up": up, "checks": max(1, int((ended - began).total_seconds()
-                                                              // 60))}))
+            "node", True, {"up": up, "on_net_up": up,
+                           "checks": max(1, int((ended - began).total_seconds() // 60)),
+                           "targets": ["node"], "off_net_targets": ["ix.by"]}))
     records.sort(key=lambda r: r.started_at)
     return [r.to_json() for r in records]
 
