@@ -378,7 +378,8 @@ INDICATOR_COLUMNS: list[tuple[str, str, str]] = [
     ("service", "string", "fixed, wireless, data (both, as byfly's tables count) or customer"),
     ("technology", "string", "the access technology; empty: all the service's lines"),
     ("name_ru", "string", "the indicator worded as in the source"),
-    ("unit", "string", "the unit of value, norm_value and the interval: %, ms or kbit/s"),
+    ("unit", "string", "the unit of value, norm_value and the interval: %, ms, or % of lines "
+                       "(item 9: the share of a tariff plan's lines meeting their contract)"),
     ("norm_op", "string", ">= (at least) or <= (at most)"),
     ("norm_value", "number", "the norm, in unit"),
     ("value", "number", "the measured value, in unit; empty: no data"),
@@ -386,7 +387,10 @@ INDICATOR_COLUMNS: list[tuple[str, str, str]] = [
                            "sampling)"),
     ("ci95_high", "number", "95 % interval, high end, in unit"),
     ("n", "number", "the sample, counted as n_counts says"),
-    ("meets", "boolean", "whether value meets the norm; empty: sample below the minimum"),
+    ("meets", "boolean", "whether value itself meets the norm; empty: no verdict"),
+    ("verdict", "string", "the decision rule: meets or fails (the whole 95 % interval on that "
+                          "side of the norm, or a census), edge (the interval crosses it), "
+                          "insufficient_sample, not_measured or no_data"),
     ("preliminary", "boolean", "true while the quarter has not ended"),
     ("period_from", "date", "the quarter's first day (Europe/Minsk)"),
     ("period_to", "date", "the quarter's last day (Europe/Minsk)"),
@@ -395,7 +399,10 @@ INDICATOR_COLUMNS: list[tuple[str, str, str]] = [
     ("connections", "integer", "the connections behind the figure (the units of sampling); "
                                "empty for the operator's own records"),
     ("tariff_kbps", "integer", "item 9: the tariff plan's speed, kbit/s; empty otherwise"),
-    ("layer", "string", "item 9: the layer speed is stated at (tcp_payload, ip, ethernet)"),
+    ("layer", "string", "item 9: the layer speed is judged at (tcp_payload unless the "
+                        "profile's source states its tariff at another)"),
+    ("mean_kbps", "number", "item 9: the mean over the plan's lines of each line's fastest "
+                            "(slowest) test, kbit/s, shown beside the verdict"),
     ("clause", "string", "where the norm stands in its source"),
 ]
 CONNECTION_COLUMNS: list[tuple[str, str, str]] = [
@@ -412,8 +419,9 @@ CONNECTION_COLUMNS: list[tuple[str, str, str]] = [
     ("delay_meeting_norm_percent", "number", "% of them meeting the delay norm"),
     ("loss_meeting_norm_percent", "number", "% of them meeting the loss norm"),
     ("packet_loss_percent", "number", "lost packets of all sent, %"),
-    ("availability_percent", "number", "time available of time observed (planned works "
-                                       "announced in time left out), %"),
+    ("availability_percent", "number", "time available of time observed against the "
+                                       "Internet (planned works in, lawful suspensions "
+                                       "out), %"),
 ]
 
 
@@ -433,10 +441,10 @@ def indicator_table_csv(document: dict[str, Any]) -> str:
             document["quarter"], document["profile"], e["id"], e["service"],
             e["technology"] or "", e["name_ru"], e["unit"], e["norm"]["op"], e["norm"]["value"],
             blank(e["value"]), blank(ci[0]), blank(ci[1]), e["n"],
-            "" if e["meets"] is None else str(e["meets"]).lower(), preliminary,
+            "" if e["meets"] is None else str(e["meets"]).lower(), e["verdict"], preliminary,
             quarter.first_day.isoformat(), quarter.last_day.isoformat(), e["n_counts"],
             blank(e["connections"]), blank(e.get("tariff_kbps")), blank(e.get("layer")),
-            e["clause"]]))
+            blank(e.get("mean_kbps")), e["clause"]]))
     return out.getvalue()
 
 

@@ -122,6 +122,13 @@ def test_a_file_imported_twice_is_stored_once(records_store: Store, db_url: str,
                       "x,2026-07-01 09:00,2026-07-02 09:00,2026-07-02 08:00,node-a\n",
      "line 2: ends_at is not after starts_at"),
     ("calls", "call,offered\nx,2026-07-01 09:00\n", "line 1: the columns must be"),
+    ("calls", "call_id,offered_at,profile\nx,2026-07-01 09:00,byfly\n",
+     "line 2: profile: byfly is not a profile of"),
+    ("suspensions", "suspension_id,connection_id,starts_at,reason\n"
+                    "x,F1,2026-07-01 09:00,holiday\n", "line 2: reason: Input should be"),
+    ("suspensions", "suspension_id,connection_id,starts_at,ends_at,reason\n"
+                    "x,F1,2026-07-01 09:00,2026-07-01 09:00,non_payment\n",
+     "line 2: ends_at is not after starts_at"),
 ])
 def test_a_bad_row_is_named_by_line_and_reason_and_nothing_of_it_is_stored(
     db_url: str, tmp_path: Path, kind: str, text: str, reason: str

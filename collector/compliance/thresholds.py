@@ -569,7 +569,7 @@ def _merge(entry: ProfileEntry, base: Profile | None, method: Method,
     inherited = base.method.model_dump() if base else method.model_dump()
     merged_method = Method.model_validate({**inherited, **entry.method})
     if floor is not None:
-        _method_not_laxer(entry, merged_method, floor)
+        _method_not_laxer(merged_method, floor)
     indicators = _indicators(entry, base, merged_method, floor)
     # an operator's own per-test norms replace its earlier edition's, never the floor's
     per_test = entry.per_test if floor is None else _stricter_per_test(
@@ -617,7 +617,7 @@ def _dates(entry: ProfileEntry, floor: Profile | None,
     return {"effective_from": start, "effective_to": end}, unknown
 
 
-def _method_not_laxer(entry: ProfileEntry, method: Method, floor: Profile) -> None:
+def _method_not_laxer(method: Method, floor: Profile) -> None:
     for name, op in STRICTER_METHOD.items():
         mine, theirs = getattr(method, name), getattr(floor.method, name)
         if not (mine <= theirs if op == "<=" else mine >= theirs):
@@ -658,7 +658,7 @@ def _indicators(entry: ProfileEntry, base: Profile | None, method: Method,
         indicators[override.id] = own.model_dump()
     if floor is None:
         return list(indicators.values())
-    return _against_the_floor(indicators, entry, inherited)
+    return _against_the_floor(indicators, entry)
 
 
 def _override_not_laxer(before: Indicator, changed: Indicator, at: tuple[str | int, ...]) -> None:
@@ -674,8 +674,8 @@ def _override_not_laxer(before: Indicator, changed: Indicator, at: tuple[str | i
                          "regulation counts")
 
 
-def _against_the_floor(indicators: dict[str, dict[str, Any]], entry: ProfileEntry,
-                       inherited: dict[str, Indicator]) -> list[dict[str, Any]]:
+def _against_the_floor(indicators: dict[str, dict[str, Any]],
+                       entry: ProfileEntry) -> list[dict[str, Any]]:
     """Each of the entry's own indicators judged by the regulation's norm where that is
     stricter on the same measure and lines; one the regulation already counts alike (same
     measure, lines and averaging, and after that the same norm) folds into it, both clauses
