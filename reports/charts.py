@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -10,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display; before pyplot is imported
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 plt.rcParams.update({
     "text.parse_math": False,  # a node named "$x$" is a name, not a formula to typeset
@@ -24,6 +27,30 @@ NORM_STYLE: dict[str, Any] = {"color": "#c0392b", "linestyle": "--", "linewidth"
 BAR = "#2c6fbb"
 
 
+@dataclass(frozen=True)
+class Labels:
+    """The pictures' words and numbers, in the report's language."""
+
+    measured: str
+    norm: str
+    speed_axis: str
+    lines_share_axis: str
+    availability_axis: str
+    evening_peak: str
+    hour_axis: str
+    delay_axis: str
+    unit: Callable[[str], str]
+    number: Callable[[Any, int], str]  # a tick as the text writes a number
+    technology: Callable[[str], str]
+
+
+def localised(axis: Any, labels: Labels, which: str = "y") -> None:
+    """An axis's ticks written as the report writes numbers (a decimal comma in ru)."""
+    formatter = FuncFormatter(lambda value, position: labels.number(
+        value, 0 if float(value).is_integer() else 2))
+    (axis.yaxis if which == "y" else axis.xaxis).set_major_formatter(formatter)
+
+
 def svg(figure: Any) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -33,7 +60,7 @@ def svg(figure: Any) -> str:
 
 
 def monthly_trend(months: list[dict[str, Any]], month_names: list[str],
-                  labels: dict[str, Any]) -> str | None:
+                  labels: Labels) -> str | None:
     """One small panel per network indicator of the whole population with figures: its
     monthly values with their 95 % intervals, and its norm, each on its own scale (a 1 %
     norm and a 99 % norm cannot share an axis and be read)."""
@@ -61,12 +88,12 @@ def monthly_trend(months: list[dict[str, Any]], month_names: list[str],
         axis.axhline(norm["value"], **NORM_STYLE)
         axis.set_ylim(*honest_range([e for _, e in shown], norm["value"]))
         unit = next(e for e in entries if e is not None)["unit"]
-        axis.set_title(f"№ {indicator_id.split('.', 1)[1]}, {labels['units'].get(unit, unit)}",
-                       fontsize=8)
+        axis.set_title(f"№ {indicator_id.split('.', 1)[1]}, {labels.unit(unit)}", fontsize=8)
         axis.set_xticks(range(len(month_names)), month_names)
         axis.set_xlim(-0.5, len(month_names) - 0.5)
+        localised(axis, labels)
     figure.legend([Line2D([], [], color=BAR, marker="o"), Line2D([], [], **NORM_STYLE)],
-                  [labels["measured"], labels["norm"]], loc="outside lower center", ncol=2,
+                  [labels.measured, labels.norm], loc="outside lower center", ncol=2,
                   frameon=False)
     return svg(figure)
 
@@ -97,7 +124,7 @@ def honest_range(entries: list[dict[str, Any]], norm: float) -> tuple[float, flo
 
 
 def speed_distribution(by_technology: dict[str, list[float]], norm_percent: float,
-                       labels: dict[str, Any]) -> str | None:
+                       labels: Labels) -> str | None:
     """Per technology, the empirical distribution of each line's mean download speed as % of
     its tariff: the share of lines at or below each speed, with the norm's line."""
     if not by_technology:
@@ -107,17 +134,20 @@ def speed_distribution(by_technology: dict[str, list[float]], norm_percent: floa
         values = sorted(by_technology[technology])
         heights = [100 * (i + 1) / len(values) for i in range(len(values))]
         axis.step([values[0], *values], [0.0, *heights], where="post",
-                  label=f"{technology} ({len(values)})", linewidth=1.2)
-    axis.axvline(norm_percent, **NORM_STYLE, label=labels["norm"])
-    axis.set_xlabel(labels["speed_axis"])
-    axis.set_ylabel(labels["lines_share_axis"])
+                  label=f"{labels.technology(technology)} ({labels.number(len(values), 0)})",
+                  linewidth=1.2)
+    axis.axvline(norm_percent, **NORM_STYLE, label=labels.norm)
+    axis.set_xlabel(labels.speed_axis)
+    axis.set_ylabel(labels.lines_share_axis)
     axis.set_ylim(0, 100)
+    localised(axis, labels)
+    localised(axis, labels, "x")
     axis.legend(frameon=False, loc="upper left", fontsize=7)
     return svg(figure)
 
 
 def availability_by_node(by_node: dict[str, float], norm_percent: float,
-                         labels: dict[str, Any], worst: int = 15) -> str | None:
+                         labels: Labels, worst: int = 15) -> str | None:
     """The nodes with the lowest availability (at most `worst`), as dots against the norm:
     a dot has no bar to start at zero, so the axis may hold just the values and the norm."""
     if not by_node:
@@ -128,10 +158,11 @@ def availability_by_node(by_node: dict[str, float], norm_percent: float,
     axis.set_yticks(range(len(nodes)), nodes)
     axis.invert_yaxis()
     axis.grid(axis="x", color="#ddd", linewidth=0.5)
-    axis.axvline(norm_percent, **NORM_STYLE, label=labels["norm"])
+    axis.axvline(norm_percent, **NORM_STYLE, label=labels.norm)
     low = min(min(by_node[n] for n in nodes), norm_percent)
     axis.set_xlim(max(0.0, low - max(0.5, 0.25 * (100 - low))), 100.1)
-    axis.set_xlabel(labels["availability_axis"])
+    axis.set_xlabel(labels.availability_axis)
+    localised(axis, labels, "x")
     axis.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1))
     return svg(figure)
 
@@ -140,7 +171,7 @@ EVENING_PEAK = (19, 23)  # Minsk hours, as Ofcom and the FCC's Measuring Broadba
 
 
 def hour_profile(hours: dict[str, dict[str, list[float | None]]], speed_norm: float | None,
-                 labels: dict[str, Any]) -> str | None:
+                 labels: Labels) -> str | None:
     """Speed (% of tariff) and round trip by hour of the day, per technology, with the evening
     peak shaded and the speed norm's line."""
     panels = [(what, hours.get(what) or {}) for what in ("speed", "delay")]
@@ -151,18 +182,20 @@ def hour_profile(hours: dict[str, dict[str, list[float | None]]], speed_norm: fl
                                 squeeze=False, layout="constrained")
     for axis, (what, found) in zip(axes.flat, panels, strict=True):
         axis.axvspan(*EVENING_PEAK, color="#f2d7a6", alpha=0.5, linewidth=0,
-                     label=labels["evening_peak"])
+                     label=labels.evening_peak)
         for technology, values in found.items():
             axis.plot(range(24), [float("nan") if v is None else v for v in values],
-                      linewidth=1.1, marker=".", markersize=3, label=technology)
+                      linewidth=1.1, marker=".", markersize=3,
+                      label=labels.technology(technology))
         if what == "speed" and speed_norm is not None:
-            axis.axhline(speed_norm, **NORM_STYLE, label=labels["norm"])
+            axis.axhline(speed_norm, **NORM_STYLE, label=labels.norm)
         shown = [v for values in found.values() for v in values if v is not None]
         top = max([*shown, speed_norm or 0]) if what == "speed" else max(shown)
         axis.set_ylim(0, top * 1.15)
         axis.set_xlim(0, 23.5)
         axis.set_xticks(range(0, 24, 3))
-        axis.set_xlabel(labels["hour_axis"])
-        axis.set_ylabel(labels["speed_axis"] if what == "speed" else labels["delay_axis"])
+        axis.set_xlabel(labels.hour_axis)
+        axis.set_ylabel(labels.speed_axis if what == "speed" else labels.delay_axis)
+        localised(axis, labels)
         axis.legend(frameon=False, fontsize=6, loc="lower left")
     return svg(figure)

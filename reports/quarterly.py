@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from netq.collector.compliance import deadline
@@ -30,22 +29,43 @@ from netq.collector.compliance.report_data import details
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.settings import Operator
 from netq.collector.store import Store
-from netq.reports import formatting
+from netq.reports import formatting, i18n
+from netq.reports.formatting import N_
+from netq.reports.i18n import Words
 
 SERVICES = ("fixed", "wireless", "data", "customer")
-TITLES: dict[str, dict[str, Any]] = {
-    "ru": {"fixed": "Передача данных с использованием сети стационарной электросвязи",
-           "wireless": "Передача данных сотовой подвижной электросвязи, Wi-Fi и иных "
-                       "технологий беспроводного доступа",
-           "data": "Услуги передачи данных (доступ в сеть Интернет)",
-           "customer": "Показатели качества обслуживания абонентов"},
-    "be": {"fixed": "Перадача даных з выкарыстаннем сеткі стацыянарнай электрасувязі",
-           "wireless": "Перадача даных сотавай рухомай электрасувязі, Wi-Fi і іншых "
-                       "тэхналогій бесправаднога доступу",
-           "data": "Паслугі перадачы даных (доступ у сетку Інтэрнэт)",
-           "customer": "Паказчыкі якасці абслугоўвання абанентаў"},
-    "en": {"fixed": "Data over the fixed network", "wireless": "Wireless data",
-           "data": "Data services (Internet access)", "customer": "Customer service"},
+TITLES = {"fixed": N_("Data over the fixed network"), "wireless": N_("Wireless data"),
+          "data": N_("Data services (Internet access)"), "customer": N_("Customer service")}
+# the readings the sources leave open (engine.READINGS): the question, netq's / the other
+READINGS = {
+    "speed_layer": N_("the layer a tariff's speed is stated at: the TCP payload / the "
+                      "Ethernet frame"),
+    "planned_works": N_("planned works in item 12: in the figure / taken out when announced "
+                        "in time"),
+    "customer_delay": N_("a customer's delay in item 1: the deadline stays / the deadline "
+                         "moves"),
+}
+# what the document counts apart (its `exclusions`), in words
+EXCLUDED = {
+    "excluded": N_("excluded in all"),
+    "infrastructure": N_("measurement server failed"),
+    "deferred": N_("deferred for the subscriber's traffic"),
+    "probe_error": N_("probe error or overload"),
+    "unjudged": N_("session shorter than the minimum"),
+    "speed_segment_assumed": N_("speed tests without a recorded segment size (counted, 1448 "
+                                "bytes assumed)"),
+    "suspended_minutes": N_("service suspended on a ground the rules give, minutes observed"),
+    "suspensions_without_clause": N_("suspensions on no ground of the profile's rules (kept "
+                                     "in availability)"),
+    "availability_on_net_only_minutes": N_("availability checked against on-net targets "
+                                           "only, minutes (not the Internet: not counted)"),
+    "contracts_customer_delayed": N_("contracts delayed by the customer (the deadline stays)"),
+    "contracts_pending_past_deadline": N_("contracts not fulfilled by their deadline (counted "
+                                          "as late)"),
+    "contracts_without_promised_days": N_("contracts with no deadline (not judged)"),
+    "calls_without_profile": N_("calls with no profile (counted in every profile)"),
+    "tickets_third_party_fault": N_("tickets of third parties' faults (counted)"),
+    "tickets_not_yet_due": N_("tickets not yet due"),
 }
 
 
@@ -75,26 +95,32 @@ class Section:
 
 def row(entry: dict[str, Any], lang: str) -> Row:
     ci = entry["ci95"]
-    labels = formatting.LABELS[lang]
+    words = Words(lang)
     name, notes = entry["name_ru"], []
     norm = formatting.norm(entry["norm"]["op"], entry["norm"]["value"], lang)
     if entry.get("tariff_kbps") is not None:  # item 9, per tariff plan: every line's contract
-        name += (f" — {labels['tariff']} {formatting.number(entry['tariff_kbps'], lang, 0)} "
-                 f"{formatting.unit('kbit/s', lang)} ({labels['layer'][entry['layer']]})")
-        norm = labels["every_line"].format(norm=formatting.norm(
+        name += " — " + words("tariff %(kbps)s kbit/s (%(layer)s)",
+                              kbps=formatting.number(entry["tariff_kbps"], lang, 0),
+                              layer=formatting.word(formatting.LAYERS, entry["layer"], lang))
+        norm = words("every line: %(norm)s", norm=formatting.norm(
             entry["line_norm"]["op"], entry["line_norm"]["kbps"], lang))
-        notes.append(labels["lines_mean"].format(
-            kbps=formatting.number(entry["mean_kbps"], lang, 0),
-            failing=formatting.number(entry["lines_failing"], lang, 0)))
+        notes.append(words("the lines' mean %(kbps)s kbit/s; lines below the norm: %(failing)s",
+                           kbps=formatting.number(entry["mean_kbps"], lang, 0),
+                           failing=formatting.number(entry["lines_failing"], lang, 0)))
     if entry.get("planned_works_down_minutes"):
-        notes.append(labels["planned_within"].format(
-            minutes=formatting.number(entry["planned_works_down_minutes"], lang, 0),
-            late=formatting.number(entry["planned_works_late_notice_down_minutes"], lang, 0)))
+        notes.append(words("of which down in planned works: %(minutes)s min, of them in works "
+                           "announced late: %(late)s min",
+                           minutes=formatting.number(entry["planned_works_down_minutes"],
+                                                     lang, 0),
+                           late=formatting.number(
+                               entry["planned_works_late_notice_down_minutes"], lang, 0)))
     if entry.get("source_norm") is not None:
-        norm += " " + labels["raised"].format(norm=formatting.norm(
-            entry["source_norm"]["op"], entry["source_norm"]["value"], lang))
+        norm += " " + words("(the operator's rules: %(norm)s; the resolution's stricter norm "
+                            "judges)", norm=formatting.norm(entry["source_norm"]["op"],
+                                                            entry["source_norm"]["value"], lang))
     clause = entry["clause"] if not entry.get("raised_by") else \
-        f"{entry['clause']}; {labels['judged_by']}: {entry['raised_by']}"
+        words("%(clause)s; norm by: %(raised)s", clause=entry["clause"],
+              raised=entry["raised_by"])
     return Row(
         number=".".join(part for part in entry["id"].split(".")[1:]
                         if part not in ("max", "min", "down", "up")),
@@ -115,18 +141,19 @@ def row(entry: dict[str, Any], lang: str) -> Row:
 
 def sample_size(entry: dict[str, Any], lang: str) -> str:
     """What n counts, and over how many connections (the unit of sampling)."""
-    labels = formatting.LABELS[lang]
-    text = f"{formatting.number(entry['n'], lang, 0)} {labels['counts'][entry['n_counts']]}"
+    text = formatting.count(entry["n"], entry["n_counts"], lang)
     if entry["connections"] is not None and entry["n_counts"] != "lines":
-        text += f"; {formatting.number(entry['connections'], lang, 0)} {labels['lines']}"
+        text += "; " + formatting.count(entry["connections"], "lines", lang)
     if entry.get("certain") and entry["ci95"] is None and entry["connections"] is None:
-        text += f" ({labels['complete']})"
+        words = Words(lang)
+        text += " (" + words("complete records") + ")"
     return text
 
 
 def sections(document: dict[str, Any], lang: str) -> list[Section]:
     """Per service: the whole population first, then each technology that has figures."""
     found = []
+    words = Words(lang)
     for service in SERVICES:
         entries = [e for e in document["indicators"] if e["service"] == service]
         technologies = sorted({e["technology"] for e in entries if e["technology"]})
@@ -134,7 +161,7 @@ def sections(document: dict[str, Any], lang: str) -> list[Section]:
             chosen = [e for e in entries if e["technology"] == technology]
             if technology is not None and all(e["value"] is None for e in chosen):
                 continue
-            found.append(Section(service, TITLES[lang][service], technology,
+            found.append(Section(service, words(TITLES[service]), technology,
                                  [row(e, lang) for e in chosen]))
     return found
 
@@ -174,6 +201,7 @@ def summary(document: dict[str, Any], lang: str) -> tuple[list[Summary], dict[st
     """Page one: each service's verdicts at a glance, and the headline of what fails and what
     is on the edge (each indicator number with the technologies where it does)."""
     tables: list[Summary] = []
+    words = Words(lang)
     found: dict[str, dict[str, dict[str, None]]] = {"fails": {}, "edge": {}}
     for service in SERVICES:
         entries = [e for e in document["indicators"] if e["service"] == service]
@@ -191,13 +219,14 @@ def summary(document: dict[str, Any], lang: str) -> tuple[list[Summary], dict[st
                                    formatting.norm(chosen[0]["norm"]["op"],
                                                    chosen[0]["norm"]["value"], lang)
                                    if chosen[0].get("tariff_kbps") is None
-                                   else formatting.LABELS[lang]["per_plan"], cells))
+                                   else words("per tariff plan"), cells))
             for state, into in found.items():
                 where = into.setdefault(number, {})  # a dict: ordered, without repeats
-                where.update((formatting.LABELS[lang]["all"] if t is None else t, None)
+                where.update((words("all technologies") if t is None
+                              else formatting.technology(t), None)
                              for t, c in zip(technologies, cells, strict=True)
                              if c.state == state)
-        tables.append(Summary(service, TITLES[lang][service], technologies, rows))
+        tables.append(Summary(service, words(TITLES[service]), technologies, rows))
     return tables, {state: [f"{number} ({', '.join(where)})"
                             for number, where in into.items() if where]
                     for state, into in found.items()}
@@ -205,17 +234,16 @@ def summary(document: dict[str, Any], lang: str) -> tuple[list[Summary], dict[st
 
 def _cell(entries: list[dict[str, Any]], lang: str) -> Cell:
     """A verdict mark with the value and interval; item 9's plans as how many fail."""
-    labels = formatting.LABELS[lang]
+    words = Words(lang)
     if not entries:  # the indicator counts none of this technology's lines
-        return Cell("", labels["not_applicable"], None)
+        return Cell("", words("does not apply"), None)
     if all(e["value"] is None for e in entries):
         state = entries[0]["verdict"]
-        return Cell(MARKS[state], formatting.VERDICTS[lang][state], state)
+        return Cell(MARKS[state], words(formatting.VERDICTS[state]), state)
     if len(entries) > 1 or entries[0].get("tariff_kbps") is not None:
         judged = [e["verdict"] for e in entries if e["value"] is not None]
         state = min(judged, key=WORST.index)
-        return Cell(MARKS[state], labels["plans_failing"].format(
-            failed=judged.count("fails"), plans=len(judged)), state)
+        return Cell(MARKS[state], f"{judged.count('fails')}/{len(judged)}", state)
     entry = entries[0]
     shown = row(entry, lang)
     text = shown.value if not shown.interval else f"{shown.value} ({shown.interval})"
@@ -238,8 +266,14 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
     its data in words as its text alternative."""
     from netq.reports import charts
 
-    labels = {**formatting.LABELS[lang], "norm": formatting.LABELS[lang]["norm_line"],
-              "units": formatting.UNITS[lang]}
+    words = Words(lang)
+    labels = charts.Labels(
+        measured=words("measured"), norm=words("norm"), speed_axis=words("%% of tariff"),
+        lines_share_axis=words("share of lines, %%"),
+        availability_axis=words("availability, %%"), evening_peak=words("19–23 h"),
+        hour_axis=words("hour of the day"), delay_axis=words("delay, ms"),
+        unit=lambda name: formatting.unit(name, lang), number=formatting.numbers(lang),
+        technology=formatting.technology)
     norms = {i.measure: float(i.norm.value) for i in profile.indicators
              if i.service in ("fixed", "data")}
     months = [formatting.month(date.fromisoformat(m["month"]), lang) for m in data["months"]]
@@ -253,10 +287,13 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
                   _trend_in_words(data["months"], months, lang)),
         "speed": (None, "") if speed_norm is None else (
             charts.speed_distribution(speeds, speed_norm, labels),
-            "; ".join(labels["speed_alt"].format(
-                technology=t, lines=len(v),
-                share=formatting.number(100 * sum(x >= speed_norm for x in v) / len(v), lang, 0),
-                norm=formatting.number(speed_norm, lang, 0)) for t, v in sorted(speeds.items()))),
+            "; ".join(words("%(technology)s: %(lines)s, %(share)s %% of them at %(norm)s %% "
+                            "of the tariff or more", technology=formatting.technology(t),
+                            lines=formatting.count(len(v), "lines", lang),
+                            share=formatting.number(100 * sum(x >= speed_norm for x in v)
+                                                    / len(v), lang, 0),
+                            norm=formatting.number(speed_norm, lang, 0))
+                      for t, v in sorted(speeds.items()))),
         "hours": (charts.hour_profile(data["hours"], speed_norm, labels),
                   _hours_in_words(data["hours"], lang)),
         "availability": (None, "") if "availability" not in norms else (
@@ -264,8 +301,8 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
             "; ".join(f"{n}: {formatting.number(v, lang)} %"
                       for n, v in sorted(nodes.items(), key=lambda i: (i[1], i[0]))[:15])),
     }
-    return {name: None if picture is None else Markup(_labelled(picture, words))
-            for name, (picture, words) in made.items()}
+    return {name: None if picture is None else Markup(_labelled(picture, said))
+            for name, (picture, said) in made.items()}
 
 
 def _labelled(picture: str, words: str) -> str:
@@ -273,11 +310,18 @@ def _labelled(picture: str, words: str) -> str:
     return picture.replace("<svg", f'<svg role="img" aria-label="{escape(words)}"', 1)
 
 
+HOURS_IN_WORDS = {
+    "speed": N_("speed %(technology)s: %(peak)s %% of the tariff at 19–23 h, %(rest)s %% the "
+                "rest of the day"),
+    "delay": N_("delay %(technology)s: %(peak)s ms at 19–23 h, %(rest)s ms the rest of the day"),
+}
+
+
 def _hours_in_words(hours: dict[str, dict[str, list[float | None]]], lang: str) -> str:
     """Per measure and technology: the value in the evening peak beside the rest of the day."""
     from netq.reports.charts import EVENING_PEAK
 
-    labels = formatting.LABELS[lang]
+    words = Words(lang)
     said = []
     for what, found in hours.items():
         for technology, values in found.items():
@@ -285,8 +329,8 @@ def _hours_in_words(hours: dict[str, dict[str, list[float | None]]], lang: str) 
                     if v is not None and EVENING_PEAK[0] <= h < EVENING_PEAK[1]]
             rest = [v for h, v in enumerate(values)
                     if v is not None and not EVENING_PEAK[0] <= h < EVENING_PEAK[1]]
-            said.append(labels["hours_alt"][what].format(
-                technology=technology,
+            said.append(words(
+                HOURS_IN_WORDS[what], technology=formatting.technology(technology),
                 peak=formatting.number(sum(peak) / len(peak) if peak else None, lang, 1),
                 rest=formatting.number(sum(rest) / len(rest) if rest else None, lang, 1)))
     return "; ".join(said)
@@ -339,21 +383,20 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "generated_at": now.astimezone(MINSK),  # the computation's own time
         "operator": operator,
         "preliminary": document["preliminary"],
-        "labels": formatting.LABELS[lang],
         "number": lambda v, places=2: formatting.number(v, lang, places),
+        "count": lambda n, counts: formatting.count(n, counts, lang),
         "unit": lambda name: formatting.unit(name, lang),
         "verdict_word": lambda entry: formatting.verdict(entry, lang),
+        "technology": formatting.technology,
+        "layer": lambda name: formatting.word(formatting.LAYERS, name, lang),
+        "excluded": lambda name: formatting.word(EXCLUDED, name, lang),
+        "readings": {key: formatting.word(READINGS, key, lang) for key in READINGS},
+        "notice": lambda entry: formatting.notice(entry, lang),
     }
 
 
-def environment() -> Environment:
-    return Environment(loader=PackageLoader("netq.reports", "templates"),
-                       autoescape=select_autoescape(["html", "j2"]),
-                       trim_blocks=True, lstrip_blocks=True)
-
-
 def html(context: dict[str, Any]) -> str:
-    return environment().get_template("quarterly.html.j2").render(**context)
+    return i18n.environment(context["lang"]).get_template("quarterly.html.j2").render(**context)
 
 
 # archival PDF (ISO 19005-3, level U: every character maps to Unicode, so Cyrillic text can

@@ -24,7 +24,7 @@ from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.runs import save_report
 from netq.collector.settings import Operator
 from netq.collector.store import Store
-from netq.reports import formatting, quarterly
+from netq.reports import formatting, i18n, quarterly
 from tests import browser
 from tests.records import interval, latency, speed
 from tests.test_compliance_quarter import RECORDS, norms_with_min_sample, registry
@@ -132,7 +132,11 @@ def test_page_one_says_whether_the_operator_meets_the_norms(written: dict[str, P
         headline = text.split(said)[1].split(".")[0]
         assert {item.split(" (")[0].strip() for item in headline.split(";")} == numbers, state
     page = written["html"].read_text("utf-8")
-    marks = page.split("Итоги")[1].split(formatting.LABELS["ru"]["legend"][:20])[0]
+    legend = i18n.Words("ru")(
+        "✓ meets · ✗ does not meet · ≈ on the edge (the 95 %% interval crosses the norm) · ? "
+        "insufficient sample · — no data or not measured; the 95 %% interval in brackets; for "
+        "item 9, how many tariff plans of all fail the norm.")
+    marks = page.split("Итоги")[1].split(legend[:15])[0]
     # item 21 counts UMTS/LTE/NR lines: under Wi-Fi it does not apply, which is not "no data"
     row_21 = marks.split("<td>21</td>")[1].split("</tr>")[0]
     assert "не применяется" in row_21
@@ -173,7 +177,7 @@ def test_the_operator_comes_from_the_collector_configuration_and_mistakes_name_t
 def test_the_method_is_told_in_words_with_the_parameters_the_collector_applied(
         store: Store, lang: str, words: list[str]) -> None:
     page = quarterly.html(quarterly.build(store, Q3, lang=lang, now=noon(date(2026, 10, 2))))
-    section = page.split(f"<h2>{formatting.LABELS[lang]['method']}</h2>")[1].split("<h2>")[0]
+    section = page.split(f"<h2>{i18n.Words(lang)('Method')}</h2>")[1].split("<h2>")[0]
     method = " ".join(section.split())  # as one line
     for said in words:
         assert said.lower() in method.lower(), said
@@ -405,7 +409,8 @@ def test_a_report_of_an_unfinished_quarter_is_preliminary_everywhere_and_not_pub
     context = quarterly.build(store, Q3, now=noon(date(2026, 9, 30)))
     paths = quarterly.write(context, ["html", "csv", "json"], tmp_path / "early", b"k")
     page = next(p for p in paths if p.suffix == ".html").read_text("utf-8")
-    assert formatting.LABELS["ru"]["preliminary"] in page
+    assert i18n.Words("ru")("Preliminary report: the quarter has not ended and the figures "
+                            "may change. This is not the quarter's publication.") in page
     profile = context["document"]["profile"]
     computation = next(p for p in paths if p.name.endswith(f"{profile}.json"))
     assert json.loads(computation.read_text())["preliminary"]

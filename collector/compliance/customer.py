@@ -32,6 +32,7 @@ from sqlalchemy import and_, case, func, or_, select
 from netq.collector import tables
 from netq.collector.compliance import workcalendar
 from netq.collector.compliance.indicators import Figure, share_figure
+from netq.collector.compliance.notices import Notice
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Profile
@@ -54,7 +55,7 @@ class Records:
 
     figures: dict[str, Figure]
     apart: dict[str, int]
-    warnings: list[str]
+    warnings: list[Notice]
 
 
 def figures(db: Any, quarter: Quarter, edition: Profile, name: str, now: datetime,
@@ -123,15 +124,18 @@ def figures(db: Any, quarter: Quarter, edition: Profile, name: str, now: datetim
     calls_unassigned = int(calls_unassigned or 0)
     warnings = []
     if calls_unassigned:
-        warnings.append(f"{calls_unassigned} support call(s) of the quarter carry no profile: "
-                        f"item 2 counts them for the operator's whole, in every profile's "
-                        "document (give the calls CSV a profile column)")
+        warnings.append(Notice(
+            "support calls of the quarter that carry no profile, counted in item 2 for the "
+            "operator's whole, in every profile's document (give the calls CSV a profile "
+            "column): %(n)s", {"n": calls_unassigned}))
     if unassigned:
-        warnings.append(f"{unassigned} contract(s) due in the quarter have neither a line "
-                        "nor a profile: item 1 counts them in every profile's document")
+        warnings.append(Notice(
+            "contracts due in the quarter with neither a line nor a profile, counted in item 1 "
+            "of every profile's document: %(n)s", {"n": unassigned}))
     if unpromised:
-        warnings.append(f"{unpromised} contract(s) state no promised days and profile "
-                        f"{name}'s rules promise none: item 1 cannot judge them")
+        warnings.append(Notice(
+            "contracts that state no promised days under rules that promise none, which item 1 "
+            "cannot judge (profile %(profile)s): %(n)s", {"n": unpromised, "profile": name}))
     return Records(
         figures={
             "contracts_on_time": share_figure(on_time, due_n),

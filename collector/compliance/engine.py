@@ -23,6 +23,7 @@ from sqlalchemy import and_, false, func, or_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, customer, indicators, obligations
+from netq.collector.compliance.notices import Notice
 from netq.collector.compliance.quarter import Period, Quarter
 from netq.collector.compliance.thresholds import Profile, ThresholdsError
 from netq.collector.store import Store
@@ -37,7 +38,7 @@ class Judged:
     name: str
     spans: list[indicators.Span]
     edition: Profile
-    warnings: list[str]
+    warnings: list[Notice]
 
 
 def judged(store: Store, period: Quarter | Period, profile: str | None = None,
@@ -46,17 +47,17 @@ def judged(store: Store, period: Quarter | Period, profile: str | None = None,
     editions = norms.editions(profile or (norms.profile(edition).profile if edition
                                           else norms.regulation()))
     name = editions[0].profile
-    warnings: list[str] = []
+    warnings: list[Notice] = []
+    days = {"first": str(period.first_day), "last": str(period.last_day)}
     if edition is not None:
         forced = norms.profile(edition)
         if forced.profile != name:
             raise ThresholdsError(f"edition {edition} is of profile {forced.profile}, "
                                   f"not of {name}")
         if not all(forced.in_force_on(d) for d in (period.first_day, period.last_day)):
-            warnings.append(f"edition {forced.key} is not in force throughout {period} "
-                            f"(effective {forced.effective_from or 'never'}–"
-                            f"{forced.effective_to or ''}): the figures show what it would "
-                            "give, not what applies")
+            warnings.append(Notice(
+                "edition %(edition)s is not in force throughout %(first)s–%(last)s: the figures "
+                "show what it would give, not what applies", {"edition": forced.key, **days}))
         return Judged(name, [indicators.Span(forced, period.first_day, period.last_day)],
                       forced, warnings + forced.warnings())
     spans: list[indicators.Span] = []
@@ -73,14 +74,15 @@ def judged(store: Store, period: Quarter | Period, profile: str | None = None,
             spans.append(indicators.Span(found, day, day))
         day += timedelta(days=1)
     if unjudged:
-        warnings.append(f"no edition of profile {name} is in force on {unjudged} day(s) of "
-                        f"{period}: tests of those days are not judged")
+        warnings.append(Notice(
+            "days of %(first)s–%(last)s on which no edition of profile %(profile)s is in "
+            "force, their tests not judged: %(n)s", {"profile": name, "n": unjudged, **days}))
     if len({s.edition.key for s in spans}) > 1:
-        warnings.append("the edition changed within the period: "
-                        + "; ".join(f"{s.edition.key} {s.first_day}–{s.last_day}"
-                                    for s in spans)
-                        + "; each test is judged under its day's edition, the aggregate "
-                          f"norms are {spans[-1].edition.key}'s")
+        warnings.append(Notice(
+            "the edition changed within the period (%(spans)s): each test is judged under its "
+            "day's edition, the aggregate norms are %(edition)s's",
+            {"spans": "; ".join(f"{s.edition.key} {s.first_day}–{s.last_day}" for s in spans),
+             "edition": spans[-1].edition.key}))
     chosen = spans[-1].edition if spans else editions[-1]
     for used in {s.edition.key: s.edition for s in spans}.values() or (chosen,):
         warnings.extend(w for w in used.warnings() if w not in warnings)
@@ -136,28 +138,33 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
         drawn = sample(db, quarter, judging) if evidence else None
         manifest = make_manifest(db, quarter, judging, store.norms.sha256, now) \
             if evidence else None
-    warnings = [*judging.warnings, *records.warnings]
+    notices = [*judging.warnings, *records.warnings]
     if not judging.spans:
-        warnings.append(f"profile {judging.name} has no edition in force in {quarter}")
+        notices.append(Notice("profile %(profile)s has no edition in force in %(quarter)s",
+                              {"profile": judging.name, "quarter": str(quarter)}))
     excluded = indicators.exclusions(units)
     if excluded["availability_on_net_only_minutes"]:
-        warnings.append(f"{excluded['availability_on_net_only_minutes']:,.0f} minutes of "
-                        "availability were checked against on-net targets only (probes "
-                        "configured before off-net targets): they measured the access network, "
-                        "not the Internet item 12 names, and are not in its figure")
+        notices.append(Notice(
+            "minutes of availability checked against on-net targets only (probes configured "
+            "before off-net targets), which measured the access network, not the Internet "
+            "item 12 names, and are not in its figure: %(n)s",
+            {"n": excluded["availability_on_net_only_minutes"]}))
     if excluded["suspensions_without_clause"]:
-        warnings.append(f"{excluded['suspensions_without_clause']:,.0f} suspension(s) give a "
-                        f"reason profile {judging.name} names no clause for: their time stays "
-                        "in item 12")
+        notices.append(Notice(
+            "suspensions giving a reason profile %(profile)s names no clause for, their time "
+            "kept in item 12: %(n)s",
+            {"profile": judging.name, "n": excluded["suspensions_without_clause"]}))
     if excluded["speed_segment_assumed"]:
-        warnings.append(f"{excluded['speed_segment_assumed']:,.0f} speed tests do not record "
-                        "their segment size (probes before it was recorded, or iperf3's own "
-                        f"count): stated at the {chosen.method.speed_layer} layer as IPv4 with "
-                        "TCP timestamps in a 1500-byte MTU")
+        notices.append(Notice(
+            "speed tests that do not record their segment size (probes before it was recorded, "
+            "or iperf3's own count), stated at the %(layer)s layer as IPv4 with TCP timestamps "
+            "in a 1500-byte MTU: %(n)s",
+            {"layer": chosen.method.speed_layer, "n": excluded["speed_segment_assumed"]}))
     unknown = unknown_profiles(store, quarter)
     if unknown:
-        warnings.append("connections of profiles thresholds.yaml does not define are judged "
-                        f"under none: {', '.join(unknown)}")
+        notices.append(Notice("connections of profiles thresholds.yaml does not define are "
+                              "judged under none: %(profiles)s",
+                              {"profiles": ", ".join(unknown)}))
     entries = indicators.compute(units, chosen, breakdown, records.figures)
     owed = chosen.obligations
     return {
@@ -186,7 +193,8 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
         "coverage": indicators.coverage(units),
         "sample": drawn,
         "out_of_scope": [item.model_dump() for item in chosen.out_of_scope],
-        "warnings": warnings,
+        "warnings": [str(notice) for notice in notices],
+        "notices": [notice.to_json() for notice in notices],
         "manifest": manifest,
     }
 

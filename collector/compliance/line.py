@@ -27,6 +27,7 @@ from netq.collector.compliance.engine import Judged, code_identity, judged
 from netq.collector.compliance.explain import REACH_BACK, add, judged_results
 from netq.collector.compliance.indicators import MEASURES, Unit
 from netq.collector.compliance.judgement import at_layer, verdicts
+from netq.collector.compliance.notices import Notice
 from netq.collector.compliance.quarter import Period, minsk_day, minsk_midnight
 from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Profile
@@ -66,10 +67,12 @@ def protocol(store: Store, connection_id: str, period: Period,
         known = sorted({u.connection.profile for u in units.values()}
                        & set(store.norms.names()))
         judging = [judged(store, period, name) for name in known]
-        warnings = [w for j in judging for w in j.warnings]
-        warnings += [f"profile {u.connection.profile} (from {u.connection.effective_from}) "
-                     "is not defined in thresholds.yaml: its tests are not judged"
-                     for u in units.values() if u.connection.profile not in known]
+        notices = [w for j in judging for w in j.warnings]
+        notices += [Notice("profile %(profile)s (from %(day)s) is not defined in "
+                           "thresholds.yaml: its tests are not judged",
+                           {"profile": u.connection.profile,
+                            "day": str(u.connection.effective_from)})
+                    for u in units.values() if u.connection.profile not in known]
         walked = _walk(db, judging, period, connection_id, units)
         for chosen in judging:
             works = availability.planned_works(
@@ -131,7 +134,8 @@ def protocol(store: Store, connection_id: str, period: Period,
         "suspensions": held,
         "coverage": {"covered_s": sum(u["covered_s"] for u in units.values()),
                      "expected_s": sum(u.expected_s for u in units.values())},
-        "warnings": warnings,
+        "warnings": [str(notice) for notice in notices],
+        "notices": [notice.to_json() for notice in notices],
         "manifest": manifest,
     }
 

@@ -57,7 +57,7 @@ def obligations(db: Any, quarter: Quarter, norms: Thresholds,
     used = {t["edition"] for t in listed if t["edition"] is not None}
     return {
         "quarter": str(quarter),
-        "warnings": [w for key in sorted(used) for w in norms.profile(key).warnings()],
+        "warnings": [str(w) for key in sorted(used) for w in norms.profile(key).warnings()],
         "fee_recalculation": [t for t in listed if t["fee_recalculation"] == "owed"],
         "support_levels": [t for t in listed if t["support_level"] is not None],
         "restoration_over_working_hours": [

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal, cast, get_args
 from pydantic import Field, ValidationError, model_validator
 
 from netq import yamlfile
+from netq.collector.compliance.notices import Notice
 from netq.errors import ConfigError
 from netq.model import TECHNOLOGIES, Strict, Technology
 
@@ -381,24 +382,29 @@ class Profile(Strict):
                    for start, end in ((self.effective_from, self.effective_to),
                                       (self.floor_from, self.floor_to)))
 
-    def warnings(self) -> list[str]:
+    def warnings(self) -> list[Notice]:
         """What every document judged under this edition must say of its readings."""
         said = []
         if "effective_from" in self.unknown_dates:
-            said.append(f"{self.key}: its source does not give the date it took effect; netq "
-                        f"applies it from {self.effective_from}, when the regulation it rests "
-                        "on took effect (set effective_from in thresholds.yaml)")
+            said.append(Notice(
+                "%(edition)s: its source does not give the date it took effect; netq applies "
+                "it from %(day)s, when the regulation it rests on took effect (set "
+                "effective_from in thresholds.yaml)",
+                {"edition": self.key, "day": str(self.effective_from)}))
         if "effective_to" in self.unknown_dates:
-            said.append(f"{self.key}: its source marks it superseded but gives no end date; it "
-                        "is applied to every later day (set effective_to in thresholds.yaml "
-                        "when the next edition is known)")
+            said.append(Notice(
+                "%(edition)s: its source marks it superseded but gives no end date; it is "
+                "applied to every later day (set effective_to in thresholds.yaml when the next "
+                "edition is known)", {"edition": self.key}))
         restoration = self.obligations.restoration_working_hours
         if restoration is not None and restoration.working_day.clause is None:
             day = restoration.working_day
-            said.append(f"{self.key}: its source does not state the working day its "
-                        f"{restoration.hours} working hours are counted in; netq assumes "
-                        f"{day.from_:%H:%M}–{day.to:%H:%M}, Monday to Friday (set "
-                        "working_day in thresholds.yaml from the operator's published hours)")
+            hours = f"{day.from_:%H:%M}–{day.to:%H:%M}"
+            said.append(Notice(
+                "%(edition)s: its source does not state the working day its working hours "
+                "are counted in; netq assumes %(hours)s, Monday to Friday (set working_day in "
+                "thresholds.yaml from the operator's published hours)",
+                {"edition": self.key, "hours": hours}))
         return said
 
 
