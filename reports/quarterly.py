@@ -16,7 +16,7 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -250,14 +250,25 @@ def _cell(entries: list[dict[str, Any]], lang: str) -> Cell:
     return Cell(MARKS[entry["verdict"]], text, entry["verdict"])
 
 
+def observed_to(document: dict[str, Any], quarter: Quarter) -> date:
+    """The last day (Minsk) a compliance document observed: the quarter's last, or the day it
+    was computed on while the quarter ran (a document from before it said is of the whole)."""
+    until = document.get("observed_until")
+    if until is None:
+        return quarter.last_day
+    return min(quarter.last_day,
+               minsk_day(datetime.fromisoformat(until) - timedelta(microseconds=1)))
+
+
 def schedule(document: dict[str, Any], quarter: Quarter) -> dict[str, float | None]:
     """How often lines were tested, as the quarter's own data shows: sessions per connection
-    per day, from the whole population's delay and speed figures."""
+    per day elapsed, from the whole population's delay and speed figures."""
+    days = (observed_to(document, quarter) - quarter.first_day).days + 1
+
     def rate(measure: str) -> float | None:
         entry = next((e for e in document["indicators"] if e["measure"] == measure
                       and e["technology"] is None and e["connections"]), None)
-        days = (quarter.last_day - quarter.first_day).days + 1
-        return None if entry is None else entry["n"] / entry["connections"] / days
+        return None if entry is None or days < 1 else entry["n"] / entry["connections"] / days
     return {"latency": rate("sessions_meeting_delay"), "speed": rate("sessions_meeting_speed")}
 
 
@@ -276,7 +287,11 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
         technology=formatting.technology)
     norms = {i.measure: float(i.norm.value) for i in profile.indicators
              if i.service in ("fixed", "data")}
-    months = [formatting.month(date.fromisoformat(m["month"]), lang) for m in data["months"]]
+    months = [formatting.month(date.fromisoformat(m["month"]), lang) if m["until"] is None
+              else words("%(month)s (to %(day)s)", month=formatting.month(
+                  date.fromisoformat(m["month"]), lang),
+                  day=date.fromisoformat(m["until"]).day)
+              for m in data["months"]]
     fixed = profile.per_test.get("fixed")
     speed_norm = None if fixed is None or fixed.speed_min_share_of_tariff is None \
         else float(fixed.speed_min_share_of_tariff.value)
@@ -364,7 +379,7 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
     document["preliminary"] = today <= quarter.last_day
     document["operator"] = None if operator is None else operator.model_dump()
     chosen = store.norms.profile(document["edition"])
-    shown = details(store, quarter, document["profile"], units)
+    shown = details(store, quarter, document["profile"], units, today=today)
     publication = chosen.obligations.publication or store.norms.publication(quarter.last_day)
     return {
         "pictures": drawings(shown, chosen, lang),
@@ -381,6 +396,7 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "days_left": None if publication is None
         else deadline.days_left(quarter, publication, today),
         "generated_at": now.astimezone(MINSK),  # the computation's own time
+        "observed_to": observed_to(document, quarter),
         "operator": operator,
         "preliminary": document["preliminary"],
         "number": lambda v, places=2: formatting.number(v, lang, places),
@@ -436,7 +452,8 @@ INDICATOR_COLUMNS: list[tuple[str, str, str]] = [
                           "insufficient_sample, not_measured or no_data"),
     ("preliminary", "boolean", "true while the quarter has not ended"),
     ("period_from", "date", "the quarter's first day (Europe/Minsk)"),
-    ("period_to", "date", "the quarter's last day (Europe/Minsk)"),
+    ("period_to", "date", "the last day observed (Europe/Minsk): the quarter's last, or the "
+                          "day of computation in a preliminary report"),
     ("n_counts", "string", "what n counts: sessions, packets, minutes, tests, attempts, "
                            "contracts, calls or tickets"),
     ("connections", "integer", "the connections behind the figure (the units of sampling); "
@@ -457,10 +474,14 @@ CONNECTION_COLUMNS: list[tuple[str, str, str]] = [
     ("period_from", "date", "the first day of the registry period within the quarter "
                             "(Europe/Minsk)"),
     ("speed_sessions", "integer", "complete speed tests, both directions"),
-    ("speed_meeting_norm_percent", "number", "% of them meeting the per-test speed norm"),
+    ("speed_meeting_norm_percent", "number", "% of them meeting the per-test speed norm; empty "
+                                             "where the line's profile sets none for it"),
     ("latency_sessions", "integer", "latency sessions judged"),
-    ("delay_meeting_norm_percent", "number", "% of them meeting the delay norm"),
-    ("loss_meeting_norm_percent", "number", "% of them meeting the loss norm"),
+    ("delay_meeting_norm_percent", "number", "% of them meeting the delay norm; empty where "
+                                             "none applies"),
+    ("loss_meeting_norm_percent", "number", "% of them meeting the loss norm; empty where none "
+                                            "applies (com645 sets no per-session loss norm for "
+                                            "wireless lines)"),
     ("packet_loss_percent", "number", "lost packets of all sent, %"),
     ("availability_percent", "number", "time available of time observed against the "
                                        "Internet (planned works in, lawful suspensions "
@@ -485,7 +506,8 @@ def indicator_table_csv(document: dict[str, Any]) -> str:
             e["technology"] or "", e["name_ru"], e["unit"], e["norm"]["op"], e["norm"]["value"],
             blank(e["value"]), blank(ci[0]), blank(ci[1]), e["n"],
             "" if e["meets"] is None else str(e["meets"]).lower(), e["verdict"], preliminary,
-            quarter.first_day.isoformat(), quarter.last_day.isoformat(), e["n_counts"],
+            quarter.first_day.isoformat(), observed_to(document, quarter).isoformat(),
+            e["n_counts"],
             blank(e["connections"]), blank(e.get("tariff_kbps")), blank(e.get("layer")),
             blank(e.get("mean_kbps")), e["clause"]]))
     return out.getvalue()

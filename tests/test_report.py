@@ -262,6 +262,11 @@ def test_per_connection_open_data_is_keyed_pseudonyms_the_operator_can_link(
     assert all(len(r["pseudonym"]) == 20 for r in rows)
     ours = next(r for r in rows if r["technology"] == "ethernet")
     assert (ours["speed_sessions"], ours["speed_meeting_norm_percent"]) == ("1", "100.0")
+    # com645 sets no per-session loss norm for wireless lines: empty (does not apply), not 0 %
+    wireless = [r for r in rows if r["service"] == "wireless" and r["latency_sessions"] != "0"]
+    assert wireless
+    assert all(r["loss_meeting_norm_percent"] == "" for r in wireless)
+    assert all(r["delay_meeting_norm_percent"] != "" for r in wireless)
     context = quarterly.build(store, Q3)
     def pseudonyms(out: Path, key: bytes) -> set[str]:
         path = next(p for p in quarterly.write(context, ["csv"], out, key)
@@ -424,6 +429,35 @@ def test_a_report_of_an_unfinished_quarter_is_preliminary_everywhere_and_not_pub
     assert found["2026Q3"] == "late"  # past the 15th with only a preliminary report
     final = quarterly.build(store, Q3, now=noon(date(2026, 10, 1)))
     assert not final["document"]["preliminary"]
+
+
+def test_an_unfinished_quarter_is_reported_as_far_as_it_was_observed(
+        store: Store, tmp_path: Path) -> None:
+    """On 10 August the report says it covers 1 July – 10 August: September is not charted,
+    August is marked as observed to the 10th, coverage counts only the time that has passed,
+    tests per line per day divide by the 41 days elapsed, and the open data says so."""
+    now = noon(date(2026, 8, 10))
+    context = quarterly.build(store, Q3, now=now)
+    document = context["document"]
+    assert context["observed_to"] == date(2026, 8, 10)
+    shown = details(store, Q3, document["profile"], today=date(2026, 8, 10))
+    assert [(m["month"], m["until"]) for m in shown["months"]] == [
+        ("2026-07-01", None), ("2026-08-01", "2026-08-10")]
+    whole = compliance(store, Q3, now=datetime(2026, 10, 2, tzinfo=MINSK))
+    assert document["coverage"]["expected_s"] < whole["coverage"]["expected_s"]
+    assert document["coverage"]["covered_s"] <= document["coverage"]["expected_s"]
+    rate = quarterly.schedule(document, Q3)["latency"]
+    entry = next(e for e in document["indicators"] if e["measure"] == "sessions_meeting_delay"
+                 and e["technology"] is None and e["connections"])
+    assert rate == pytest.approx(entry["n"] / entry["connections"] / 41)
+    paths = quarterly.write(context, ["html", "csv"], tmp_path / "early", b"k")
+    table = next(p for p in paths if p.name.endswith(f"{document['profile']}.csv"))
+    assert {row["period_to"] for row in csv.DictReader(io.StringIO(table.read_text()))} == \
+        {"2026-08-10"}
+    page = next(p for p in paths if p.suffix == ".html").read_text("utf-8")
+    assert "01.07.2026 – 10.08.2026" in page
+    assert i18n.Words("ru")("the quarter runs to %(last)s: the figures are of the days "
+                            "observed", last="30.09.2026") in page
 
 
 def test_open_data_cells_cannot_run_as_formulas_and_chart_text_is_not_mathtext(

@@ -120,11 +120,31 @@ def test_outages_day_by_day_and_the_ticket_that_covers_them(f1: dict[str, Any]) 
         ("2026-07-02T00:00:00+00:00", 5.0, ["t1"])]
     days = {d["day"]: d for d in f1["days"]}
     assert (days["2026-07-01"]["down_minutes"], days["2026-07-02"]["down_minutes"]) == (15, 8)
-    assert days["2026-07-05"]["latency_n"] == 5
-    assert days["2026-07-05"]["latency_failed_n"] == 3  # over 400 ms, 2 % lost, no reply
+    # five sessions, four judged (50 packets are too few): over 400 ms, 2 % lost, no reply
+    assert (days["2026-07-05"]["latency_n"], days["2026-07-05"]["latency_failed_n"]) == (4, 3)
     assert len(f1["days"]) == 92
     [ticket] = f1["tickets"]
     assert (ticket["ticket_id"], ticket["fee_recalculation"]) == ("t1", "owed")
+    # the probe saw the line down while t1 was open: the record and the probe agree
+    assert ticket["seen"]["cross_check"] == "agrees"
+    assert ticket["seen"]["down_minutes"] == pytest.approx(23.0)
+
+
+def test_the_day_table_sums_to_the_figures(f1: dict[str, Any]) -> None:
+    """Each day counts as the figures count: over the window its columns sum to the n of
+    items 13 (attempts), 15 (speed sessions) and 16 (latency sessions), and its failures to
+    the sessions outside each norm."""
+    figures = {f["id"]: f for f in f1["figures"]}
+
+    def total(column: str) -> int:
+        return sum(d[column] for d in f1["days"])
+    assert total("attempts_n") == figures["com645.13"]["n"]
+    assert total("speed_n") == figures["com645.15"]["n"]
+    assert total("latency_n") == figures["com645.16"]["n"]
+    met = figures["com645.15"]["totals"]
+    assert total("speed_failed_n") == met["speed_down_n"] + met["speed_up_n"] - \
+        met["speed_down_pass_n"] - met["speed_up_pass_n"]
+    assert total("excluded_n") == sum(f1["excluded"].values())
 
 
 def test_no_other_subscribers_data(store: Store, f1: dict[str, Any], tmp_path: Path) -> None:
@@ -208,3 +228,17 @@ def test_a_connection_id_never_becomes_a_path() -> None:
     made = {"connection_id": "../../etc/C 1", "period": {"from": "2026-07-01",
                                                         "to": "2026-07-02"}}
     assert document_of.stem(made) == "netq-line-_.._etc_C_1-2026-07-01-2026-07-02"
+
+
+def test_a_window_not_yet_over_is_observed_to_now(store: Store) -> None:
+    """Asked on 3 July at noon, the quarter's protocol says so: observed to that moment, its
+    coverage counted against the time that has passed, never the whole quarter's."""
+    now = datetime(2026, 7, 3, 9, tzinfo=UTC)
+    early = protocol(store, "F1", QUARTER, now)
+    assert not early["complete"]
+    assert early["observed_until"] == now.isoformat()
+    passed = (now - datetime(2026, 6, 30, 21, tzinfo=UTC)).total_seconds()
+    assert early["coverage"]["expected_s"] == pytest.approx(passed)
+    assert early["coverage"]["covered_s"] <= passed
+    page = document_of.html(early, "en")
+    assert "the window runs to 30.09.2026" in page

@@ -504,9 +504,12 @@ def exclusions(units: Iterable[Unit]) -> dict[str, float]:
     return counted
 
 
-def coverage(units: Iterable[Unit]) -> dict[str, float | None]:
+def coverage(units: Iterable[Unit], until: datetime | None = None) -> dict[str, float | None]:
+    """The time observed against the time there was to observe: the units' part of the
+    period up to `until` (the computation's moment, in a quarter not yet over)."""
     units = list(units)
-    expected = sum(u.expected_s for u in units)
+    expected = sum(max(0.0, ((u.ends if until is None else min(u.ends, until)) - u.begins)
+                       .total_seconds()) for u in units)
     covered = sum(u["covered_s"] for u in units)
     return {"covered_s": covered, "expected_s": expected,
             "ratio": round(covered / expected, 6) if expected else None}

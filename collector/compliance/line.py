@@ -90,6 +90,8 @@ def protocol(store: Store, connection_id: str, period: Period,
             obligations.announced_in_time(judging[-1].edition) if judging
             else lambda *_: True) if w.nodes & nodes]
         tickets = obligations.tickets(db, period, store.norms, now, connection_id)
+        for ticket in tickets:
+            ticket["seen"] = _seen(db, connection_id, ticket, outages, min(now, period.end))
         contracts = _contracts(db, connection_id)
         clauses: dict[str, str] = {reason: clause for reason, clause in
                                    judging[-1].edition.suspensions.items()} if judging else {}
@@ -132,8 +134,8 @@ def protocol(store: Store, connection_id: str, period: Period,
         "tickets": tickets,
         "contracts": contracts,
         "suspensions": held,
-        "coverage": {"covered_s": sum(u["covered_s"] for u in units.values()),
-                     "expected_s": sum(u.expected_s for u in units.values())},
+        "observed_until": min(now, period.end).isoformat(),
+        "coverage": indicators.coverage(units.values(), now),
         "warnings": [str(notice) for notice in notices],
         "notices": [notice.to_json() for notice in notices],
         "manifest": manifest,
@@ -155,7 +157,8 @@ def _walk(db: Any, judging: Sequence[Judged], period: Period, connection_id: str
         key = (connection.connection_id, connection.effective_from)
         for day, _, tally in pieces:
             add(totals[key], tally)
-            days[day]["covered_s"] += tally.get("covered_s", 0.0)
+            for column in DAY_COLUMNS:  # the figures' own counts, day by day
+                days[day][column] += tally.get(column, 0.0)
         day, edition, tally = pieces[0]
         if row["exclusion"] is not None:
             excluded[row["exclusion"]] += 1
@@ -163,14 +166,33 @@ def _walk(db: Any, judging: Sequence[Judged], period: Period, connection_id: str
             continue
         norms = edition.norms_for(connection.service)
         verdict = verdicts(tally, norms, connection.technology)
-        days[day][f"{row['kind']}_n"] += 1
-        days[day][f"{row['kind']}_failed_n"] += 0 if all(verdict.values()) else 1
+        days[day]["speed_failed_n"] += verdict.get("speed") is False
+        days[day]["latency_failed_n"] += verdict.get("delay") is False or \
+            verdict.get("loss") is False
         tests.append(_test(row, connection, edition, tally, verdict))
     for key, sums in totals.items():
         if key in units:
             units[key].sums = sums
     return {"tests": tests, "excluded": dict(excluded), "days": days, "totals": totals,
             "hash": records.hexdigest()}
+
+
+def _seen(db: Any, connection_id: str, ticket: dict[str, Any],
+          outages: Sequence[tuple[datetime, datetime]], until: datetime) -> dict[str, Any]:
+    """What the probe saw of the line while a ticket was open (from a day before it was
+    registered, as obligations.covers reads a ticket, to its restoration): a cross-check of the
+    operator's record, never a verdict. `agrees` when a fault not the subscriber's met an
+    outage; `no_outage_seen` when the line was observed up throughout; `not_observed` when no
+    interval covered it."""
+    opened = datetime.fromisoformat(ticket["registered_at"]) - obligations.COVERING
+    closed = min(until, datetime.fromisoformat(ticket["restored_at"])) \
+        if ticket["restored_at"] else until
+    window = [(opened, closed)] if closed > opened else []
+    observed = availability.covered_within(db, connection_id, window)
+    down = sum(availability.overlap(outages, a, b) for a, b in window)
+    check = "not_observed" if observed == 0 else "agrees" if down else "no_outage_seen"
+    return {"observed_minutes": round(observed / 60, 3), "down_minutes": round(down / 60, 3),
+            "cross_check": check}
 
 
 def _canonical(row: dict[str, Any]) -> bytes:
@@ -259,8 +281,16 @@ def _on_plan(unit: Unit, entry: dict[str, Any]) -> bool:
     return bool(getattr(unit.connection, f"tariff_{direction}_kbps") == entry["tariff_kbps"])
 
 
+# what each day sums of its tests' tallies: the very counts the figures are made of
+DAY_COLUMNS = ("covered_s", "attempts_n", "attempts_failed_n", "speed_down_n", "speed_up_n",
+               "latency_n", "excluded_n")
+
+
 def _days(period: Period, days: dict[date, dict[str, float]],
           outages: list[tuple[datetime, datetime]]) -> list[dict[str, Any]]:
+    """Day by day, counted as the figures count: attempts (items 13, 18), speed sessions
+    (item 15), latency sessions (items 16, 17, 19), each with those outside its norm, the
+    records not judged, and the time observed and down."""
     listed = []
     day = period.first_day
     while day <= period.last_day:
@@ -271,8 +301,13 @@ def _days(period: Period, days: dict[date, dict[str, float]],
             "covered_minutes": round(seen.get("covered_s", 0.0) / 60, 3),
             "down_minutes": round(availability.overlap(
                 outages, start, start + timedelta(days=1)) / 60, 3),
-            **{f"{kind}_{what}": int(seen.get(f"{kind}_{what}", 0))
-               for kind in ("latency", "throughput", "attempt") for what in ("n", "failed_n")},
+            "attempts_n": int(seen.get("attempts_n", 0)),
+            "attempts_failed_n": int(seen.get("attempts_failed_n", 0)),
+            "speed_n": int(seen.get("speed_down_n", 0) + seen.get("speed_up_n", 0)),
+            "speed_failed_n": int(seen.get("speed_failed_n", 0)),
+            "latency_n": int(seen.get("latency_n", 0)),
+            "latency_failed_n": int(seen.get("latency_failed_n", 0)),
+            "excluded_n": int(seen.get("excluded_n", 0)),
         })
         day += timedelta(days=1)
     return listed

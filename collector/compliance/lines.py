@@ -13,9 +13,10 @@ from typing import Any
 
 from netq.collector.compliance.engine import Judged, judged, read_units
 from netq.collector.compliance.explain import judged_results
-from netq.collector.compliance.indicators import PER_PLAN, line_extremes
+from netq.collector.compliance.indicators import PER_PLAN, Unit, line_extremes
 from netq.collector.compliance.judgement import verdicts
 from netq.collector.compliance.quarter import Quarter
+from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
 
 # per-test norm → (tests judged, tests that met it) in the rollups; `below_floor` counts fails
@@ -35,24 +36,8 @@ def failing(store: Store, quarter: Quarter, profile: str | None = None,
         connection = unit.connection
         if connection_id is not None and connection.connection_id != connection_id:
             continue
-        norms = judging.edition.norms_for(connection.service)
-        if norms is None:
-            continue
-        technology = connection.technology
-        applies = {"speed": norms.speed_norm_for(technology) is not None,
-                   "delay": norms.delay_max_for(technology) is not None,
-                   "loss": norms.loss_max_for(technology) is not None}
-        failed = {}
-        for name, (judged_columns, met_columns) in NORMS.items():
-            tests = sum(unit[c] for c in judged_columns)
-            met = sum(unit[c] for c in met_columns)
-            if applies[name] and tests > met:
-                failed[name] = {"tests": int(tests), "failed": int(tests - met)}
-        if norms.down_floor_for(connection.technology) is not None and \
-                unit["speed_down_below_floor_n"]:
-            failed["down_floor"] = {"tests": int(unit["speed_down_n"]),
-                                    "failed": int(unit["speed_down_below_floor_n"])}
-        contract = _contract_breached(judging, unit)
+        failed = norms_failed(unit, judging.edition)
+        contract = contract_breached(unit, judging.edition)
         if failed or contract:
             line = lines.setdefault(connection.connection_id, {
                 "connection_id": connection.connection_id, "service": connection.service,
@@ -72,13 +57,36 @@ def failing(store: Store, quarter: Quarter, profile: str | None = None,
                 line["connection_id"]))}
 
 
-def _contract_breached(judging: Judged, unit: Any) -> list[dict[str, Any]]:
+def norms_failed(unit: Unit, edition: Profile) -> dict[str, dict[str, int]]:
+    """The per-test norms a registry period's tests fell short of, with how many of its tests
+    each judged and how many failed it (from its rollups)."""
+    connection = unit.connection
+    norms = edition.norms_for(connection.service)
+    if norms is None:
+        return {}
+    technology = connection.technology
+    applies = {"speed": norms.speed_norm_for(technology) is not None,
+               "delay": norms.delay_max_for(technology) is not None,
+               "loss": norms.loss_max_for(technology) is not None}
+    failed = {}
+    for name, (judged_columns, met_columns) in NORMS.items():
+        tests = sum(unit[c] for c in judged_columns)
+        met = sum(unit[c] for c in met_columns)
+        if applies[name] and tests > met:
+            failed[name] = {"tests": int(tests), "failed": int(tests - met)}
+    if norms.down_floor_for(technology) is not None and unit["speed_down_below_floor_n"]:
+        failed["down_floor"] = {"tests": int(unit["speed_down_n"]),
+                                "failed": int(unit["speed_down_below_floor_n"])}
+    return failed
+
+
+def contract_breached(unit: Unit, edition: Profile) -> list[dict[str, Any]]:
     """Item 9 for one registry period: each speed of the contract its tests did not reach
     (the fastest test against the tariff, the slowest against its share), under the
     indicators of the profile that count the line."""
     connection = unit.connection
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for indicator in judging.edition.indicators:
+    for indicator in edition.indicators:
         if indicator.measure not in PER_PLAN or not indicator.covers(connection.service,
                                                                       connection.technology):
             continue
@@ -92,8 +100,8 @@ def _contract_breached(judging: Judged, unit: Any) -> list[dict[str, Any]]:
             "tariff_kbps": tariff, "share_of_tariff": round(share, 4),
             "kbps": round(share * tariff / 100, 3),
             "norm_share_of_tariff": float(indicator.norm.value),
-            "layer": judging.edition.method.speed_layer})
-        entry["indicators"].append(f"{judging.edition.key}.{indicator.id}")
+            "layer": edition.method.speed_layer})
+        entry["indicators"].append(f"{edition.key}.{indicator.id}")
     return list(found.values())
 
 

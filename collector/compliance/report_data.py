@@ -8,6 +8,7 @@ them: the engine computes the figures a regulator checks, this only what the rep
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select
@@ -16,21 +17,27 @@ from netq.collector import tables
 from netq.collector.compliance import indicators
 from netq.collector.compliance.engine import Judged, judged, read_units
 from netq.collector.compliance.quarter import Quarter, minsk_day
+from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
 
 
 def details(store: Store, quarter: Quarter, profile: str | None = None,
             units: list[indicators.Unit] | None = None,
-            edition: str | None = None) -> dict[str, Any]:
+            edition: str | None = None, today: date | None = None) -> dict[str, Any]:
     """What the report shows beside the indicator table: each network indicator month by
-    month, each connection's mean download speed as a share of its tariff by technology (the
+    month (up to `today`, the last month marked with the day it was observed to when it has not
+    ended), each connection's mean download speed as a share of its tariff by technology (the
     lines whose norms judge speed), availability by node (the lines item 12 counts), and each
     connection's own shares (for pseudonymised open data)."""
     months = []
     for month in quarter.months():
+        if today is not None and month.first_day > today:
+            break  # not begun: nothing to chart
         judging = judged(store, month, profile, edition)
         entries = indicators.compute(read_units(store, month, judging=judging), judging.edition)
         months.append({"month": month.first_day.isoformat(),
+                       "until": None if today is None or today >= month.last_day
+                       else today.isoformat(),
                        "indicators": [e for e in entries if e["service"] != "customer"]})
     if units is None:
         units = read_units(store, quarter, profile, edition)
@@ -58,7 +65,7 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
             "availability_by_node": {node: 100 * up / total
                                      for node, (up, total) in scheduled.items()},
             "hours": hours,
-            "connections": [connection_shares(unit) for unit in units]}
+            "connections": [connection_shares(unit, rules) for unit in units]}
 
 
 def hour_profile(db: Any, quarter: Quarter, judging: Judged,
@@ -102,20 +109,32 @@ def hour_profile(db: Any, quarter: Quarter, judging: Judged,
             for what, found in sums.items()}
 
 
-def connection_shares(unit: indicators.Unit) -> dict[str, Any]:
-    """One registry period's own figures; `connection_id` is for the caller to pseudonymise."""
-    def ratio(k: float, n: float) -> float | None:
-        return None if not n else round(100 * k / n, 4)
+def connection_shares(unit: indicators.Unit, rules: Profile) -> dict[str, Any]:
+    """One registry period's own figures; `connection_id` is for the caller to pseudonymise.
+    A share of tests meeting a norm the line's profile does not set for it is empty (does not
+    apply), never 0 %."""
+    line = unit.connection
+    norms = rules.norms_for(line.service)
+
+    def applies(norm: str) -> bool:
+        return norms is not None and getattr(norms, norm)(line.technology) is not None
+
+    def ratio(k: float, n: float, norm: str | None = None) -> float | None:
+        return None if not n or (norm is not None and not applies(norm)) \
+            else round(100 * k / n, 4)
     return {
         "connection_id": unit.connection.connection_id,
         "service": unit.connection.service, "technology": unit.connection.technology,
         "region": unit.connection.region, "period_from": minsk_day(unit.begins).isoformat(),
         "speed_sessions": int(unit["speed_down_n"] + unit["speed_up_n"]),
         "speed_meeting_norm_percent": ratio(unit["speed_down_pass_n"] + unit["speed_up_pass_n"],
-                                            unit["speed_down_n"] + unit["speed_up_n"]),
+                                            unit["speed_down_n"] + unit["speed_up_n"],
+                                            "speed_norm_for"),
         "latency_sessions": int(unit["latency_n"]),
-        "delay_meeting_norm_percent": ratio(unit["delay_pass_n"], unit["latency_n"]),
-        "loss_meeting_norm_percent": ratio(unit["loss_pass_n"], unit["latency_n"]),
+        "delay_meeting_norm_percent": ratio(unit["delay_pass_n"], unit["latency_n"],
+                                            "delay_max_for"),
+        "loss_meeting_norm_percent": ratio(unit["loss_pass_n"], unit["latency_n"],
+                                           "loss_max_for"),
         "packet_loss_percent": ratio(unit["packets_lost"], unit["packets_sent"]),
         "availability_percent": ratio(unit.scheduled_s - unit.unavailable_s, unit.scheduled_s),
     }
