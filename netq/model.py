@@ -9,12 +9,17 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from netq.address import HostPort
 
-__all__ = ["TECHNOLOGIES", "Duration", "HostPort", "Strict", "Technology", "seconds"]
+__all__ = ["EVENING_PEAK", "TECHNOLOGIES", "Duration", "HostPort", "Strict", "Technology",
+           "seconds"]
 
 # the access technologies of STB 1962-2012 and resolution No 645 (the registry's column, the
 # probe's config)
 Technology = Literal["adsl", "pon", "ethernet", "docsis", "wifi", "wll", "umts", "lte", "nr"]
 TECHNOLOGIES: tuple[str, ...] = get_args(Technology)
+
+# the evening peak, Minsk hours [from, to): where probes put part of their tests and where the
+# report reads the busy hour, as Ofcom and the FCC's Measuring Broadband America mark it
+EVENING_PEAK: tuple[int, int] = (19, 23)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}

@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from netq.model import EVENING_PEAK
+
 MINSK = ZoneInfo("Europe/Minsk")
-PEAK = (time(19), time(23))  # the evening peak, Minsk time (as FCC MBA's 7–11 pm)
+PEAK = (time(EVENING_PEAK[0]), time(EVENING_PEAK[1]))
 DAY_S = 86_400.0
 
 

@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from netq.model import EVENING_PEAK
+
 plt.rcParams.update({
     "text.parse_math": False,  # a node named "$x$" is a name, not a formula to typeset
     "svg.fonttype": "none",  # text stays text: searchable, and typeset in the PDF's font
@@ -165,9 +167,6 @@ def availability_by_node(by_node: dict[str, float], norm_percent: float,
     localised(axis, labels, "x")
     axis.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1))
     return svg(figure)
-
-
-EVENING_PEAK = (19, 23)  # Minsk hours, as Ofcom and the FCC's Measuring Broadband America mark it
 
 
 def hour_profile(hours: dict[str, dict[str, list[float | None]]], speed_norm: float | None,

@@ -29,9 +29,12 @@ from netq.collector.compliance.report_data import details
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.settings import Operator
 from netq.collector.store import Store
-from netq.reports import formatting, i18n
+from netq.model import EVENING_PEAK
+from netq.reports import findings, formatting, i18n
+from netq.reports.findings import MARKS, WORST
 from netq.reports.formatting import N_
 from netq.reports.i18n import Words
+from netq.reports.rows import Row, row
 
 SERVICES = ("fixed", "wireless", "data", "customer")
 TITLES = {"fixed": N_("Data over the fixed network"), "wireless": N_("Wireless data"),
@@ -70,84 +73,11 @@ EXCLUDED = {
 
 
 @dataclass(frozen=True)
-class Row:
-    number: str
-    name: str
-    note: str  # what the figure holds beside its value (planned works, item 9's mean)
-    unit: str
-    norm: str
-    value: str
-    interval: str
-    n: str
-    verdict: str
-    meets: bool | None  # the value's side of the norm
-    state: str  # the decision rule's verdict
-    clause: str
-
-
-@dataclass(frozen=True)
 class Section:
     service: str
     title: str
     technology: str | None
     rows: list[Row]
-
-
-def row(entry: dict[str, Any], lang: str) -> Row:
-    ci = entry["ci95"]
-    words = Words(lang)
-    name, notes = entry["name_ru"], []
-    norm = formatting.norm(entry["norm"]["op"], entry["norm"]["value"], lang)
-    if entry.get("tariff_kbps") is not None:  # item 9, per tariff plan: every line's contract
-        name += " — " + words("tariff %(kbps)s kbit/s (%(layer)s)",
-                              kbps=formatting.number(entry["tariff_kbps"], lang, 0),
-                              layer=formatting.word(formatting.LAYERS, entry["layer"], lang))
-        norm = words("every line: %(norm)s", norm=formatting.norm(
-            entry["line_norm"]["op"], entry["line_norm"]["kbps"], lang))
-        notes.append(words("the lines' mean %(kbps)s kbit/s; lines below the norm: %(failing)s",
-                           kbps=formatting.number(entry["mean_kbps"], lang, 0),
-                           failing=formatting.number(entry["lines_failing"], lang, 0)))
-    if entry.get("planned_works_down_minutes"):
-        notes.append(words("of which down in planned works: %(minutes)s min, of them in works "
-                           "announced late: %(late)s min",
-                           minutes=formatting.number(entry["planned_works_down_minutes"],
-                                                     lang, 0),
-                           late=formatting.number(
-                               entry["planned_works_late_notice_down_minutes"], lang, 0)))
-    if entry.get("source_norm") is not None:
-        norm += " " + words("(the operator's rules: %(norm)s; the resolution's stricter norm "
-                            "judges)", norm=formatting.norm(entry["source_norm"]["op"],
-                                                            entry["source_norm"]["value"], lang))
-    clause = entry["clause"] if not entry.get("raised_by") else \
-        words("%(clause)s; norm by: %(raised)s", clause=entry["clause"],
-              raised=entry["raised_by"])
-    return Row(
-        number=".".join(part for part in entry["id"].split(".")[1:]
-                        if part not in ("max", "min", "down", "up")),
-        name=name,
-        note="; ".join(notes),
-        unit=formatting.unit(entry["unit"], lang),
-        norm=norm,
-        value=formatting.number(entry["value"], lang),
-        interval="" if ci is None else
-        f"{formatting.number(ci[0], lang)} – {formatting.number(ci[1], lang)}",
-        n=sample_size(entry, lang),
-        verdict=formatting.verdict(entry, lang),
-        meets=entry["meets"],
-        state=entry["verdict"],
-        clause=clause,
-    )
-
-
-def sample_size(entry: dict[str, Any], lang: str) -> str:
-    """What n counts, and over how many connections (the unit of sampling)."""
-    text = formatting.count(entry["n"], entry["n_counts"], lang)
-    if entry["connections"] is not None and entry["n_counts"] != "lines":
-        text += "; " + formatting.count(entry["connections"], "lines", lang)
-    if entry.get("certain") and entry["ci95"] is None and entry["connections"] is None:
-        words = Words(lang)
-        text += " (" + words("complete records") + ")"
-    return text
 
 
 def sections(document: dict[str, Any], lang: str) -> list[Section]:
@@ -191,18 +121,13 @@ class Summary:
     rows: list[SummaryRow]
 
 
-MARKS = {"meets": "✓", "fails": "✗", "edge": "≈", "insufficient_sample": "?",
-         "not_measured": "—", "no_data": "—"}
-# a group of entries (item 9's plans) reads as its worst: a plan failing, then on the edge
-WORST = ("fails", "edge", "insufficient_sample", "meets", "not_measured", "no_data")
 
 
-def summary(document: dict[str, Any], lang: str) -> tuple[list[Summary], dict[str, list[str]]]:
-    """Page one: each service's verdicts at a glance, and the headline of what fails and what
-    is on the edge (each indicator number with the technologies where it does)."""
+def summary(document: dict[str, Any], lang: str) -> list[Summary]:
+    """Page one's matrix: each service's indicators × its technologies, a verdict mark in each
+    cell."""
     tables: list[Summary] = []
     words = Words(lang)
-    found: dict[str, dict[str, dict[str, None]]] = {"fails": {}, "edge": {}}
     for service in SERVICES:
         entries = [e for e in document["indicators"] if e["service"] == service]
         if not entries:
@@ -212,24 +137,15 @@ def summary(document: dict[str, Any], lang: str) -> tuple[list[Summary], dict[st
         rows = []
         for key in dict.fromkeys(e["id"] for e in entries):
             chosen = [e for e in entries if e["id"] == key]
-            cells = [_cell([e for e in chosen if e["technology"] == t], lang)
-                     for t in technologies]
-            number = row(chosen[0], lang).number
-            rows.append(SummaryRow(number, chosen[0]["name_ru"],
+            rows.append(SummaryRow(row(chosen[0], lang).number, chosen[0]["name_ru"],
                                    formatting.norm(chosen[0]["norm"]["op"],
                                                    chosen[0]["norm"]["value"], lang)
                                    if chosen[0].get("tariff_kbps") is None
-                                   else words("per tariff plan"), cells))
-            for state, into in found.items():
-                where = into.setdefault(number, {})  # a dict: ordered, without repeats
-                where.update((words("all technologies") if t is None
-                              else formatting.technology(t), None)
-                             for t, c in zip(technologies, cells, strict=True)
-                             if c.state == state)
+                                   else words("per tariff plan"),
+                                   [_cell([e for e in chosen if e["technology"] == t], lang)
+                                    for t in technologies]))
         tables.append(Summary(service, words(TITLES[service]), technologies, rows))
-    return tables, {state: [f"{number} ({', '.join(where)})"
-                            for number, where in into.items() if where]
-                    for state, into in found.items()}
+    return tables
 
 
 def _cell(entries: list[dict[str, Any]], lang: str) -> Cell:
@@ -334,8 +250,6 @@ HOURS_IN_WORDS = {
 
 def _hours_in_words(hours: dict[str, dict[str, list[float | None]]], lang: str) -> str:
     """Per measure and technology: the value in the evening peak beside the rest of the day."""
-    from netq.reports.charts import EVENING_PEAK
-
     words = Words(lang)
     said = []
     for what, found in hours.items():
@@ -390,6 +304,11 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "profile": chosen,
         "sections": sections(document, lang),
         "summary": summary(document, lang),
+        "indicators_by_state": findings.indicators_by_state(document, lang),
+        "failing": findings.failing(document, lang),
+        "lines": {key: shown[key] for key in ("lines_total", "lines_by_region", "worst_nodes",
+                                              "plans", "day_and_peak", "panel")},
+        "norm_names": findings.norm_names(lang),
         "schedule": schedule(document, quarter),
         "publication": publication,
         "due": None if publication is None else deadline.due(quarter, publication),

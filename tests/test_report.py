@@ -24,7 +24,7 @@ from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.runs import save_report
 from netq.collector.settings import Operator
 from netq.collector.store import Store
-from netq.reports import formatting, i18n, quarterly
+from netq.reports import findings, formatting, i18n, quarterly
 from tests import browser
 from tests.records import interval, latency, speed
 from tests.test_compliance_quarter import RECORDS, norms_with_min_sample, registry
@@ -110,40 +110,57 @@ def test_the_report_names_its_operator_its_period_and_one_generation_time(
 
 
 def test_page_one_says_whether_the_operator_meets_the_norms(written: dict[str, Path]) -> None:
-    """A summary first: every indicator × technology with its mark, and headlines naming
-    exactly the indicators that fail, and those on the edge, with where (the decision rule:
-    docs/method.md)."""
+    """Page one counts the indicators by verdict, names every one that fails or is on the edge
+    with its value and norm (item 9 as its tariff plans failing), and says how many lines had a
+    test outside a per-test norm, region by region (the decision rule: docs/method.md)."""
     first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(written["pdf"]),
                             "-"], capture_output=True, text=True, check=True).stdout
     assert "Итоги: соответствие нормам" in first
     document = json.loads(written["json"].read_text("utf-8"))
-    worst: dict[tuple[str, str | None], str] = {}  # item 9's plans read as their worst
+    worst: dict[str, str] = {}  # each indicator over all lines; item 9's plans as their worst
     for e in document["indicators"]:
-        if e["value"] is not None:
-            key = (e["id"], e["technology"])
-            worst[key] = min(worst.get(key, e["verdict"]), e["verdict"],
-                             key=quarterly.WORST.index)
+        if e["technology"] is None:
+            worst[e["id"]] = min(worst.get(e["id"], e["verdict"]), e["verdict"],
+                                 key=findings.WORST.index)
     text = " ".join(first.split())
-    for state, said in (("fails", "Не соответствуют нормам (№ показателя, технологии):"),
-                        ("edge", "На границе нормы — 95 % интервал пересекает норму "
-                                 "(№ показателя, технологии):")):
-        numbers = {key[0].split(".")[1] for key, verdict in worst.items() if verdict == state}
-        assert numbers, state
-        headline = text.split(said)[1].split(".")[0]
-        assert {item.split(" (")[0].strip() for item in headline.split(";")} == numbers, state
+    counted = {state: list(worst.values()).count(state) for state in set(worst.values())}
+    assert f"Из {len(worst)} показателей:" in text
+    words = i18n.Words("ru")
+    for state, n in counted.items():
+        assert f"{words(findings.COUNTED[state])}: {n}" in text, state
+    assert counted["fails"] == 5  # item 9 ×4, and 11: 20.6 % of packets lost
+    assert counted["edge"] == 8
     page = written["html"].read_text("utf-8")
+    failing = page.split('<table class="failing">')[1].split("</table>")[0]
+    rows = re.findall(r'<tr class="(fails|edge)"><td>([\d.]+)</td>', failing)
+    assert sorted({number for _, number in rows}) == sorted(
+        {key.split(".")[1] for key, state in worst.items() if state in ("fails", "edge")})
+    assert "175,00 мс" in failing  # item 10: value and norm
+    assert "не более 400" in failing
+    assert "4 из 4 тарифных планов" in failing  # 9.max.down: every plan has a line below
+    # F1, W1 (Minsk) and F2 (Brest) had a test outside a norm; W2 none; SUBSCRIBER-00042 none
+    assert "У 3 из 5 измеренных линий хотя бы одно измерение было вне нормы" in text
+    regions = page.split('<table class="regions">')[1].split("</table>")[0]
+    assert re.search(r"<td>Minsk</td><td class=\"num\">2</td><td class=\"num\">2 \(100 %\)",
+                     regions)
     legend = i18n.Words("ru")(
         "✓ meets · ✗ does not meet · ≈ on the edge (the 95 %% interval crosses the norm) · ? "
         "insufficient sample · — no data or not measured; the 95 %% interval in brackets; for "
         "item 9, how many tariff plans of all fail the norm.")
-    marks = page.split("Итоги")[1].split(legend[:15])[0]
+    marks = page.split('<table class="summary">', 1)[1].split(legend[:15])[0]
     # item 21 counts UMTS/LTE/NR lines: under Wi-Fi it does not apply, which is not "no data"
     row_21 = marks.split("<td>21</td>")[1].split("</tr>")[0]
     assert "не применяется" in row_21
     # one ✗ per indicator and technology that fails, one ≈ per one on the edge (item 9: its
     # tariff plans' worst)
-    assert marks.count("✗") == sum(v == "fails" for v in worst.values())
-    assert marks.count("≈") == sum(v == "edge" for v in worst.values())
+    cells: dict[tuple[str, str | None], str] = {}
+    for e in document["indicators"]:
+        if e["value"] is not None:
+            key = (e["id"], e["technology"])
+            cells[key] = min(cells.get(key, e["verdict"]), e["verdict"],
+                             key=findings.WORST.index)
+    assert marks.count("✗") == sum(v == "fails" for v in cells.values())
+    assert marks.count("≈") == sum(v == "edge" for v in cells.values())
 
 
 def test_the_operator_comes_from_the_collector_configuration_and_mistakes_name_the_line(

@@ -17,7 +17,7 @@ from netq.collector.compliance import availability
 from netq.collector.compliance.engine import Judged, judged
 from netq.collector.compliance.indicators import MEASURES
 from netq.collector.compliance.judgement import EXTREMES, Tally, judge
-from netq.collector.compliance.quarter import Quarter, minsk_day
+from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
 from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Indicator, Profile
 from netq.collector.registry import Connection
@@ -42,10 +42,12 @@ def find(store: Store, indicator_id: str) -> tuple[Profile, Indicator]:
 
 def judged_results(db: Any, judging: Sequence[Judged], start: datetime, end: datetime,
                    connection_ids: Sequence[str] | None = None,
-                   kinds: Sequence[str] | None = None) -> Iterator[Judgement]:
+                   kinds: Sequence[str] | None = None,
+                   hours: tuple[int, int] | None = None) -> Iterator[Judgement]:
     """The raw results started in [start, end), each with the connection row in force on
     its day and what it adds, day by day, under the edition of each judged day; a result of
-    a connection none of `judging` covers is left out. The same `judge()` as the rollups."""
+    a connection none of `judging` covers is left out. The same `judge()` as the rollups.
+    `hours`: only those started from the first Minsk hour to before the second."""
     r = tables.results
     query = select(r).where(and_(r.c.started_at >= start, r.c.started_at < end))
     if connection_ids is not None:
@@ -55,6 +57,9 @@ def judged_results(db: Any, judging: Sequence[Judged], start: datetime, end: dat
     by_profile = {j.name: j for j in judging}
     registry = RegistryPeriods.read(db, connection_ids)
     for row in db.execute(query.order_by(r.c.started_at, r.c.id)).mappings():
+        if hours is not None and not hours[0] <= row["started_at"].astimezone(MINSK).hour \
+                < hours[1]:
+            continue
         connection = registry.in_force(row["connection_id"], minsk_day(row["started_at"]))
         chosen = None if connection is None else by_profile.get(connection.profile)
         if connection is None or chosen is None:

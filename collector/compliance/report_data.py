@@ -8,17 +8,18 @@ them: the engine computes the figures a regulator checks, this only what the rep
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select
 
 from netq.collector import tables
-from netq.collector.compliance import indicators
+from netq.collector.compliance import indicators, line_counts
 from netq.collector.compliance.engine import Judged, judged, read_units
-from netq.collector.compliance.quarter import Quarter, minsk_day
+from netq.collector.compliance.quarter import Quarter, minsk_day, minsk_midnight
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
+from netq.model import EVENING_PEAK
 
 
 def details(store: Store, quarter: Quarter, profile: str | None = None,
@@ -59,21 +60,33 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
             totals = scheduled[unit.connection.node]
             totals[0] += unit.scheduled_s - unit.unavailable_s
             totals[1] += unit.scheduled_s
+    until = quarter.end if today is None else min(quarter.end, minsk_midnight(
+        today + timedelta(days=1)))
     with store.engine.connect() as db:
-        hours = hour_profile(db, quarter, judging)
+        sums = hour_sums(db, quarter, judging)
+        peak = line_counts.peak_download_shares(db, judging, quarter, until)
+    lines = line_counts.lines(units, rules)
+    days = ((min(today, quarter.last_day) if today else quarter.last_day)
+            - quarter.first_day).days + 1
     return {"months": months, "speed_down_share_by_technology": dict(speed),
             "availability_by_node": {node: 100 * up / total
                                      for node, (up, total) in scheduled.items()},
-            "hours": hours,
+            "hours": hour_profile(sums),
+            "day_and_peak": day_and_peak(sums),
+            "lines_by_region": line_counts.by_region(lines),
+            "worst_nodes": line_counts.worst_nodes(lines),
+            "lines_total": line_counts.by(lines.values(), lambda _: ""),
+            "plans": line_counts.plans(units, rules, peak),
+            "panel": line_counts.panel(units, lines, days),
             "connections": [connection_shares(unit, rules) for unit in units]}
 
 
-def hour_profile(db: Any, quarter: Quarter, judging: Judged,
-                 ) -> dict[str, dict[str, list[float | None]]]:
-    """By Minsk hour of the day, per technology: the mean download speed as % of the tariff
-    (lines whose norms judge speed) and the mean round trip, over the quarter's tests of the
-    profile's lines, summed in the database. Each month is read under the edition in force at
-    its end (the hourly sums are per month)."""
+def hour_sums(db: Any, quarter: Quarter, judging: Judged,
+              ) -> dict[str, dict[str, list[list[float]]]]:
+    """By Minsk hour of the day, per technology: the download speed as % of the tariff (lines
+    whose norms judge speed) and the round trip, each as [sum, tests], over the quarter's tests
+    of the profile's lines, summed in the database. Each month is read under the edition in
+    force at its end (the hourly sums are per month)."""
     months = {}
     for month in quarter.months():
         span = next((s for s in reversed(judging.spans)
@@ -103,10 +116,39 @@ def hour_profile(db: Any, quarter: Quarter, judging: Judged,
         cell = sums["delay"][row["technology"]][row["hour"]]
         cell[0] += float(row["rtt_mean_sum_ms"])
         cell[1] += float(row["rtt_n"])
-    return {what: {technology: [k / n if n else None for k, n in by_hour]
-                   for technology, by_hour in sorted(found.items())
+    return {what: {technology: by_hour for technology, by_hour in sorted(found.items())
                    if any(n for _, n in by_hour)}
             for what, found in sums.items()}
+
+
+def hour_profile(sums: dict[str, dict[str, list[list[float]]]],
+                 ) -> dict[str, dict[str, list[float | None]]]:
+    """The hourly sums as means, hour by hour."""
+    return {what: {technology: [k / n if n else None for k, n in by_hour]
+                   for technology, by_hour in found.items()}
+            for what, found in sums.items()}
+
+
+def day_and_peak(sums: dict[str, dict[str, list[list[float]]]],
+                 ) -> list[dict[str, Any]]:
+    """Per technology, the mean download speed (% of the tariff) and the mean round trip over
+    the whole day and in the evening peak (19:00–23:00 Minsk), each weighted by its tests."""
+    def mean(by_hour: list[list[float]], hours: range) -> float | None:
+        k = sum(by_hour[h][0] for h in hours)
+        n = sum(by_hour[h][1] for h in hours)
+        return k / n if n else None
+    peak = range(*EVENING_PEAK)
+    rows = []
+    for technology in sorted({t for found in sums.values() for t in found}):
+        row: dict[str, Any] = {"technology": technology}
+        for what, found in sums.items():
+            by_hour = found.get(technology)
+            row[what] = None if by_hour is None else {
+                "day": mean(by_hour, range(24)), "peak": mean(by_hour, peak),
+                "tests": sum(n for _, n in by_hour),
+                "peak_tests": sum(by_hour[h][1] for h in peak)}
+        rows.append(row)
+    return rows
 
 
 def connection_shares(unit: indicators.Unit, rules: Profile) -> dict[str, Any]:
