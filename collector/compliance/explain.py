@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, extract, func, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability
@@ -54,6 +54,8 @@ def judged_results(db: Any, judging: Sequence[Judged], start: datetime, end: dat
         query = query.where(r.c.connection_id.in_(list(connection_ids)))
     if kinds is not None:
         query = query.where(r.c.kind.in_(list(kinds)))
+    if hours is not None:  # narrowed in the database, then checked on each row's Minsk time
+        query = query.where(utc_hour(db, r.c.started_at).in_(utc_hours(hours, start)))
     by_profile = {j.name: j for j in judging}
     registry = RegistryPeriods.read(db, connection_ids)
     for row in db.execute(query.order_by(r.c.started_at, r.c.id)).mappings():
@@ -69,6 +71,19 @@ def judged_results(db: Any, judging: Sequence[Judged], start: datetime, end: dat
                   if span.first_day <= day <= span.last_day]
         if pieces:
             yield row, connection, pieces
+
+
+def utc_hour(db: Any, column: Any) -> Any:
+    """A stored instant's UTC hour, in SQL: PostgreSQL would give the session zone's."""
+    if db.dialect.name == "postgresql":
+        return extract("hour", func.timezone("UTC", column))
+    return extract("hour", column)  # SQLite keeps the UTC wall clock (tables.UtcDateTime)
+
+
+def utc_hours(hours: tuple[int, int], at: datetime) -> list[int]:
+    """The UTC hours of Minsk hours [from, to): Minsk keeps one offset all year (UTC+3)."""
+    offset = round((at.astimezone(MINSK).utcoffset() or timedelta()).total_seconds() / 3600)
+    return [(hour - offset) % 24 for hour in range(*hours)]
 
 
 def add(totals: dict[str, float], counted: dict[str, float]) -> None:
