@@ -110,3 +110,112 @@ def failing(document: dict[str, Any], lang: str) -> list[Failing]:
 def norm_names(lang: str) -> dict[str, str]:
     words = Words(lang)
     return {name: words(said) for name, said in NORMS.items()}
+
+
+# the first page's plain words: per measure, a sentence with the value and the norm
+PLAIN = {
+    "contracts_on_time": N_("%(value)s %% of the contracts were fulfilled in time (the norm: "
+                            "%(norm)s %%)"),
+    "calls_answered_in_time": N_("%(value)s %% of the calls to the help desk were answered in "
+                                 "time (the norm: %(norm)s %%)"),
+    "tickets_restored_in_time": N_("%(value)s %% of the faults reported were put right in "
+                                   "time (the norm: %(norm)s %%)"),
+    "delay_mean": N_("a packet took %(value)s ms on average to reach the measurement server "
+                     "and come back (the norm: %(norm)s ms)"),
+    "packet_loss": N_("%(value)s %% of the packets sent were lost on the way (the norm: "
+                      "%(norm)s %%)"),
+    "availability": N_("the connection to the Internet worked %(value)s %% of the time it "
+                       "was observed (the norm: %(norm)s %%)"),
+    "sessions_meeting_speed": N_("%(value)s %% of the speed tests reached the speed the norm "
+                                 "asks of each test (the norm: %(norm)s %% of them)"),
+    "attempts_successful": N_("%(value)s %% of the attempts to connect succeeded (the norm: "
+                              "%(norm)s %%)"),
+    "attempts_failed": N_("%(value)s %% of the attempts to transfer data failed (the norm: "
+                          "%(norm)s %%)"),
+}
+PLAIN_SERVICES = {"fixed": N_("Fixed network:"), "data": N_("Internet access:"),
+                  "wireless": N_("Wireless network:"), "customer": N_("Customer service:")}
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A sentence of the summary in plain words, with its verdict."""
+
+    text: str
+    verdict: str
+    state: str
+
+
+def in_plain_words(document: dict[str, Any], lang: str) -> list[tuple[str, list[Plain]]]:
+    """What the main figures mean, a sentence each, over all lines, service by service: the
+    value against its norm in everyday words, and the verdict."""
+    words = Words(lang)
+    found = []
+    for service, title in PLAIN_SERVICES.items():
+        said = []
+        for entry in document["indicators"]:
+            if entry["service"] != service or entry["technology"] is not None or \
+                    entry["measure"] not in PLAIN or entry["value"] is None:
+                continue
+            norm = formatting.norm(entry["norm"]["op"], entry["norm"]["value"], lang)
+            said.append(Plain(words(PLAIN[entry["measure"]],
+                                    value=formatting.number(entry["value"], lang, 1),
+                                    norm=norm),
+                              formatting.verdict(entry, lang), entry["verdict"]))
+        if said:
+            found.append((words(title), said))
+    return found
+
+
+# the glossary: a term, what it means, and the measure whose clause it cites
+GLOSSARY: list[tuple[str, str, str | None]] = [
+    (N_("Line (connection)"), N_("A subscriber's contract for data service, as the operator's "
+                                 "registry lists it, with its technology, tariff, region and "
+                                 "node."), None),
+    (N_("Probe"), N_("A measuring device at a subscriber's terminal (ONT) or at a network node: "
+                     "it tests the line at random moments, day and night, against the "
+                     "operator's measurement servers and servers outside its network."), None),
+    (N_("Test (session)"), N_("One speed test in one direction, or one series of packets for "
+                              "delay and loss (the method says how long). The «connections» "
+                              "of items 13–19 and 21 are these tests."), None),
+    (N_("Delay"), N_("The time an IP packet takes to reach the measurement server and come "
+                     "back, in milliseconds."), "delay_mean"),
+    (N_("Packet loss"), N_("The share of packets sent that did not come back."),
+     "packet_loss"),
+    (N_("Availability (readiness of the connection)"),
+     N_("The share of the time observed in which the line reached the Internet; a break "
+        "shorter than the method's minimum is not counted as one."), "availability"),
+    (N_("Tariff plan"), N_("The speeds the contract names; item 9 asks every line to reach its "
+                           "plan's speed at least once and never to fall below 70 %% of it."),
+     "speed_max_of_tariff_down"),
+    (N_("95 %% interval"), N_("Where the figure for all the operator's lines lies, with 95 %% "
+                             "confidence, given the lines measured."), None),
+    (N_("On the edge"), N_("The 95 %% interval crosses the norm: the lines measured do not "
+                           "settle it, and an inspector's own sample of lines could fall on "
+                           "either side. Read it as a warning, not as meeting the norm."), None),
+    (N_("Insufficient sample"), N_("Fewer lines measured than the method's minimum: the value "
+                                   "is shown, with no verdict."), None),
+    (N_("Evening peak"), N_("19:00–23:00 Minsk time, when lines are busiest and subscribers "
+                            "use them most."), None),
+    (N_("Consistent speed (80/80)"), N_("The speed 80 %% of a line's evening tests reach, and "
+                                        "that 80 %% of the plan's lines reach in turn: the "
+                                        "speed a subscriber can count on."), None),
+]
+
+
+@dataclass(frozen=True)
+class Term:
+    term: str
+    meaning: str
+    clause: str | None
+
+
+def glossary(document: dict[str, Any], lang: str) -> list[Term]:
+    """The terms in the report's language, each citing its indicator's clause in this
+    profile where it has one."""
+    words = Words(lang)
+    clauses = {}
+    for entry in reversed(document["indicators"]):  # the first entry of a measure wins
+        clauses[entry["measure"]] = entry["clause"].split(":")[0]
+    return [Term(words(term), words(meaning), clauses.get(measure) if measure else None)
+            for term, meaning, measure in GLOSSARY]

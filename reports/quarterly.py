@@ -306,6 +306,8 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "summary": summary(document, lang),
         "indicators_by_state": findings.indicators_by_state(document, lang),
         "failing": findings.failing(document, lang),
+        "plain": findings.in_plain_words(document, lang),
+        "glossary": findings.glossary(document, lang),
         "lines": {key: shown[key] for key in ("lines_total", "lines_by_region", "worst_nodes",
                                               "plans", "day_and_peak", "panel")},
         "norm_names": findings.norm_names(lang),

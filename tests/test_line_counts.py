@@ -15,9 +15,10 @@ from netq.collector.store import Store
 from tests.records import speed
 from tests.test_compliance_quarter import Q3, quarter_store  # noqa: F401  (a fixture)
 
-# P1 (PON, 100 000 kbit/s): ten download tests from 19:00 to 22:00 Minsk, 10 %, 20 %, … 100 % of the
-# tariff, and two outside the peak at 100 % (at noon, and at 23:00: the peak ends before it). Its evening peak: mean 55 %; the 20th percentile by the
-# nearest rank, ceil(0.2 × 10) = the 2nd smallest: 20 %. Whole day: (550 + 200) / 12 = 62.5 %.
+# P1 (PON, 100 000 kbit/s): ten download tests from 19:00 to 22:00 Minsk, 10 %, 20 %, … 100 %
+# of the tariff, and two outside the peak at 100 % (at noon, and at 23:00: the peak ends before
+# it). Its evening peak: mean 55 %; the 20th percentile by the nearest rank, ceil(0.2 × 10) =
+# the 2nd smallest: 20 %. Whole day: (550 + 200) / 12 = 62.5 %.
 PEAK = [speed("P1", f"2026-07-{day:02d}T{19 + day % 4}:00:00+03:00", day * 10_000_000)
         for day in range(1, 11)]  # 19:00 to 22:00
 NOON = [speed("P1", "2026-07-11T12:00:00+03:00", 100_000_000),

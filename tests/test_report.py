@@ -163,6 +163,26 @@ def test_page_one_says_whether_the_operator_meets_the_norms(written: dict[str, P
     assert marks.count("≈") == sum(v == "edge" for v in cells.values())
 
 
+def test_plain_words_a_glossary_and_the_wireless_caveat(written: dict[str, Path]) -> None:
+    """The first page says the main figures in everyday words, value against norm with the
+    verdict; a glossary explains the terms citing the clause; items 18–21 carry the caveat
+    that fixed-point probes do not cover a wireless service area."""
+    page = written["html"].read_text("utf-8")
+    document = json.loads(written["json"].read_text("utf-8"))
+    plain = page.split('<ul class="plain">')[1].split("</ul>")[0]
+    available = next(e for e in document["indicators"] if e["id"] == "com645.12"
+                     and e["technology"] is None)
+    said = i18n.Words("ru")(
+        "the connection to the Internet worked %(value)s %% of the time it was observed (the "
+        "norm: %(norm)s %%)", value=formatting.number(available["value"], "ru", 1),
+        norm="не менее 99")
+    assert f"{said} — {formatting.verdict(available, 'ru')}" in plain
+    glossary = page.split('<table class="glossary">')[1].split("</table>")[0]
+    row = glossary.split("Коэффициент готовности соединения")[1].split("</tr>")[0]
+    assert "Приложение, п. 12" in row
+    assert page.count("Показатели 18–21 измерены зондами в фиксированных точках") == 2
+
+
 def test_the_operator_comes_from_the_collector_configuration_and_mistakes_name_the_line(
         store: Store, tmp_path: Path) -> None:
     config = tmp_path / "collector.yaml"
