@@ -46,9 +46,9 @@ class Labels:
     technology: Callable[[str], str]
 
 
-def localised(axis: Any, labels: Labels, which: str = "y") -> None:
+def localised(axis: Any, number: Callable[[Any, int], str], which: str = "y") -> None:
     """An axis's ticks written as the report writes numbers (a decimal comma in ru)."""
-    formatter = FuncFormatter(lambda value, position: labels.number(
+    formatter = FuncFormatter(lambda value, position: number(
         value, 0 if float(value).is_integer() else 2))
     (axis.yaxis if which == "y" else axis.xaxis).set_major_formatter(formatter)
 
@@ -93,7 +93,7 @@ def monthly_trend(months: list[dict[str, Any]], month_names: list[str],
         axis.set_title(f"№ {indicator_id.split('.', 1)[1]}, {labels.unit(unit)}", fontsize=8)
         axis.set_xticks(range(len(month_names)), month_names)
         axis.set_xlim(-0.5, len(month_names) - 0.5)
-        localised(axis, labels)
+        localised(axis, labels.number)
     figure.legend([Line2D([], [], color=BAR, marker="o"), Line2D([], [], **NORM_STYLE)],
                   [labels.measured, labels.norm], loc="outside lower center", ncol=2,
                   frameon=False)
@@ -142,8 +142,8 @@ def speed_distribution(by_technology: dict[str, list[float]], norm_percent: floa
     axis.set_xlabel(labels.speed_axis)
     axis.set_ylabel(labels.lines_share_axis)
     axis.set_ylim(0, 100)
-    localised(axis, labels)
-    localised(axis, labels, "x")
+    localised(axis, labels.number)
+    localised(axis, labels.number, "x")
     axis.legend(frameon=False, loc="upper left", fontsize=7)
     return svg(figure)
 
@@ -164,7 +164,7 @@ def availability_by_node(by_node: dict[str, float], norm_percent: float,
     low = min(min(by_node[n] for n in nodes), norm_percent)
     axis.set_xlim(max(0.0, low - max(0.5, 0.25 * (100 - low))), 100.1)
     axis.set_xlabel(labels.availability_axis)
-    localised(axis, labels, "x")
+    localised(axis, labels.number, "x")
     axis.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1))
     return svg(figure)
 
@@ -195,6 +195,6 @@ def hour_profile(hours: dict[str, dict[str, list[float | None]]], speed_norm: fl
         axis.set_xticks(range(0, 24, 3))
         axis.set_xlabel(labels.hour_axis)
         axis.set_ylabel(labels.speed_axis if what == "speed" else labels.delay_axis)
-        localised(axis, labels)
+        localised(axis, labels.number)
         axis.legend(frameon=False, fontsize=6, loc="lower left")
     return svg(figure)

@@ -92,6 +92,11 @@ def month(day: date, lang: str) -> str:
     return format_date(day, "LLL", locale=LOCALES[lang])
 
 
+def day_of_month(day: date, lang: str) -> str:
+    """A day as a chart's tick: "1 июл.", "1 Jul"."""
+    return format_date(day, "d MMM", locale=LOCALES[lang])
+
+
 def norm(op: str, value: float, lang: str) -> str:
     places = 0 if float(value).is_integer() else 1
     return f"{Words(lang)(NORM_WORDS[op])} {number(value, lang, places)}"

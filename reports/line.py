@@ -10,9 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from netq.collector.compliance.quarter import MINSK
 from netq.collector.settings import Operator
-from netq.reports import formatting, i18n
+from netq.reports import formatting, i18n, line_charts
 from netq.reports.formatting import N_
 from netq.reports.quarterly import PDF_VARIANT, replace, text_of
 
@@ -48,16 +50,31 @@ def day(text: str) -> str:
 def context(document: dict[str, Any], lang: str, every_test: bool,
             operator: Operator | None = None) -> dict[str, Any]:
     tests = document["tests"]
+    # on paper, the tests within the norms are the day table's counts; the rest in full: those
+    # outside a norm, failed, broken off, excluded or too short to judge
     shown = tests if every_test else [
-        t for t in tests if t["kind"] == "throughput" or t["exclusion"]
-        or not all(t["verdicts"].values()) or t.get("ok") is False]
+        t for t in tests if t["exclusion"] or not all(t["verdicts"].values())
+        or t.get("ok") is False or t.get("ended", "complete") != "complete"
+        or (t["kind"] != "attempt" and not t["judged"])]
     shown = [{**t, "failed": [formatting.word(NORMS, n, lang)
                               for n, met in t["verdicts"].items() if not met]}
              for t in shown]
 
     def said(table: dict[str, str]) -> Callable[[str | None], str]:
         return lambda key: "—" if key is None else formatting.word(table, key, lang)
+    words = i18n.Words(lang)
+    labels = line_charts.LineLabels(
+        download=words("to the subscriber"), upload=words("from the subscriber"),
+        tariff=words("the tariff"), norm=words("norm"), speed_axis=words("%% of tariff"),
+        delay_axis=words("delay, ms"), down_axis=words("down, min"),
+        number=formatting.numbers(lang),
+        day=lambda shown: formatting.day_of_month(shown, lang))
+    pictures = {name: None if drawn is None else Markup(drawn) for name, drawn in (
+        ("speed", line_charts.speed_tests(document, labels)),
+        ("delay", line_charts.delay_by_day(document, labels)),
+        ("down", line_charts.down_by_day(document, labels)))}
     return {"document": document, "lang": lang, "tests": shown, "operator": operator,
+            "pictures": pictures,
             "every_test": len(shown) == len(tests), "minsk": minsk, "day": day,
             "number": lambda v, places=2: formatting.number(v, lang, places),
             "count": lambda n, counts: formatting.count(n, counts, lang),

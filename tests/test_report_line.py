@@ -161,6 +161,32 @@ def test_no_other_subscribers_data(store: Store, f1: dict[str, Any], tmp_path: P
     assert protocol(store, "F1", QUARTER, AFTER)["manifest"]["snapshot_sha256"] != before
 
 
+def test_on_paper_the_tests_outside_a_norm_in_full_and_pictures_of_the_rest(
+        f1: dict[str, Any]) -> None:
+    """The printed protocol lists every test outside a norm, not completed or excluded, and
+    leaves those within the norms to the day table; its pictures draw each speed test against
+    the tariff, the delay by day and the minutes down."""
+    printed = document_of.context(f1, "ru", every_test=False)
+    listed = {t["started_at"] for t in printed["tests"]}
+    speed = {t["started_at"]: t for t in f1["tests"] if t["kind"] == "throughput"}
+    assert "2026-07-12T07:00:00+00:00" in listed  # 69.999999 %: outside
+    assert "2026-07-11T07:00:00+00:00" not in listed  # exactly 70 %: within, counted by day
+    assert "2026-07-14T07:00:00+00:00" in listed  # broke off
+    assert "2026-07-16T07:00:00+00:00" in listed  # excluded: the server was busy
+    within = [t for t in f1["tests"] if t["started_at"] not in listed]
+    assert within
+    assert all(all(t["verdicts"].values()) for t in within)
+    assert all(t["judged"] for t in within if t["kind"] != "attempt")
+    assert "2026-07-05T10:00:00+00:00" in listed  # 50 packets: too few to judge
+    assert len(listed) < len(f1["tests"])
+    assert speed["2026-07-11T07:00:00+00:00"]["share_of_tariff"] == pytest.approx(70.0)
+    assert set(printed["pictures"]) == {"speed", "delay", "down"}
+    assert all(picture is not None and "<svg" in picture
+               for picture in printed["pictures"].values())
+    page = document_of.html(f1, "ru", every_test=False)
+    assert page.count("<svg") == 3
+
+
 def test_as_a_reader_sees_it(f1: dict[str, Any], tmp_path: Path) -> None:
     """Chromium at an A4 width: no text overflows its box; axe-core finds nothing serious."""
     [page] = document_of.write(f1, ["html"], tmp_path, "ru")
