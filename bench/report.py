@@ -4,8 +4,9 @@
 
 A generated quarter (2026Q3): daily rollups, down intervals and a registry across technologies,
 regions and nodes, written straight into the store as ingest would leave them. Then:
-- in process: the compliance computation, the details (months, nodes, connections), the HTML
-  and the PDF, timed apart;
+- in process: the read of the quarter's rollups, the compliance computation with its evidence
+  (as the report publishes it), the details (months, lines, nodes, plans), the whole build with
+  the charts, the HTML and the PDF, timed apart;
 - `netq report quarterly --format html --format pdf` as its own process: time and peak memory.
 Target (issue 5): HTML under 10 s and PDF under 30 s beyond the compliance computation.
 --sample also writes the report of a smaller generated quarter (HTML, PDF, open data, a
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.compliance import QUARTER, SQLITE_TIME, at_ethernet, rollup, run_measured
 from netq.collector import tables
-from netq.collector.compliance.engine import compliance
+from netq.collector.compliance.engine import compliance, read_units
 from netq.collector.compliance.report_data import details
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.store import Store
@@ -41,6 +43,8 @@ TECHNOLOGIES = [("fixed", "pon", 100_000, 50_000), ("fixed", "adsl", 10_000, 1_0
                 ("wireless", "lte", 20_000, 5_000), ("wireless", "wifi", 50_000, 10_000)]
 REGIONS = ["Брестская", "Витебская", "Гомельская", "Гродненская", "Минская", "Могилёвская",
            "г. Минск"]
+# a full segment at the Ethernet layer against its TCP payload (IPv4, TCP timestamps)
+ETHERNET_SCALE = (1448 + 52 + 18) / 1448
 CITIES = ["Брест", "Витебск", "Гомель", "Гродно", "Борисов", "Могилёв", "Минск"]  # the nodes
 
 
@@ -81,6 +85,13 @@ def generate(path: Path, connections: int, seed: int = 3) -> None:
             values += [at_ethernet(v, names, ethernet, rng) for v in values]
             db.executemany(f"INSERT INTO rollups ({','.join(names)}) "
                            f"VALUES ({','.join('?' * len(names))})", values)
+            # the evening peak's download tests, one a day, under both readings of the layer
+            peaks = [peak_test(row, day, quality, rng) for day in days]
+            db.executemany("INSERT INTO peak_speeds (criteria, day, result_id, connection_id, "
+                           "effective_from, share_percent) VALUES (?, ?, ?, ?, ?, ?)", [
+                (key, str(day), result_id, row.connection_id, str(FIRST_PERIOD), share * scale)
+                for result_id, day, share in peaks
+                for key, scale in ((criteria, 1.0), (ethernet, ETHERNET_SCALE))])
             db.executemany("INSERT INTO hourly (criteria, connection_id, effective_from, month, "
                            "hour, speed_down_n, rtt_n, speed_down_share_sum, rtt_mean_sum_ms) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -96,6 +107,13 @@ def generate(path: Path, connections: int, seed: int = 3) -> None:
                  (start + timedelta(minutes=rng.randint(5, 240))).strftime(SQLITE_TIME))
                 for rid, cid, day in outages
                 for start in [datetime(day.year, day.month, day.day, 9, tzinfo=UTC)]])
+
+
+def peak_test(row: Connection, day: date, quality: float,
+              rng: random.Random) -> tuple[str, date, float]:
+    """One download test of a day's evening peak: its id, day and % of the tariff."""
+    share = 100 * min(1.0, max(0.05, rng.gauss(0.8 * quality, 0.12)))
+    return str(uuid.UUID(int=rng.getrandbits(128))), day, share
 
 
 def hours(criteria: str, connection_id: str, month: date, hour: int, quality: float,
@@ -134,10 +152,11 @@ def measure(connections: int, workdir: Path) -> None:
     generate(path, connections)
     print(f"{connections} connections: quarter generated in {time.perf_counter() - started:.0f} s")
     store = Store.open(str(path))
-    timed("compliance (by technology)", compliance, store, QUARTER, None, "technology",
-          None, False)
-    timed("details: 3 months, nodes, connections", details, store, QUARTER)
-    context = timed("build: both, and the charts", quarterly.build, store, QUARTER)
+    units = timed("the quarter's rollups read", read_units, store, QUARTER)
+    timed("compliance, with its evidence", compliance, store, QUARTER, None, "technology",
+          units)
+    timed("details: months, lines, nodes, plans", details, store, QUARTER, None, units)
+    context = timed("build: all of the above, the charts", quarterly.build, store, QUARTER)
     timed("HTML", quarterly.html, context)
     timed("PDF (WeasyPrint)", quarterly.pdf, context, workdir / "report.pdf")
     store.close()

@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -108,6 +109,7 @@ results = Table(
     Column("metrics", JSON, nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
     Column("plan", String(64)),  # the version of the plan the probe ran, when it had one
+    Index("results_connection_time", "connection_id", "started_at"),
 )
 
 # Every stored result's id, once, with the probe that sent it: the guard against an id
@@ -143,6 +145,7 @@ rollups = Table(
     *(Column(name, BigInteger, nullable=False, server_default="0") for name in ROLLUP_COUNTS),
     *(Column(name, Float, nullable=False, server_default="0") for name in ROLLUP_SUMS),
     *(Column(name, Float) for name in ROLLUP_EXTREMES),
+    Index("rollups_quarter", "criteria", "day"),
 )
 
 # Per connection, registry period, Minsk month and Minsk hour of the day: the download speed
@@ -161,6 +164,21 @@ hourly = Table(
     *(Column(name, Float, nullable=False, server_default="0") for name in HOURLY_SUMS),
 )
 
+# Per download test started in the evening peak (19:00–23:00 Minsk) and judged, under one set
+# of per-test norms: its speed as % of the tariff, for the consistent speed of the lines
+# (compliance/line_counts.py). Kept and rebuilt with the rollups; narrow, since a fleet's quarter
+# holds one or more of these per line and day.
+peak_speeds = Table(
+    "peak_speeds", metadata,
+    Column("criteria", String(16), primary_key=True),
+    Column("day", Date, primary_key=True),  # Minsk; first, so a quarter is one range
+    Column("result_id", String(36), primary_key=True),
+    Column("connection_id", String(128), nullable=False, index=True),
+    Column("effective_from", Date, nullable=False),
+    Column("share_percent", Float, nullable=False),
+    sqlite_with_rowid=False,  # the rows kept in key order: a quarter read is one scan
+)
+
 # The criteria whose rollups cover every stored result (built, then kept up at ingest).
 rollup_criteria = Table(
     "rollup_criteria", metadata,
@@ -176,6 +194,7 @@ down_intervals = Table(
     Column("connection_id", String(128), nullable=False),
     Column("started_at", UtcDateTime(), nullable=False),
     Column("ended_at", UtcDateTime(), nullable=False),
+    Index("down_intervals_connection_time", "connection_id", "started_at"),
 )
 
 # Every quarter computed, with its manifest and output: what was published can be re-derived.

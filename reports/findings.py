@@ -178,6 +178,11 @@ GLOSSARY: list[tuple[str, str, str | None]] = [
     (N_("Test (session)"), N_("One speed test in one direction, or one series of packets for "
                               "delay and loss (the method says how long). The «connections» "
                               "of items 13–19 and 21 are these tests."), None),
+    (N_("Attempts and tests started"), N_("Item 13 counts attempts: every speed test and "
+                                          "connection attempt, started or not. Item 14 counts "
+                                          "the speed tests that started: the attempts less "
+                                          "those that did not start and the connection "
+                                          "attempts."), "premature_disconnections"),
     (N_("Delay"), N_("The time an IP packet takes to reach the measurement server and come "
                      "back, in milliseconds."), "delay_mean"),
     (N_("Packet loss"), N_("The share of packets sent that did not come back."),

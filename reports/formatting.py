@@ -56,6 +56,7 @@ COUNTS: dict[str, tuple[str, str]] = {
     "minutes": NP_("%(n)s minute", "%(n)s minutes"),
     "tests": NP_("%(n)s test", "%(n)s tests"),
     "attempts": NP_("%(n)s attempt", "%(n)s attempts"),
+    "started": NP_("%(n)s speed test started", "%(n)s speed tests started"),
     "lines": NP_("%(n)s line", "%(n)s lines"),
     "contracts": NP_("%(n)s contract", "%(n)s contracts"),
     "calls": NP_("%(n)s call", "%(n)s calls"),

@@ -81,7 +81,8 @@ class Section:
 
 
 def sections(document: dict[str, Any], lang: str) -> list[Section]:
-    """Per service: the whole population first, then each technology that has figures."""
+    """Per service the profile has indicators of: the whole population first, then each
+    technology that has figures."""
     found = []
     words = Words(lang)
     for service in SERVICES:
@@ -89,8 +90,9 @@ def sections(document: dict[str, Any], lang: str) -> list[Section]:
         technologies = sorted({e["technology"] for e in entries if e["technology"]})
         for technology in (None, *technologies):
             chosen = [e for e in entries if e["technology"] == technology]
-            if technology is not None and all(e["value"] is None for e in chosen):
-                continue
+            if not chosen or (technology is not None and all(e["value"] is None
+                                                           for e in chosen)):
+                continue  # a service the profile has no indicator of: no empty table
             found.append(Section(service, words(TITLES[service]), technology,
                                  [row(e, lang) for e in chosen]))
     return found
@@ -375,8 +377,9 @@ INDICATOR_COLUMNS: list[tuple[str, str, str]] = [
     ("period_from", "date", "the quarter's first day (Europe/Minsk)"),
     ("period_to", "date", "the last day observed (Europe/Minsk): the quarter's last, or the "
                           "day of computation in a preliminary report"),
-    ("n_counts", "string", "what n counts: sessions, packets, minutes, tests, attempts, "
-                           "contracts, calls or tickets"),
+    ("n_counts", "string", "what n counts: sessions (of latency), packets, minutes, tests "
+                           "(complete speed tests), attempts, started (speed tests that "
+                           "started), lines, contracts, calls or tickets"),
     ("connections", "integer", "the connections behind the figure (the units of sampling); "
                                "empty for the operator's own records"),
     ("tariff_kbps", "integer", "item 9: the tariff plan's speed, kbit/s; empty otherwise"),

@@ -143,3 +143,18 @@ def test_instants_are_utc_by_type_on_either_back_end(store: Store) -> None:
     assert back == datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
     assert back.tzinfo == UTC
     assert len(before) == 1
+
+
+def test_the_migrations_build_the_tables_the_code_names(db_url: str) -> None:
+    """Alembic's comparison of the migrated database with `tables.py`: every table, column,
+    key and index the code reads is the one the migrations made, on either back end."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from netq.collector import tables
+
+    store = Store.open(db_url)
+    with store.engine.connect() as db:
+        differences = compare_metadata(MigrationContext.configure(db), tables.metadata)
+    store.close()
+    assert differences == []

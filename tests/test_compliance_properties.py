@@ -123,9 +123,10 @@ def test_an_availability_interval_is_shared_out_over_its_minsk_days_without_loss
 
 
 RECORD = st.one_of(
-    st.builds(lambda day, bps, direction, ended: speed(
-        "C-1", f"2026-07-{day:02d}T12:00:00+03:00", bps, direction, ended),
-        st.integers(1, 28), st.floats(0, 2e8), st.sampled_from(["down", "up"]),
+    st.builds(lambda day, hour, bps, direction, ended: speed(
+        "C-1", f"2026-07-{day:02d}T{hour:02d}:00:00+03:00", bps, direction, ended),
+        st.integers(1, 28), st.sampled_from([12, 19, 22, 23]), st.floats(0, 2e8),
+        st.sampled_from(["down", "up"]),
         st.sampled_from(["complete", "premature", "not_started"])),
     st.builds(lambda day, mean, received: latency(
         "C-1", f"2026-07-{day:02d}T13:00:00+03:00", mean, received),
@@ -162,10 +163,14 @@ def test_rollups_kept_up_batch_by_batch_equal_rollups_rebuilt_from_the_raw_resul
 
 
 def rollup_rows(db: object) -> list[tuple]:
+    """Every row the rollups keep: daily, hourly and the evening peak's tests."""
     from sqlalchemy import select
 
     from netq.collector import tables
 
-    rows = db.execute(select(tables.rollups).order_by(  # type: ignore[attr-defined]
-        tables.rollups.c.connection_id, tables.rollups.c.effective_from, tables.rollups.c.day))
-    return [tuple(row) for row in rows]
+    rows = []
+    for table in (tables.rollups, tables.hourly, tables.peak_speeds):
+        key = [column for column in table.primary_key.columns]
+        rows += [(table.name, *row) for row in db.execute(  # type: ignore[attr-defined]
+            select(table).order_by(*key))]
+    return rows

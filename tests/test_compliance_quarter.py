@@ -315,7 +315,7 @@ def test_a_shares_interval_comes_from_the_spread_between_connections(
     spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     assert entry["ci95"] == pytest.approx([100 * (centre - spread) / scale,
                                            100 * (centre + spread) / scale], abs=1e-5)
-    assert (entry["connections"], entry["n"], entry["n_counts"]) == (2, 8, "sessions")
+    assert (entry["connections"], entry["n"], entry["n_counts"]) == (2, 8, "tests")
 
 
 def test_below_the_minimum_sample_the_verdict_is_insufficient(db_url: str,

@@ -41,9 +41,8 @@ def noon(day: date) -> datetime:
     return datetime.combine(day, time(12), MINSK)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store.open(str(tmp_path / "netq.db"), norms_with_min_sample(tmp_path, 2))
+def published_store(folder: Path) -> Store:
+    store = Store.open(str(folder / "netq.db"), norms_with_min_sample(folder, 2))
     store.upsert_connections([*registry(), Connection(
         "SUBSCRIBER-00042", FIRST_PERIOD, "fixed", "ethernet", 50_000, 50_000,
         HOSTILE_REGION, HOSTILE_NODE, "com645")])
@@ -56,9 +55,17 @@ def store(tmp_path: Path) -> Store:
 
 
 @pytest.fixture
-def written(store: Store, tmp_path: Path) -> dict[str, Path]:
-    context = quarterly.build(store, Q3, now=noon(date(2026, 10, 2)), operator=OPERATOR)
-    paths = quarterly.write(context, ["html", "pdf", "csv", "json"], tmp_path / "report",
+def store(tmp_path: Path) -> Store:
+    return published_store(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The report of `published_store`, written once for the tests that only read it."""
+    folder = tmp_path_factory.mktemp("published")
+    context = quarterly.build(published_store(folder), Q3, now=noon(date(2026, 10, 2)),
+                              operator=OPERATOR)
+    paths = quarterly.write(context, ["html", "pdf", "csv", "json"], folder / "report",
                             b"operator's secret")
     found = {path.suffix[1:]: path for path in paths if "-connections" not in path.name}
     found["connections"] = next(p for p in paths if p.name.endswith("-connections.csv"))
@@ -284,6 +291,14 @@ def test_names_from_the_registry_render_as_text_not_markup(written: dict[str, Pa
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Мінск &#34;кв&#34;" in page
     assert "<b>узел" not in page  # the node's name in the availability picture too
     assert "&lt;b&gt;узел&amp;1&lt;/b&gt;" in page
+
+
+def test_no_table_is_a_header_alone(written: dict[str, Path]) -> None:
+    """A service the profile has no indicator of (com645 has no «доступ в сеть Интернет»
+    table) gets no section, not a table with a header and no rows."""
+    page = written["html"].read_text("utf-8")
+    assert re.findall(r"<tbody>\s*</tbody>", page) == []
+    assert i18n.Words("ru")("Data services (Internet access)") not in page
 
 
 def test_nothing_public_names_a_subscriber(written: dict[str, Path]) -> None:

@@ -10,14 +10,14 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, extract, func, select
+from sqlalchemy import and_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability
 from netq.collector.compliance.engine import Judged, judged
 from netq.collector.compliance.indicators import MEASURES
 from netq.collector.compliance.judgement import EXTREMES, Tally, judge
-from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
+from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Indicator, Profile
 from netq.collector.registry import Connection
@@ -42,26 +42,19 @@ def find(store: Store, indicator_id: str) -> tuple[Profile, Indicator]:
 
 def judged_results(db: Any, judging: Sequence[Judged], start: datetime, end: datetime,
                    connection_ids: Sequence[str] | None = None,
-                   kinds: Sequence[str] | None = None,
-                   hours: tuple[int, int] | None = None) -> Iterator[Judgement]:
+                   kinds: Sequence[str] | None = None) -> Iterator[Judgement]:
     """The raw results started in [start, end), each with the connection row in force on
     its day and what it adds, day by day, under the edition of each judged day; a result of
-    a connection none of `judging` covers is left out. The same `judge()` as the rollups.
-    `hours`: only those started from the first Minsk hour to before the second."""
+    a connection none of `judging` covers is left out. The same `judge()` as the rollups."""
     r = tables.results
     query = select(r).where(and_(r.c.started_at >= start, r.c.started_at < end))
     if connection_ids is not None:
         query = query.where(r.c.connection_id.in_(list(connection_ids)))
     if kinds is not None:
         query = query.where(r.c.kind.in_(list(kinds)))
-    if hours is not None:  # narrowed in the database, then checked on each row's Minsk time
-        query = query.where(utc_hour(db, r.c.started_at).in_(utc_hours(hours, start)))
     by_profile = {j.name: j for j in judging}
     registry = RegistryPeriods.read(db, connection_ids)
     for row in db.execute(query.order_by(r.c.started_at, r.c.id)).mappings():
-        if hours is not None and not hours[0] <= row["started_at"].astimezone(MINSK).hour \
-                < hours[1]:
-            continue
         connection = registry.in_force(row["connection_id"], minsk_day(row["started_at"]))
         chosen = None if connection is None else by_profile.get(connection.profile)
         if connection is None or chosen is None:
@@ -71,19 +64,6 @@ def judged_results(db: Any, judging: Sequence[Judged], start: datetime, end: dat
                   if span.first_day <= day <= span.last_day]
         if pieces:
             yield row, connection, pieces
-
-
-def utc_hour(db: Any, column: Any) -> Any:
-    """A stored instant's UTC hour, in SQL: PostgreSQL would give the session zone's."""
-    if db.dialect.name == "postgresql":
-        return extract("hour", func.timezone("UTC", column))
-    return extract("hour", column)  # SQLite keeps the UTC wall clock (tables.UtcDateTime)
-
-
-def utc_hours(hours: tuple[int, int], at: datetime) -> list[int]:
-    """The UTC hours of Minsk hours [from, to): Minsk keeps one offset all year (UTC+3)."""
-    offset = round((at.astimezone(MINSK).utcoffset() or timedelta()).total_seconds() / 3600)
-    return [(hour - offset) % 24 for hour in range(*hours)]
 
 
 def add(totals: dict[str, float], counted: dict[str, float]) -> None:

@@ -303,11 +303,11 @@ MEASURES: dict[str, Measure] = {
     "attempts_failed": Measure("share", _column("attempts_failed_n"), _column("attempts_n"),
                                ("attempts_n", "attempts_failed_n"), "attempts"),
     "premature_disconnections": Measure("share", _column("premature_n"), _column("started_n"),
-                                        ("started_n", "premature_n"), "sessions"),
+                                        ("started_n", "premature_n"), "started"),
     "sessions_meeting_speed": Measure(
         "share", lambda u: u["speed_down_pass_n"] + u["speed_up_pass_n"],
         lambda u: u["speed_down_n"] + u["speed_up_n"],
-        ("speed_down_n", "speed_down_pass_n", "speed_up_n", "speed_up_pass_n"), "sessions"),
+        ("speed_down_n", "speed_down_pass_n", "speed_up_n", "speed_up_pass_n"), "tests"),
     "sessions_meeting_delay": Measure("share", _column("delay_pass_n"), _column("latency_n"),
                                       ("latency_n", "delay_pass_n"), "sessions"),
     "sessions_meeting_loss": Measure("share", _column("loss_pass_n"), _column("latency_n"),

@@ -9,16 +9,16 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from sqlalchemy import and_, false, or_, select
+
+from netq.collector import tables
 from netq.collector.compliance import indicators
 from netq.collector.compliance.engine import Judged
-from netq.collector.compliance.explain import judged_results
 from netq.collector.compliance.lines import contract_breached, norms_failed
-from netq.collector.compliance.quarter import Quarter
 from netq.collector.compliance.thresholds import Profile
-from netq.model import EVENING_PEAK
 
 # the norms a line is counted against, in the order the tables show them
 NORMS = ("speed", "delay", "loss", "down_floor")
@@ -134,18 +134,18 @@ def worst_nodes(found: Mapping[str, Line]) -> list[dict[str, Any]]:
                                           r["group"]))[:WORST_NODES]
 
 
-def peak_download_shares(db: Any, judging: Judged, quarter: Quarter,
-                         until: datetime) -> dict[tuple[str, date], list[float]]:
-    """Each registry period's evening-peak download tests (19:00–23:00 Minsk), as % of its
-    tariff at the layer the profile judges, from the raw results."""
+def peak_download_shares(db: Any, judging: Judged, until: date,
+                         ) -> dict[tuple[str, date], list[float]]:
+    """Each registry period's evening-peak download tests (19:00–23:00 Minsk) judged on the
+    days up to `until`, as % of the tariff in force, each day under its edition's criteria:
+    kept by the rollups as the tests arrive (a quarter holds millions of tests)."""
+    p = tables.peak_speeds
+    query = select(p.c.connection_id, p.c.effective_from, p.c.share_percent).where(or_(
+        false(), *(and_(p.c.criteria == span.edition.criteria, p.c.day >= span.first_day,
+                        p.c.day <= min(span.last_day, until)) for span in judging.spans)))
     found: dict[tuple[str, date], list[float]] = defaultdict(list)
-    for _, connection, pieces in judged_results(db, [judging], quarter.start,
-                                                min(until, quarter.end), kinds=("throughput",),
-                                                hours=EVENING_PEAK):
-        _, _, tally = pieces[0]
-        if tally.get("speed_down_n"):
-            found[(connection.connection_id, connection.effective_from)].append(
-                tally["speed_down_share_sum"])
+    for connection_id, effective_from, share in db.execute(query):
+        found[(connection_id, effective_from)].append(share)
     return found
 
 

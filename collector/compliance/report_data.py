@@ -8,7 +8,7 @@ them: the engine computes the figures a regulator checks, this only what the rep
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select
@@ -16,7 +16,7 @@ from sqlalchemy import and_, false, func, or_, select
 from netq.collector import tables
 from netq.collector.compliance import indicators, line_counts
 from netq.collector.compliance.engine import Judged, judged, read_units
-from netq.collector.compliance.quarter import Quarter, minsk_day, minsk_midnight
+from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
 from netq.model import EVENING_PEAK
@@ -60,14 +60,12 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
             totals = scheduled[unit.connection.node]
             totals[0] += unit.scheduled_s - unit.unavailable_s
             totals[1] += unit.scheduled_s
-    until = quarter.end if today is None else min(quarter.end, minsk_midnight(
-        today + timedelta(days=1)))
+    until = min(today, quarter.last_day) if today else quarter.last_day
     with store.engine.connect() as db:
         sums = hour_sums(db, quarter, judging)
-        peak = line_counts.peak_download_shares(db, judging, quarter, until)
+        peak = line_counts.peak_download_shares(db, judging, until)
     lines = line_counts.lines(units, rules)
-    days = ((min(today, quarter.last_day) if today else quarter.last_day)
-            - quarter.first_day).days + 1
+    days = (until - quarter.first_day).days + 1
     return {"months": months, "speed_down_share_by_technology": dict(speed),
             "availability_by_node": {node: 100 * up / total
                                      for node, (up, total) in scheduled.items()},

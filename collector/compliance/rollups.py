@@ -25,9 +25,11 @@ from netq.collector.compliance.judgement import EXTREMES, Tally, judge, on_net_o
 from netq.collector.compliance.quarter import MINSK, minsk_day
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.registry import Connection
+from netq.model import EVENING_PEAK
 
 Key = tuple[str, str, date, date]  # criteria, connection_id, effective_from, day
 HourKey = tuple[str, str, date, date, int]  # criteria, connection_id, effective_from, month, hour
+Tallied = tuple[dict[Key, Tally], dict[HourKey, Tally], list[dict[str, Any]]]
 HOURLY = (*tables.HOURLY_COUNTS, *tables.HOURLY_SUMS)
 REBUILD_CHUNK = 200  # connections rebuilt per pass: bounds memory on a national fleet
 log = structlog.get_logger("netq.rollups")
@@ -87,7 +89,8 @@ class Rollups:
         """Recompute the rollups (and down intervals) of these connections, or of all."""
         ids = sorted(set(connection_ids) if connection_ids is not None else set(
             db.execute(select(tables.results.c.connection_id).distinct()).scalars()))
-        derived, down = (tables.rollups, tables.hourly), tables.down_intervals
+        derived = (tables.rollups, tables.hourly, tables.peak_speeds)
+        down = tables.down_intervals
         if connection_ids is None:
             for table in derived:
                 db.execute(delete(table).where(table.c.criteria.in_(list(self.criteria))))
@@ -110,10 +113,10 @@ class Rollups:
         query = select(tables.results).where(tables.results.c.connection_id.in_(connection_ids))
         yield from db.execute(query).mappings()
 
-    def _tally(self, rows: Iterable[Mapping[str, Any]],
-               registry: RegistryPeriods) -> tuple[dict[Key, Tally], dict[HourKey, Tally]]:
+    def _tally(self, rows: Iterable[Mapping[str, Any]], registry: RegistryPeriods) -> Tallied:
         totals: dict[Key, Tally] = {}
         hours: dict[HourKey, Tally] = {}
+        peaks: list[dict[str, Any]] = []
         for row in rows:
             connection = registry.in_force(row["connection_id"], minsk_day(row["started_at"]))
             if connection is None:
@@ -127,10 +130,18 @@ class Rollups:
                     if hourly:  # a latency or speed test: one piece, on the day it started
                         merge(hours.setdefault((*key[:3], local.date().replace(day=1),
                                                 local.hour), {}), hourly)
-        return totals, hours
+                    peak = EVENING_PEAK[0] <= local.hour < EVENING_PEAK[1]
+                    if peak and tally.get("speed_down_n"):
+                        peaks.append({"criteria": criteria, "result_id": row["id"],
+                                      "connection_id": connection.connection_id,
+                                      "effective_from": connection.effective_from, "day": day,
+                                      "share_percent": tally["speed_down_share_sum"]})
+        return totals, hours, peaks
 
-    def _upsert(self, db: Any, totals: Mapping[Key, Tally],
-                hours: Mapping[HourKey, Tally]) -> None:
+    def _upsert(self, db: Any, totals: Mapping[Key, Tally], hours: Mapping[HourKey, Tally],
+                peaks: Sequence[Mapping[str, Any]]) -> None:
+        if peaks:
+            db.execute(insert(tables.peak_speeds), peaks)
         if hours:
             db.execute(self._hours_statement(), [
                 {**dict.fromkeys(HOURLY, 0), **tally, "criteria": criteria,
