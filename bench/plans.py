@@ -41,7 +41,7 @@ def apply_plans(db: str, workdir: Path) -> None:
     plans = [{"name": f"pon-{r.lower()}", "match": {"technology": "pon", "region": r},
               "tests": [test]} for r in reversed(REGIONS)]
     path = workdir / "plans.yaml"
-    path.write_text(yaml.safe_dump({"poll_every": "5m",
+    path.write_text(yaml.safe_dump({"poll_every": "5m", "limits": {"targets": ["192.0.2.0/24"]},
                                     "plans": [*plans, {"name": "all", "tests": [test]}]}))
     subprocess.run([sys.executable, "-m", "netq", "fleet", "plan", "apply", str(path), "--db",
                     db], check=True, capture_output=True)

@@ -40,6 +40,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from netq import __version__
+from netq.collector.admission import InFlight, RatePerProbe, retry_after
 from netq.collector.compliance.engine import compliance, profiles_present
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.metrics import CollectorMetrics
@@ -52,6 +53,11 @@ from netq.sdnotify import keep_alive
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_RECORDS = 5000
+MAX_INFLIGHT_BYTES = 64 * 1024 * 1024
+PROBE_REQUESTS_PER_SECOND, PROBE_REQUESTS_BURST = 20.0, 200
+# a record is an object with a few of its own (metrics, a round trip's figures) and lists:
+# far more objects and arrays than records is a body made to exhaust the parser's memory
+CONTAINERS_PER_RECORD = 16
 log = structlog.get_logger("netq.collector")
 
 
@@ -133,8 +139,12 @@ async def counted(requests: Counter, answering: Coroutine[Any, Any, Answer]) -> 
 
 
 def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
-               max_records: int = MAX_RECORDS, compliance_every_s: float = 300) -> FastAPI:
+               max_records: int = MAX_RECORDS, compliance_every_s: float = 300,
+               max_inflight_bytes: int = MAX_INFLIGHT_BYTES,
+               rate: RatePerProbe | None = None) -> FastAPI:
     metrics = CollectorMetrics()
+    inflight = InFlight(max_inflight_bytes)
+    rate = rate or RatePerProbe(PROBE_REQUESTS_PER_SECOND, PROBE_REQUESTS_BURST)
     book = PlanBook(store)
     broker = SlotBroker()
     metrics.slot_leases.set_function(lambda: broker.holding(time.monotonic()))
@@ -202,6 +212,13 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         identity = await run_in_threadpool(store.authenticate, token.strip())
         if identity is None:
             return problem(401, "the token is unknown or revoked")
+        wait = rate.wait_s(identity[0])
+        if wait:
+            metrics.rate_limited.inc()
+            answer = problem(429, f"probe {identity[0]} asks more often than "
+                                  f"{rate.rate:g} times a second", retry_after_s=round(wait, 1))
+            answer.headers.update(retry_after(wait))
+            return answer
         return identity
 
     async def _post_results(request: Request) -> JSONResponse:
@@ -215,14 +232,48 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         encoding = request.headers.get("content-encoding", "identity").strip().lower()
         if encoding not in ("identity", "gzip"):
             return problem(415, f"content-encoding {encoding} is not supported (gzip is)")
+        declared = request.headers.get("content-length", "")
+        held = min(int(declared), max_body_bytes) if declared.isdigit() else max_body_bytes
+        if not inflight.take(held):
+            return busy()
+        try:
+            return await _store_batch(request, probe_id, allowed, encoding, held)
+        finally:
+            inflight.give(held)
+
+    def busy() -> JSONResponse:
+        metrics.busy.inc()
+        answer = problem(503, f"the collector is parsing {inflight.held:,} bytes of other "
+                              "batches; send this one again shortly", retry_after_s=5)
+        answer.headers.update(retry_after(5))
+        return answer
+
+    async def _store_batch(request: Request, probe_id: str, allowed: set[str], encoding: str,
+                           held: int) -> JSONResponse:
         body = await read_limited(request, max_body_bytes)
         if body is not None and encoding == "gzip":
             inflated = gunzip_limited(body, max_body_bytes)
             if isinstance(inflated, str):
                 return problem(400, inflated)
+            if isinstance(inflated, bytes) and len(inflated) > held:
+                more = len(inflated) - held
+                if not inflight.take(more):
+                    return busy()
+                try:
+                    return await _parsed(inflated, probe_id, allowed)
+                finally:
+                    inflight.give(more)
             body = inflated
         if body is None:
             return problem(413, f"the body is larger than {max_body_bytes} bytes")
+        return await _parsed(body, probe_id, allowed)
+
+    async def _parsed(body: bytes, probe_id: str, allowed: set[str]) -> JSONResponse:
+        containers = body.count(b"{") + body.count(b"[")
+        if containers > max_records * CONTAINERS_PER_RECORD:
+            return problem(413, f"{containers:,} JSON objects and arrays in one body; a batch "
+                                f"of {max_records} records has at most "
+                                f"{max_records * CONTAINERS_PER_RECORD:,}")
         try:
             batch = json.loads(body)
         except ValueError as exc:
@@ -244,6 +295,10 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         metrics.probe_seen(probe_id)
         for answer in answers:
             metrics.records.labels(answer.status).inc()
+            if answer.status == "accepted" and answer.reasons:  # its plan never applied
+                metrics.unknown_plan.inc()
+                log.warning("record_of_an_unknown_plan", probe_id=probe_id, id=answer.id,
+                            reasons=list(answer.reasons))
             if answer.status in ("conflict", "rejected"):
                 log.warning("record_not_stored", probe_id=probe_id, id=answer.id,
                             status=answer.status, reasons=list(answer.reasons))
@@ -297,7 +352,7 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
         responses={
             200: {"description": "the lease: target host:port, and the wait before it starts"},
             401: {"description": "no token, or an unknown or revoked one"},
-            404: {"description": "no such server in the plans in force"},
+            404: {"description": "no such server in this probe's plan"},
             422: {"description": "the request is not {server, seconds}"},
             503: {"description": "no port free within the horizon; Retry-After says when"},
         },
@@ -316,10 +371,11 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
                 not isinstance(seconds, int | float) or not 1 <= seconds <= MAX_SECONDS:
             return count_slot(problem(422, "the body must be {\"server\": NAME, \"seconds\": "
                                            f"1…{MAX_SECONDS:g}}}"), "refused")
-        server = await run_in_threadpool(book.server, asked["server"])
+        server = await run_in_threadpool(book.server_for, identity[0], identity[1],
+                                         asked["server"])
         if server is None:
-            return count_slot(problem(404, f"no server {asked['server']!r} in the plans in "
-                                           "force"), "refused")
+            return count_slot(problem(404, f"no server {asked['server']!r} in the plan of "
+                                           f"probe {identity[0]}"), "refused")
         clock, wall = time.monotonic(), time.time()
         granted = broker.lease(identity[0], server, float(seconds), clock)
         if isinstance(granted, Refusal):

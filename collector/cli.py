@@ -44,6 +44,7 @@ def collector() -> None:
 def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
     """Serve the ingest API (POST /api/v1/results), /healthz, /readyz and /metrics."""
     from netq.address import split_host_port
+    from netq.collector.admission import RatePerProbe
     from netq.collector.api import create_app
     from netq.collector.server import serve
     from netq.collector.settings import load
@@ -54,7 +55,10 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
     except ValueError as exc:
         raise click.ClickException(f"collector configuration: listen: {exc}") from None
     app = create_app(open_store(settings.db, settings.thresholds), settings.max_body_bytes,
-                     settings.max_records, settings.compliance_every)
+                     settings.max_records, settings.compliance_every,
+                     settings.max_inflight_bytes,
+                     RatePerProbe(settings.probe_requests_per_second,
+                                  settings.probe_requests_burst))
     serve(app, host, port, settings.idle_timeout, settings.read_timeout,
           settings.max_connections, settings.tls_certfile, settings.tls_keyfile)
 

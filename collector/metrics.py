@@ -79,6 +79,15 @@ class CollectorMetrics:
                                      "current).", ["code"], registry=r)
         for code in ("200", "304", "401", "404", "500"):
             self.plan_requests.labels(code)
+        self.unknown_plan = Counter("netq_collector_unknown_plan_records_total", "Records "
+                                    "stored whose plan version no applied set had (flagged in "
+                                    "unknown_plan_results).", registry=r)
+        self.rate_limited = Counter("netq_collector_rate_limited_requests_total", "Requests "
+                                    "answered 429: a probe asked more often than its rate.",
+                                    registry=r)
+        self.busy = Counter("netq_collector_busy_requests_total", "Batches answered 503: "
+                            "other batches' bodies already filled max_inflight_bytes.",
+                            registry=r)
         self.slot_requests = Counter("netq_collector_slot_requests_total", "Slot requests of "
                                      "exclusive tests, by result (granted; full: no port free "
                                      "within the horizon; refused: a bad request; released).",

@@ -74,12 +74,6 @@ def chosen(plan_set: dict[str, Any], probe_id: str,
     return None
 
 
-def servers(plan_set: dict[str, Any]) -> dict[str, Server]:
-    """The measurement servers of a set, whose ports the broker hands out."""
-    return {name: Server(name, fields["host"], tuple(fields["ports"]))
-            for name, fields in plan_set.get("servers", {}).items()}
-
-
 def latest_id(store: Store) -> int | None:
     with store.engine.connect() as db:
         found = db.execute(select(func.max(tables.plan_sets.c.id))).scalar()
@@ -108,11 +102,15 @@ class PlanBook:
             self._probes.clear()
         return self._set
 
-    def server(self, name: str) -> Server | None:
-        """A measurement server of the set in force."""
-        with self._lock:
-            current = self._current()
-        return None if current is None else servers(current[1]).get(name)
+    def server_for(self, probe_id: str, connection_ids: Iterable[str],
+                   name: str) -> Server | None:
+        """A measurement server of the plan this probe runs: no probe leases, or learns the
+        address of, a server its own plan does not name."""
+        served = self.for_probe(probe_id, connection_ids)
+        if served is None or name not in served["servers"]:
+            return None
+        fields = served["servers"][name]
+        return Server(name, fields["host"], tuple(fields["ports"]))
 
     def for_probe(self, probe_id: str, connection_ids: Iterable[str]) -> dict[str, Any] | None:
         """The plan body (netq.plan/1) this probe is to run; None when no plan meets it."""

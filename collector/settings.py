@@ -33,6 +33,12 @@ class Settings(Strict):
     listen: str = "127.0.0.1:8080"
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     max_records: int = Field(5000, ge=1, le=100_000)
+    # bytes of request bodies (inflated) parsed and stored at once; more are answered 503:
+    # bounds the memory a burst of large batches takes (the packaged unit's MemoryMax is 2G)
+    max_inflight_bytes: int = Field(64 * 1024 * 1024, ge=1024, le=4 * 1024 * 1024 * 1024)
+    # requests a second per probe, over every endpoint, and at once; more are answered 429
+    probe_requests_per_second: float = Field(20, gt=0, le=10_000)
+    probe_requests_burst: int = Field(200, ge=1, le=1_000_000)
     # seconds a connection may sit idle, before its first request or between requests
     idle_timeout: Duration = Field(5, ge=1, le=300)
     # seconds from a request's first byte to its last: a slower client is cut off

@@ -8,10 +8,12 @@ when `ingest` returns, what it called accepted is committed.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -30,6 +32,11 @@ from netq.collector.registry import Connection
 from netq.collector.validate import SUSPICIOUS_JSON, problems, suspicious
 from netq.record import Verdict
 
+# /readyz: less room than this beside an SQLite store is not ready (a batch's records, their
+# rollups and the log written ahead of them)
+MIN_FREE_BYTES = 64 * 1024 * 1024
+UNKNOWN_PLAN = ("plan: version {plan} was never applied on this collector; stored, judged and "
+                "flagged (unknown_plan_results)")
 CONFLICT_CONTENT = "id: already stored with other content; the stored record is kept"
 CONFLICT_OTHER_PROBE = "id: already stored from another probe; the stored record is kept"
 CONFLICT_IN_BATCH = "id: twice in this batch with other content; the first is kept"
@@ -54,6 +61,11 @@ log = structlog.get_logger("netq.collector")
 TOKEN_ID_CHARS = 12  # of the token's sha256: names a token in lists and revocations
 
 
+def new_token() -> str:
+    """A probe token's secret: 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
 def token_hash(token: str) -> str:
     # tokens are 256 random bits, so a plain hash is enough: nothing to brute-force
     return hashlib.sha256(token.encode()).hexdigest()
@@ -63,6 +75,7 @@ class Store:
     def __init__(self, engine: Engine, norms: Thresholds) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._plans_seen: tuple[int | None, set[str]] | None = None
         self.norms = norms
         self.rollups = Rollups(self.dialect, norms.criteria())
         self._partitions: set[str] = set()
@@ -177,7 +190,25 @@ class Store:
         if new:
             db.execute(insert(tables.results), new)
             self.rollups.add(db, new)
+            unknown = [r for r in new if r["plan"] is not None
+                       and r["plan"] not in self._applied_plans(db)]
+            if unknown:
+                db.execute(insert(tables.unknown_plan_results), [
+                    {"result_id": r["id"], "plan": r["plan"]} for r in unknown])
+                for r in unknown:
+                    answers[r["id"]] = Answer(r["id"], "accepted", (UNKNOWN_PLAN.format(
+                        plan=r["plan"]),))
         return answers
+
+    def _applied_plans(self, db: Any) -> set[str]:
+        """Every plan version of every set ever applied (read again when a set is added)."""
+        sets = tables.plan_sets
+        latest = db.execute(select(func.max(sets.c.id))).scalar()
+        if self._plans_seen is None or self._plans_seen[0] != latest:
+            versions = {plan["version"] for plans in db.execute(select(sets.c.plans)).scalars()
+                        for plan in plans.get("plans", [])}
+            self._plans_seen = (latest, versions)
+        return self._plans_seen[1]
 
     def _store_alone(self, row: dict[str, Any]) -> dict[str, Answer]:
         try:
@@ -189,10 +220,24 @@ class Store:
                 f"record: the store refused it ({type(exc.orig).__name__})",))}
 
     def check_writable(self) -> None:
-        """Raises unless a result id could be stored now (the write is rolled back)."""
-        with self.engine.connect() as db, db.begin() as transaction:
-            db.execute(insert(tables.result_ids).values(id="readyz", probe_id=""))
-            transaction.rollback()
+        """Raises unless a write can be committed now: a row rewritten and committed, so
+        that it needs what a batch needs (disk for the journal, a store that is not read
+        only); a rolled-back write would pass on a full disk."""
+        database = self.engine.url.database
+        if self.dialect == "sqlite" and database and database != ":memory:":
+            # SQLite reuses its write-ahead log: a small write can commit on a full disk
+            # that a batch would not fit on
+            stat = os.statvfs(Path(database).resolve().parent)
+            free = stat.f_bavail * stat.f_frsize
+            if free < MIN_FREE_BYTES:
+                raise OSError(f"{free:,} bytes free beside {database}; a batch needs "
+                              f"{MIN_FREE_BYTES:,}")
+        table = tables.readiness
+        statement = (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
+        with self.engine.begin() as db:
+            db.execute(statement.values(id=1, checked_at=datetime.now(UTC))
+                       .on_conflict_do_update(index_elements=["id"],
+                                              set_={"checked_at": statement.excluded.checked_at}))
 
     def count_results_by_kind(self) -> list[tuple[str, bool, int]]:
         """(kind, ok, results) for every kind and outcome stored."""
@@ -232,20 +277,35 @@ class Store:
 
     # ---- probes and tokens ----------------------------------------------------------------
     def create_token(self, probe_id: str, connection_ids: Iterable[str] = (),
-                     supersedes: bool = False) -> str:
+                     supersedes: bool = False, token: str | None = None,
+                     exclusive: bool = False) -> str:
         """A new token for the probe (created if new), allowed to write for the connections.
-        `supersedes`: its first use revokes the probe's older live tokens (a rotation that
-        completes when the probe has the new one, so no request in between is refused)."""
-        token = secrets.token_urlsafe(32)
+        `supersedes`: its first use revokes the probe's tokens live now, named by id (a
+        rotation that completes when the probe has the new one, so no request in between is
+        refused). `token`: the secret, when the caller made it (to write it out first).
+        `exclusive`: the connections move to this probe, any other probe loses them."""
+        token = token or new_token()
         moment = datetime.now(UTC)
+        digest = token_hash(token)
         with self.engine.begin() as db:
             exists = db.execute(select(tables.probes.c.probe_id)
                                 .where(tables.probes.c.probe_id == probe_id)).first()
             if not exists:
                 db.execute(insert(tables.probes).values(probe_id=probe_id, created_at=moment))
+            superseded = list(db.execute(select(tables.probe_tokens.c.token_sha256).where(and_(
+                tables.probe_tokens.c.probe_id == probe_id,
+                tables.probe_tokens.c.revoked_at.is_(None)))).scalars()) if supersedes else []
             db.execute(insert(tables.probe_tokens).values(
-                token_sha256=token_hash(token), probe_id=probe_id, created_at=moment,
-                supersedes=supersedes))
+                token_sha256=digest, probe_id=probe_id, created_at=moment,
+                supersedes=bool(superseded)))
+            if superseded:
+                db.execute(insert(tables.token_rotations), [
+                    {"token_sha256": digest, "superseded_sha256": old} for old in superseded])
+            scope = tables.probe_connections
+            if exclusive:
+                db.execute(scope.delete().where(and_(
+                    scope.c.connection_id.in_(list(connection_ids)),
+                    scope.c.probe_id != probe_id)))
             current = set(db.execute(select(tables.probe_connections.c.connection_id).where(
                 tables.probe_connections.c.probe_id == probe_id)).scalars())
             new = [{"probe_id": probe_id, "connection_id": c}
@@ -288,6 +348,18 @@ class Store:
                 db.execute(insert(scope), rows)
         return True
 
+    def holders(self, connection_ids: Iterable[str]) -> dict[str, list[str]]:
+        """For each of the connections, the probes that may write for it."""
+        scope = tables.probe_connections
+        found: dict[str, list[str]] = {}
+        with self.engine.connect() as db:
+            for probe_id, connection_id in db.execute(
+                    select(scope.c.probe_id, scope.c.connection_id)
+                    .where(scope.c.connection_id.in_(list(connection_ids)))
+                    .order_by(scope.c.probe_id)):
+                found.setdefault(connection_id, []).append(probe_id)
+        return found
+
     def unregistered(self, connection_ids: Iterable[str]) -> list[str]:
         """Those of the connections that are not in the registry."""
         wanted = set(connection_ids)
@@ -318,24 +390,24 @@ class Store:
         tokens = tables.probe_tokens
         digest = token_hash(token)
         with self.engine.connect() as db:
-            row = db.execute(select(tokens.c.probe_id, tokens.c.created_at,
-                                    tokens.c.supersedes).where(and_(
+            row = db.execute(select(tokens.c.probe_id, tokens.c.supersedes).where(and_(
                 tokens.c.token_sha256 == digest, tokens.c.revoked_at.is_(None)))).first()
             if row is None:
                 return None
             connections = set(db.execute(select(tables.probe_connections.c.connection_id).where(
                 tables.probe_connections.c.probe_id == row.probe_id)).scalars())
         if row.supersedes:
-            self._complete_rotation(row.probe_id, digest, row.created_at)
+            self._complete_rotation(digest)
         return row.probe_id, connections
 
-    def _complete_rotation(self, probe_id: str, digest: str, created_at: datetime) -> None:
-        """The probe uses its new token: the older ones are revoked, once."""
-        tokens = tables.probe_tokens
+    def _complete_rotation(self, digest: str) -> None:
+        """The probe uses its new token: those it supersedes are revoked, once."""
+        tokens, rotations = tables.probe_tokens, tables.token_rotations
         with self.engine.begin() as db:
+            superseded = select(rotations.c.superseded_sha256).where(
+                rotations.c.token_sha256 == digest)
             db.execute(update(tokens).where(and_(
-                tokens.c.probe_id == probe_id, tokens.c.revoked_at.is_(None),
-                tokens.c.token_sha256 != digest, tokens.c.created_at <= created_at))
+                tokens.c.token_sha256.in_(superseded), tokens.c.revoked_at.is_(None)))
                 .values(revoked_at=datetime.now(UTC)))
             db.execute(update(tokens).where(tokens.c.token_sha256 == digest)
                        .values(supersedes=False))

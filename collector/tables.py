@@ -85,6 +85,14 @@ probe_tokens = Table(
     Column("supersedes", Boolean, nullable=False, server_default=false()),
 )
 
+# A rotation's new token and the tokens it supersedes, by id (never by when they were made,
+# which a clock set wrong would confuse): its first use revokes exactly those.
+token_rotations = Table(
+    "token_rotations", metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("superseded_sha256", String(64), primary_key=True),
+)
+
 # The connections a probe may write results for.
 probe_connections = Table(
     "probe_connections", metadata,
@@ -177,6 +185,22 @@ peak_speeds = Table(
     Column("effective_from", Date, nullable=False),
     Column("share_percent", Float, nullable=False),
     sqlite_with_rowid=False,  # the rows kept in key order: a quarter read is one scan
+)
+
+# Results stored whose `plan` version no set applied on this collector ever had: a probe
+# running a plan of its own, or an altered one. Kept and judged like any result; flagged.
+unknown_plan_results = Table(
+    "unknown_plan_results", metadata,
+    Column("result_id", String(36), primary_key=True),
+    Column("plan", String(64), nullable=False),
+)
+
+# The store's last successful write check (/readyz): one row, rewritten and committed each
+# time, so that a full disk or a read-only store fails it as it would fail a batch.
+readiness = Table(
+    "readiness", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("checked_at", UtcDateTime(), nullable=False),
 )
 
 # The criteria whose rollups cover every stored result (built, then kept up at ingest).

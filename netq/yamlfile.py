@@ -14,6 +14,51 @@ from netq.errors import ConfigError
 
 Path_ = tuple[str | int, ...]
 Model = TypeVar("Model", bound=BaseModel)
+# bounds on what a file may ask of the reader: a plans file of a national fleet is well under
+# a megabyte and a hundred thousand values, and no netq file nests deeper than a few levels
+MAX_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_VALUES = 100_000
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing nesting deeper than MAX_DEPTH (before Python's recursion
+    limit is reached)."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH and not isinstance(event, yaml.AliasEvent):
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _expanded(node: yaml.Node, seen: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(values, depth) of `node` with every alias written out, each shared node computed
+    once: a few hundred bytes of aliases can stand for billions of values, or nest deeper
+    than any file does."""
+    known = seen.get(id(node))
+    if known is not None:
+        if known[0] < 0:
+            raise ConfigError("an alias refers to a value that contains it")
+        return known
+    seen[id(node)] = (-1, 0)
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    found = [_expanded(child, seen) for child in children]
+    result = (1 + sum(values for values, _ in found),
+              1 + max((depth for _, depth in found), default=0))
+    seen[id(node)] = result
+    return result
 
 
 @dataclass(frozen=True)
@@ -52,23 +97,48 @@ class Document:
             raise ConfigError(describe(exc, self, at)) from None
 
 
-def load(path: str | Path) -> Document:
+def read(path: str | Path) -> tuple[bytes, str]:
+    """The file's bytes and its text, read no further than MAX_BYTES."""
     try:
-        text = Path(path).read_text("utf-8")
+        with Path(path).open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    return parse(text, str(path))
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_BYTES:,} bytes: not a netq file")
+    try:
+        return raw, raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def load(path: str | Path) -> Document:
+    return parse(read(path)[1], str(path))
 
 
 def parse(text: str, source: str) -> Document:
+    if len(text) > MAX_BYTES:
+        raise ConfigError(f"{source}: larger than {MAX_BYTES:,} bytes: not a netq file")
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is not None:
+            try:
+                values, depth = _expanded(node, {})
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: {exc}") from None
+            if values > MAX_VALUES or depth > MAX_DEPTH:
+                raise ConfigError(f"{source}: with its aliases written out, more than "
+                                  f"{MAX_VALUES:,} values or {MAX_DEPTH} levels: not a "
+                                  "netq file")
+        data = None if node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{source}{line}: not valid YAML: {problem}") from None
+    finally:
+        loader.dispose()
     lines: dict[Path_, int] = {}
     if node is not None:
         _walk(node, (), lines)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, field_validator
 
 from netq import yamlfile
 from netq.errors import ConfigError
 from netq.model import Duration, Strict, Technology
+from netq.probe.envelope import Envelope, Limits, host_of
 from netq.probe.probers import PROBERS, ProberParams
 from netq.probe.probers.snmp import Params as SnmpParams
 from netq.probe.spool import FullPolicy
@@ -112,6 +114,8 @@ class Config(Strict):
     collector: Upload | None = None
     # where the last good central plan is kept (beside the spool when not given)
     plan_cache: Path | None = None
+    # what a central plan may ask of this box (probe/envelope.py)
+    limits: Limits = Field(default_factory=Limits)
     retired: tuple[str, ...] = Field((), exclude=True)  # what the file had of RETIRED
 
     @property
@@ -121,6 +125,14 @@ class Config(Strict):
 
     def plan_cache_path(self) -> Path:
         return self.plan_cache or self.spool.with_name("plan.json")
+
+    def envelope(self) -> Envelope:
+        """The limits, with the hosts of the probe's own tests and the collector's allowed."""
+        own = [host_of(target) for test in self.tests
+               for target in PROBERS[test.kind].aims(test.params)]
+        if self.collector is not None:
+            own.append(urlsplit(self.collector.url).hostname or "")
+        return Envelope.of(self.limits, [host for host in own if host])
 
 
 def parse_test(document: yamlfile.Document, at: yamlfile.Path_,

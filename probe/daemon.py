@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -24,6 +25,7 @@ from netq.address import split_host_port
 from netq.logging import configure
 from netq.probe import crosstraffic
 from netq.probe.config import RETIRED, Config, CrossTraffic, Server, Test
+from netq.probe.envelope import Budget
 from netq.probe.intervals import IntervalTracker
 from netq.probe.metrics import ProbeMetrics
 from netq.probe.probers import PROBERS
@@ -32,6 +34,11 @@ from netq.probe.schedule import peak_moments
 from netq.probe.spool import Spool
 from netq.record import Identity, Outcome, Record, now
 from netq.sdnotify import keep_alive
+
+# a wait for a wall-clock moment looks at the clock this often, and takes a disagreement of
+# the wall clock with the monotonic one beyond CLOCK_STEP_S as the clock set
+CLOCK_CHECK_S = 30.0
+CLOCK_STEP_S = 60.0
 
 if TYPE_CHECKING:
     from netq.probe.plan import Plan, PlanSource
@@ -46,6 +53,7 @@ class Daemon:
         self.spool = Spool(config.spool, config.spool_max_records, config.spool_when_full)
         self.metrics = ProbeMetrics(config.probe_id, config.connection_id, config.technology)
         self.speed_test = asyncio.Lock()
+        self.budget = Budget(config.limits)
         self.servers: dict[str, Server] = {}  # of the plan in force
         self.slots: SlotClient | None = None
 
@@ -63,10 +71,16 @@ class Daemon:
         """Run the test at a random moment of each successive period of `every` seconds, or
         at the day's moments with its share in the evening peak (probe/schedule.py)."""
         if test.peak_share is not None:
-            for chosen in peak_moments(now(), test.every, test.peak_share, random.Random()):
-                await asyncio.sleep(max(0.0, (chosen - now()).total_seconds()))
-                await self.run_test(test)
-            return
+            rng = random.Random()
+            while True:  # each pass: the moments drawn from the wall clock's time
+                for chosen in peak_moments(now(), test.every, test.peak_share, rng):
+                    if not await until(chosen):
+                        # the wall clock stepped: of the moments stepped over, one runs
+                        # (never a burst); the rest are drawn again from the new time
+                        if chosen <= now():
+                            await self.run_test(test)
+                        break
+                    await self.run_test(test)
         loop = asyncio.get_running_loop()
         period_start = loop.time()
         while True:
@@ -77,14 +91,34 @@ class Daemon:
             period_start = max(period_start + test.every, loop.time())
 
     async def run_test(self, test: Test) -> None:
-        if PROBERS[test.kind].scheduling != "exclusive":
-            self.finished(await run_test(test.kind, test.params, self.identity, self.log))
+        prober = PROBERS[test.kind]
+        if prober.scheduling != "exclusive":
+            if not self.within_budget(test, False):
+                return
+            record = await run_test(test.kind, test.params, self.identity, self.log)
+            self.budget.spend(False, prober.moved(test.params, record.outcome))
+            self.finished(record)
             return
         async with self.speed_test:
+            if not self.within_budget(test, True):
+                return
             cross = self.config.cross_traffic
             if cross is not None and not await self.quiet_line(test, cross):
                 return  # deferred as often as allowed: no speed test this period, on record
-            self.finished(await self.on_server(test))
+            record = await self.on_server(test)
+            self.budget.spend(True, prober.moved(test.params, record.outcome))
+            self.finished(record)
+
+    def within_budget(self, test: Test, fills_the_line: bool) -> bool:
+        """Whether the day's budget of the line lets the test run; a skip is logged and
+        counted, not recorded (no measurement was made)."""
+        refusal = self.budget.refusal(fills_the_line)
+        if refusal is None:
+            return True
+        self.metrics.skipped.labels(refusal.reason).inc()
+        self.log.warning("test_skipped", kind=test.kind, reason=refusal.reason,
+                         why=refusal.text)
+        return False
 
     async def on_server(self, test: Test) -> Record:
         """Run an exclusive test; one with a plan's server in the slot the broker leases."""
@@ -101,11 +135,19 @@ class Daemon:
             outcome = Outcome(server.host, False, PROBERS[test.kind].unmeasured(test.params),
                               error=error, exclusion="server_busy")
             return Record(self.identity, test.kind, started, now(), outcome)
-        await asyncio.sleep(slot.wait_s)
-        params = test.params.model_copy(update={"target": slot.target})
-        record = await run_test(test.kind, params, self.identity, self.log)
-        await self.slots.give_back(slot)
-        return record
+        try:
+            if not on_the_server(slot.target, server):
+                # a broker's answer is input from the network: only the plan's own server
+                outcome = Outcome(server.host, False,
+                                  PROBERS[test.kind].unmeasured(test.params),
+                                  error=f"the broker offered {slot.target}, not a port of "
+                                        f"server {name} ({server.host})")
+                return Record(self.identity, test.kind, started, now(), outcome)
+            await asyncio.sleep(slot.wait_s)
+            params = test.params.model_copy(update={"target": slot.target})
+            return await run_test(test.kind, params, self.identity, self.log)
+        finally:  # also when the test is cancelled: the port is free for the next probe
+            await self.slots.give_back(slot)
 
     async def quiet_line(self, test: Test, cross: CrossTraffic) -> bool:
         """Wait until the subscriber is not using the line, recording each deferral;
@@ -210,7 +252,8 @@ class Daemon:
             if self.config.plans:
                 self.slots = SlotClient(upload, self.metrics.registry, self.log)
                 plans = PlanSource(upload, self.config.plan_cache_path(),
-                                   PlanMetrics(self.metrics.registry), self.log)
+                                   self.config.envelope(), PlanMetrics(self.metrics.registry),
+                                   self.log)
                 plans.metrics.running(plans.cached())
                 services.append(asyncio.create_task(plans.run(), name="plan"))
         tests = self.start_tests(None if plans is None else plans.current)
@@ -240,6 +283,32 @@ class Daemon:
         self.log.info("probe_stopped")
         if failed:
             raise SystemExit(1)
+
+
+def on_the_server(target: str, server: Server) -> bool:
+    """Whether `target` (host:port) is one of the server's ports."""
+    try:
+        host, port = split_host_port(target, 0)
+    except ValueError:
+        return False
+    return host == server.host and port in server.ports
+
+
+async def until(moment: datetime) -> bool:
+    """Sleep until the wall clock reads `moment`; False when the wall clock stepped (set
+    forward or back: a probe that booted before its clock was set, a correction): the moment
+    already more than CLOCK_STEP_S past, or the wall clock moving that much more or less than
+    the monotonic one during the wait."""
+    loop = asyncio.get_running_loop()
+    while True:
+        wall, monotonic = now(), loop.time()
+        wait = (moment - wall).total_seconds()
+        if wait <= 0:
+            return wait > -CLOCK_STEP_S
+        await asyncio.sleep(min(wait, CLOCK_CHECK_S))
+        stepped = (now() - wall).total_seconds() - (loop.time() - monotonic)
+        if abs(stepped) > CLOCK_STEP_S:
+            return False
 
 
 async def cancelled(tasks: list[asyncio.Task[Any]]) -> None:

@@ -15,6 +15,7 @@ from prometheus_client import (
 )
 
 from netq import __version__
+from netq.probe.envelope import SPENT
 from netq.probe.probers import PROBERS
 from netq.record import Record
 
@@ -34,6 +35,12 @@ class ProbeMetrics:
         self.duration = Histogram("netq_probe_test_duration_seconds", "Wall time of a test.",
                                   ["kind"], registry=r,
                                   buckets=(0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300))
+        self.skipped = Counter("netq_probe_tests_skipped_total", "Test runs skipped because "
+                               "the day's budget of the line was spent (limits.speed_tests_"
+                               "per_day, limits.bytes_per_day), by reason.", ["reason"],
+                               registry=r)
+        for reason in SPENT:
+            self.skipped.labels(reason)
         self.deferrals = Counter("netq_probe_deferrals_total", "Speed tests deferred because "
                                  "the subscriber was using the line.", registry=r)
         self.last_test = Gauge("netq_probe_last_test_timestamp_seconds", "When a test of this "

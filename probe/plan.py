@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,20 @@ from structlog.typing import FilteringBoundLogger
 from netq import plan as wire
 from netq import yamlfile
 from netq.errors import ConfigError
+from netq.files import replace, text_of
 from netq.probe.config import Server, Test, Upload, parse_test
+from netq.probe.envelope import REASONS, Envelope, Refusal
 
 RETRY_S = 60  # after a failed request, at most this long before asking again
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A test of the plan the probe will not run: where it is in the plan, and why."""
+
+    index: int
+    kind: str
+    refusal: Refusal
 
 
 @dataclass(frozen=True)
@@ -36,23 +46,34 @@ class Plan:
     name: str
     version: str
     poll_every_s: float
-    tests: tuple[Test, ...]
+    tests: tuple[Test, ...]  # those within the probe's envelope
     servers: dict[str, Server]
     body: dict[str, Any]
+    refused: tuple[Refused, ...] = ()
 
 
-def parse(body: Any, source: str) -> Plan:
-    """The plan in `body` (netq.plan/1), or a ConfigError naming what is wrong."""
+def parse(body: Any, source: str, envelope: Envelope) -> Plan:
+    """The plan in `body` (netq.plan/1), or a ConfigError naming what is wrong; its tests
+    outside `envelope` refused one by one, the rest kept."""
     found = wire.problems(body)
     if found:
         raise ConfigError(f"{source}: {'; '.join(found)}")
     document = yamlfile.Document(f"{source} {body['name']} {body['version']}", body)
     servers = {name: document.validate(Server, fields, ("servers", name))
                for name, fields in body["servers"].items()}
-    tests = tuple(parse_test(document, ("tests", i), servers)
-                  for i in range(len(body["tests"])))
-    return Plan(body["name"], body["version"], float(body["poll_every_s"]), tests, servers,
-                body)
+    tests, refused = [], []
+    for index, fields in enumerate(body["tests"]):
+        test = parse_test(document, ("tests", index), servers)
+        refusal = Refusal("tests", f"the plan's test number {index + 1}; the probe runs at "
+                                   f"most {envelope.limits.tests_max} (limits.tests_max)") \
+            if index >= envelope.limits.tests_max else \
+            envelope.refusal(test.kind, test.params, test.every, fields)
+        if refusal is None:
+            tests.append(test)
+        else:
+            refused.append(Refused(index, test.kind, refusal))
+    return Plan(body["name"], body["version"], float(body["poll_every_s"]), tuple(tests),
+                servers, body, tuple(refused))
 
 
 class PlanMetrics:
@@ -65,9 +86,19 @@ class PlanMetrics:
                                 registry=registry)
         for result in ("new", "unchanged", "none", "refused", "failed"):
             self.requests.labels(result)
+        self.refused = Gauge("netq_probe_plan_tests_refused", "Tests of the central plan in "
+                             "force that the probe refuses to run, outside its safety "
+                             "envelope (probe.yaml limits), by reason.", ["reason"],
+                             registry=registry)
+        for reason in REASONS:
+            self.refused.labels(reason)
 
     def running(self, plan: Plan | None) -> None:
         self.info.clear()
+        for reason in REASONS:
+            self.refused.labels(reason).set(
+                0 if plan is None else sum(1 for r in plan.refused
+                                           if r.refusal.reason == reason))
         if plan is not None:
             self.info.labels(plan.name, plan.version).set(1)
 
@@ -75,11 +106,12 @@ class PlanMetrics:
 class PlanSource:
     """Asks for the plan and hands each change to the daemon through `changes`."""
 
-    def __init__(self, upload: Upload, cache: Path, metrics: PlanMetrics,
+    def __init__(self, upload: Upload, cache: Path, envelope: Envelope, metrics: PlanMetrics,
                  log: FilteringBoundLogger) -> None:
         self.endpoint = upload.url.rstrip("/") + "/api/v1/plan"
         self.upload = upload
         self.cache = cache
+        self.envelope = envelope
         self.every_s = upload.plan_every
         self.metrics = metrics
         self.log = log
@@ -90,14 +122,21 @@ class PlanSource:
         """The plan kept on disk, when there is a good one."""
         try:
             body = json.loads(self.cache.read_text("utf-8"))
-            plan = parse(body, str(self.cache))
+            plan = parse(body, str(self.cache), self.envelope)
         except FileNotFoundError:
             return None
         except (OSError, ValueError, ConfigError) as exc:
             self.log.warning("plan_cache_unusable", path=str(self.cache), error=str(exc))
             return None
         self.current = plan
+        self.tell_refused(plan)
         return plan
+
+    def tell_refused(self, plan: Plan) -> None:
+        for refused in plan.refused:
+            self.log.warning("plan_test_refused", plan=plan.name, version=plan.version,
+                             test=refused.index, kind=refused.kind,
+                             reason=refused.refusal.reason, why=refused.refusal.text)
 
     def keep(self, plan: Plan | None) -> None:
         """On disk before it is run: written whole or not at all."""
@@ -105,12 +144,7 @@ class PlanSource:
             with contextlib.suppress(FileNotFoundError):
                 self.cache.unlink()
             return
-        partial = self.cache.with_name(self.cache.name + ".partial")
-        with partial.open("w", encoding="utf-8") as file:
-            json.dump(plan.body, file, ensure_ascii=False)
-            file.flush()
-            os.fsync(file.fileno())
-        partial.replace(self.cache)
+        replace(self.cache, text_of(json.dumps(plan.body, ensure_ascii=False)), 0o600)
 
     async def ask(self, client: httpx.AsyncClient) -> bool:
         """One request; True when the collector answered it."""
@@ -136,7 +170,7 @@ class PlanSource:
         if response.status_code != 200:
             return self.failed(f"HTTP {response.status_code}: {response.text[:200]}")
         try:
-            plan = parse(response.json(), self.endpoint)
+            plan = parse(response.json(), self.endpoint, self.envelope)
         except (ValueError, ConfigError) as exc:
             self.metrics.requests.labels("refused").inc()
             self.log.error("plan_refused", error=str(exc),
@@ -145,7 +179,8 @@ class PlanSource:
         self.metrics.requests.labels("new").inc()
         if self.current is None or plan.version != self.current.version:
             self.log.info("plan_received", plan=plan.name, version=plan.version,
-                          tests=len(plan.tests))
+                          tests=len(plan.tests), refused=len(plan.refused))
+            self.tell_refused(plan)
             await self.change(plan)
         return True
 

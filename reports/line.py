@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -14,9 +15,10 @@ from markupsafe import Markup
 
 from netq.collector.compliance.quarter import MINSK
 from netq.collector.settings import Operator
+from netq.files import replace, text_of
 from netq.reports import formatting, i18n, line_charts
 from netq.reports.formatting import N_
-from netq.reports.quarterly import PDF_VARIANT, replace, text_of
+from netq.reports.quarterly import PDF_VARIANT
 
 FORMATS = ("html", "pdf", "json")
 PRIVATE = 0o600
@@ -101,8 +103,12 @@ def pdf(document: dict[str, Any], lang: str, path: Path, operator: Operator | No
 
 
 def stem(document: dict[str, Any]) -> str:
-    """A file name from the connection id that no id can turn into a path."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", document["connection_id"]).lstrip(".") or "_"
+    """A file name from the connection id that no id can turn into a path, and no two ids
+    share: an id cleaned of other characters keeps a short hash of itself beside."""
+    line = document["connection_id"]
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", line).lstrip(".") or "_"
+    if safe != line:
+        safe += "-" + hashlib.sha256(line.encode()).hexdigest()[:8]
     period = document["period"]
     return f"netq-line-{safe}-{period['from']}-{period['to']}"
 

@@ -11,10 +11,7 @@ import hashlib
 import hmac
 import io
 import json
-import os
 import secrets
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,6 +26,7 @@ from netq.collector.compliance.report_data import details
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.settings import Operator
 from netq.collector.store import Store
+from netq.files import replace, text_of
 from netq.model import EVENING_PEAK
 from netq.reports import findings, formatting, i18n
 from netq.reports.findings import MARKS, WORST
@@ -518,21 +516,3 @@ def write(context: dict[str, Any], formats: list[str], out: Path,
     return written
 
 
-def text_of(text: str) -> Callable[[Path], object]:
-    """A writer of `text` (UTF-8) for replace()."""
-    return lambda path: path.write_text(text, "utf-8")
-
-
-def replace(path: Path, write: Callable[[Path], object], mode: int = 0o644) -> None:
-    """`write` into a new file beside `path` (created exclusively), then rename it over;
-    `mode`: readable by all for a public report, by the owner alone for a subscriber's."""
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        write(temporary)
-        temporary.chmod(mode)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

@@ -4,7 +4,10 @@ once, every bad one refused with its field named and nothing of it kept."""
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,3 +161,26 @@ def test_the_migrations_build_the_tables_the_code_names(db_url: str) -> None:
         differences = compare_metadata(MigrationContext.configure(db), tables.metadata)
     store.close()
     assert differences == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a small tmpfs: needs root")
+def test_a_store_on_a_full_disk_is_not_ready(tmp_path: Path) -> None:
+    """/readyz asks `check_writable`: on a disk with less room than a batch needs it fails,
+    naming the bytes free, though a small write could still commit in SQLite's reused log."""
+    from netq.collector import store as stored
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", str(disk)], check=True)
+    try:
+        store = Store.open(str(disk / "netq.db"))
+        store.check_writable()
+        with (disk / "filler").open("wb") as filler:
+            filler.write(b"\0" * (96 * 1024 * 1024 - stored.MIN_FREE_BYTES))
+        with pytest.raises(OSError, match=r"bytes free beside .*netq.db; a batch needs"):
+            store.check_writable()
+        (disk / "filler").unlink()
+        store.check_writable()
+        store.close()
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)

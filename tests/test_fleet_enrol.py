@@ -10,6 +10,7 @@ import signal
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -133,3 +134,87 @@ def test_a_token_rotated_under_an_uploading_probe_loses_nothing(tmp_path: Path) 
     refused = [e for e in events if "answered 401" in str(e.get("error", ""))]
     assert not refused  # no request was refused on the way
     assert len(made_ids(tmp_path)) > 100
+
+
+def test_a_rotation_revokes_the_tokens_it_superseded_by_id_whatever_their_clock(
+        tmp_path: Path) -> None:
+    """A token made on a clock set a year ahead is revoked by the rotation's first use all
+    the same; a token made after the rotation (another operator's) is not its to revoke."""
+    from sqlalchemy import update
+
+    from netq.collector import tables
+    from netq.collector.store import token_hash
+
+    store = Store.open(str(tmp_path / "netq.db"))
+    store.upsert_connections([registry_row("C-1")])
+    ahead = store.create_token("ont-1", ["C-1"])
+    with store.engine.begin() as db:
+        db.execute(update(tables.probe_tokens).where(
+            tables.probe_tokens.c.token_sha256 == token_hash(ahead))
+            .values(created_at=datetime.now(UTC) + timedelta(days=365)))
+    rotated = store.create_token("ont-1", ["C-1"], supersedes=True)
+    later = store.create_token("ont-1", ["C-1"])
+    assert store.authenticate(ahead) is not None  # until the new one is used
+    assert store.authenticate(rotated) == ("ont-1", {"C-1"})
+    assert store.authenticate(ahead) is None
+    assert store.authenticate(later) == ("ont-1", {"C-1"})
+    store.close()
+
+
+def test_enrolment_writes_the_files_first_and_never_through_a_planted_link(
+        tmp_path: Path) -> None:
+    db = str(tmp_path / "netq.db")
+    store = Store.open(db)
+    store.upsert_connections([registry_row("C-1")])
+    store.close()
+    csv = tmp_path / "probes.csv"
+    csv.write_text("probe_id,connections,technology\nont-1,C-1,pon\n")
+    out = tmp_path / "out"
+    (out / "ont-1").mkdir(parents=True)
+    victim = tmp_path / "victim"
+    victim.write_text("not the token's\n")
+    (out / "ont-1" / "probe.token").symlink_to(victim)
+    (out / "ont-1" / "probe.yaml").mkdir()  # cannot be replaced: the run stops there
+    cut_short = netq("fleet", "enroll", str(csv), "--url", "http://c:8080", "--out", str(out),
+                     "--db", db)
+    assert cut_short.returncode == 1
+    assert "probe.yaml: Is a directory; the probe's token is not made" in cut_short.stderr
+    store = Store.open(db)
+    assert store.tokens("ont-1") == []  # no live token without its files
+    store.close()
+    (out / "ont-1" / "probe.yaml").rmdir()
+    done = netq("fleet", "enroll", str(csv), "--url", "http://c:8080", "--out", str(out),
+                "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("1 enrolled, 0 rotated, 0 kept")  # the rerun completes it
+    assert victim.read_text() == "not the token's\n"
+    token_file = out / "ont-1" / "probe.token"
+    assert not token_file.is_symlink()
+    store = Store.open(db)
+    assert store.authenticate(token_file.read_text().strip()) == ("ont-1", {"C-1"})
+    store.close()
+    linked = tmp_path / "linked-out"
+    linked.mkdir()
+    (linked / "ont-2").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    csv.write_text("probe_id,connections,technology\nont-2,C-1,pon\n")
+    refused = netq("fleet", "enroll", str(csv), "--url", "http://c:8080", "--out", str(linked),
+                   "--db", db)
+    assert refused.returncode == 1
+    assert "is a symbolic link: not written through" in refused.stderr
+
+
+def test_a_line_enrolled_on_another_probe_moves_to_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "netq.db")
+    store = Store.open(db)
+    store.upsert_connections([registry_row("C-1"), registry_row("C-2")])
+    old = store.create_token("node-1", ["C-1", "C-2"])
+    store.close()
+    csv = tmp_path / "probes.csv"
+    csv.write_text("probe_id,connections,technology\nont-1,C-1,pon\n")
+    moved = netq("fleet", "enroll", str(csv), "--url", "http://c:8080", "--out",
+                 str(tmp_path / "out"), "--db", db)
+    assert moved.returncode == 0, moved.stderr
+    assert "moved: C-1 from node-1" in moved.stderr
+    store = Store.open(db)
+    assert store.authenticate(old) == ("node-1", {"C-2"})
+    store.close()

@@ -20,6 +20,7 @@ from netq.collector import plans
 from netq.collector.store import Store
 from netq.errors import ConfigError
 from netq.fleet.plans import load
+from netq.probe.envelope import Envelope, Limits
 from netq.probe.plan import parse
 from tests.lab import free_port
 from tests.records import latency_record, registry_row
@@ -27,8 +28,11 @@ from tests.test_collector_api import start_collector
 
 LATENCY = {"kind": "latency", "every": "5m", "target": "192.0.2.1", "count": 20}
 ATTEMPT = {"kind": "attempt", "every": 60, "target": "192.0.2.2:443"}
+# where these files' tests send (TEST-NET-1 and the names of the error cases)
+TARGETS = ["192.0.2.0/24", "x", "h"]
 PLANS: dict[str, Any] = {
     "poll_every": "2m",
+    "limits": {"targets": TARGETS},
     "plans": [
         {"name": "pon-minsk", "match": {"technology": "pon", "region": ["Minsk"]},
          "tests": [LATENCY, ATTEMPT]},
@@ -39,7 +43,10 @@ PLANS: dict[str, Any] = {
 
 
 def written(tmp_path: Path, content: Any, name: str = "plans.yaml") -> Path:
+    """The file; a text without limits gets TARGETS's at its end (its lines unmoved)."""
     path = tmp_path / name
+    if isinstance(content, str) and "limits:" not in content:
+        content += f"limits: {{targets: [{', '.join(TARGETS)}]}}\n"
     path.write_text(content if isinstance(content, str) else yaml.safe_dump(content,
                                                                              sort_keys=False))
     return path
@@ -151,18 +158,19 @@ def test_the_first_matching_plan_is_served_and_sets_are_kept(store: Store,
 
 
 def test_a_probe_refuses_a_plan_that_is_not_what_it_claims() -> None:
+    envelope = Envelope.of(Limits(targets=TARGETS))
     good = wire.body("a", [ATTEMPT], {}, 60)
-    assert parse(good, "test").tests[0].kind == "attempt"
+    assert parse(good, "test", envelope).tests[0].kind == "attempt"
     tampered = {**good, "tests": [{**ATTEMPT, "every": 1}]}
     with pytest.raises(ConfigError, match=r"version .* is not the digest of its content"):
-        parse(tampered, "test")
+        parse(tampered, "test", envelope)
     unknown = wire.body("a", [{**ATTEMPT, "kind": "quantum"}], {}, 60)
     with pytest.raises(ConfigError, match=r"tests\[0\].kind: 'quantum' is not a test kind"):
-        parse(unknown, "test")
+        parse(unknown, "test", envelope)
     with pytest.raises(ConfigError, match="schema is None"):
-        parse({k: v for k, v in good.items() if k != "schema"}, "test")
+        parse({k: v for k, v in good.items() if k != "schema"}, "test", envelope)
     with pytest.raises(ConfigError, match="poll_every_s"):
-        parse({**good, "poll_every_s": float("nan")}, "test")
+        parse({**good, "poll_every_s": float("nan")}, "test", envelope)
 
 
 def test_the_api_serves_the_plan_with_its_version_as_etag(db_url: str, tmp_path: Path) -> None:
@@ -219,3 +227,21 @@ def test_a_record_s_plan_version_is_stored_and_part_of_its_identity(store: Store
     answer = store.ingest([bad], now=now)[0]
     assert answer.status == "rejected"
     assert any(reason.startswith("plan") for reason in answer.reasons)
+
+
+def test_a_record_of_a_plan_never_applied_is_stored_flagged_and_counted(
+        store: Store, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    checked = load(written(tmp_path, PLANS))
+    plans.apply(store, checked.plan_set, checked.source_sha256)
+    now = datetime(2026, 8, 15, 12, 0, tzinfo=UTC)
+    ours = latency_record(plan=checked.versions["everyone"])
+    stray = latency_record(plan="0123456789abcdef")
+    answers = store.ingest([ours, stray], now=now)
+    assert (answers[0].status, answers[0].reasons) == ("accepted", ())
+    assert answers[1].status == "accepted"
+    assert "version 0123456789abcdef was never applied" in answers[1].reasons[0]
+    with store.engine.connect() as db:
+        flagged = db.execute(text("SELECT result_id, plan FROM unknown_plan_results")).all()
+    assert [tuple(row) for row in flagged] == [(stray["id"], "0123456789abcdef")]

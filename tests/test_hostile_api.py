@@ -46,9 +46,14 @@ def test_a_gzip_body_is_read_and_a_gzip_bomb_is_413(collector: Collector) -> Non
 def test_json_nested_thousands_deep_is_400(collector: Collector) -> None:
     response = collector.post(None, raw=b"[" * 100_000 + b"]" * 100_000)
     assert response.status_code in (400, 413)
-    response = collector.post(None, raw=b"[" + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"]")
+    # deeper than Python's recursion limit, in fewer objects than a batch may hold
+    response = collector.post(None, raw=b"[" + b'{"a":' * 1200 + b"1" + b"}" * 1200 + b"]")
     assert response.status_code == 400
     assert "nested too deeply" in response.json()["detail"]
+    # far more objects than the batch's records could hold: refused before it is parsed
+    response = collector.post(None, raw=b"[" + b"{}," * 2000 + b"{}]")
+    assert response.status_code == 413
+    assert "JSON objects and arrays in one body" in response.json()["detail"]
 
 
 def test_nan_on_the_wire_is_that_records_rejection(collector: Collector) -> None:
@@ -65,8 +70,8 @@ def test_nan_on_the_wire_is_that_records_rejection(collector: Collector) -> None
 def test_readyz_says_not_ready_when_the_store_cannot_write(collector: Collector) -> None:
     assert httpx.get(f"{collector.url}/readyz").status_code == 200
     store = Store.open(collector.db)
-    with store.engine.begin() as db:  # reads still work; writes cannot
-        db.execute(text("ALTER TABLE result_ids RENAME TO result_ids_away"))
+    with store.engine.begin() as db:  # reads still work; its write check's cannot
+        db.execute(text("ALTER TABLE readiness RENAME TO readiness_away"))
     store.close()
     response = httpx.get(f"{collector.url}/readyz")
     assert response.status_code == 503

@@ -24,6 +24,9 @@ from tests.records import registered_probe
 from tests.test_collector_api import start_collector
 from tests.test_upload_reliability import assert_exactly_once
 
+# the envelope of these probes: an attempt every 50 ms (a test's own, not a line's)
+FAST = {"every_min": {"attempt": 0.05}, "targets": ["127.0.0.1"]}
+
 
 def attempts(port: int) -> dict[str, Any]:
     """Failing TCP attempts to a closed loopback port: a record every 50 ms, told apart by
@@ -33,7 +36,7 @@ def attempts(port: int) -> dict[str, Any]:
 
 def apply(tmp_path: Path, db: str, plans: list[dict[str, Any]]) -> None:
     path = tmp_path / "plans.yaml"
-    path.write_text(yaml.safe_dump({"poll_every": 1, "plans": plans}))
+    path.write_text(yaml.safe_dump({"poll_every": 1, "limits": FAST, "plans": plans}))
     subprocess.run([sys.executable, "-m", "netq", "fleet", "plan", "apply", str(path),
                     "--db", db], check=True, capture_output=True)
 
@@ -43,7 +46,7 @@ def start_probe(tmp_path: Path, collector_port: int, token: str,
     config = {
         "probe_id": "probe-1", "connection_id": "C-1", "technology": "pon",
         "spool": str(tmp_path / "s.db"), "metrics_listen": f"127.0.0.1:{metrics_port}",
-        "log_level": "info", "tests": [attempts(2)],
+        "log_level": "info", "tests": [attempts(2)], "limits": FAST,
         "collector": {"url": f"http://127.0.0.1:{collector_port}", "token": token,
                       "batch": 50, "every": 0.3, "max_backoff": 1, "timeout": 5,
                       "plan_every": 0.5},

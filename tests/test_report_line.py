@@ -250,10 +250,15 @@ def test_the_command_writes_html_pdf_and_json_for_the_owner_only(tmp_path: Path)
         "Error: the window ends (2026-07-01) before it begins (2026-07-05)")
 
 
-def test_a_connection_id_never_becomes_a_path() -> None:
-    made = {"connection_id": "../../etc/C 1", "period": {"from": "2026-07-01",
-                                                        "to": "2026-07-02"}}
-    assert document_of.stem(made) == "netq-line-_.._etc_C_1-2026-07-01-2026-07-02"
+def test_a_connection_id_never_becomes_a_path_nor_another_line_s_name() -> None:
+    period = {"from": "2026-07-01", "to": "2026-07-02"}
+    made = {"connection_id": "../../etc/C 1", "period": period}
+    assert document_of.stem(made) == "netq-line-_.._etc_C_1-288373f8-2026-07-01-2026-07-02"
+    # two ids that clean to the same characters (Cyrillic: `__-1`) keep apart
+    minsk, grodno = ({"connection_id": line, "period": period} for line in ("МН-1", "ГР-1"))
+    assert document_of.stem(minsk) != document_of.stem(grodno)
+    assert document_of.stem({"connection_id": "F1", "period": period}) == \
+        "netq-line-F1-2026-07-01-2026-07-02"  # a plain id as it is
 
 
 def test_a_window_not_yet_over_is_observed_to_now(store: Store) -> None:

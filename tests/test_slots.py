@@ -129,11 +129,13 @@ def enrolled(db: str, names: list[str]) -> dict[str, str]:
 
 
 SPEED_PLAN = [{"kind": "throughput", "every": "4h", "server": "speed", "direction": "down"}]
+# these probes' envelope: a speed test every 6 s on loopback, a lab's pace, not a line's
+FAST = {"every_min": {"throughput": 6}}
 
 
 def apply(tmp_path: Path, db: str, ports: list[int], tests: list[dict[str, Any]]) -> None:
     plans = {"poll_every": 1, "servers": {"speed": {"host": "127.0.0.1", "ports": ports}},
-             "plans": [{"name": "all", "tests": tests}]}
+             "limits": FAST, "plans": [{"name": "all", "tests": tests}]}
     (tmp_path / "plans.yaml").write_text(yaml.safe_dump(plans))
     subprocess.run([sys.executable, "-m", "netq", "fleet", "plan", "apply",
                     str(tmp_path / "plans.yaml"), "--db", db], check=True, capture_output=True)
@@ -179,6 +181,38 @@ def test_the_slot_api_leases_gives_back_and_refuses_by_name(tmp_path: Path) -> N
         collector.wait(10)
 
 
+def test_a_probe_leases_and_learns_only_the_servers_its_own_plan_names(
+        tmp_path: Path) -> None:
+    """A probe's token cannot hold another group's server, nor learn its address."""
+    db = str(tmp_path / "netq.db")
+    tokens = enrolled(db, ["p1", "p2"])
+    plans = {"poll_every": 1, "limits": FAST,
+             "servers": {"speed": {"host": "127.0.0.1", "ports": [5201]},
+                         "private": {"host": "127.0.0.9", "ports": [5301]}},
+             "plans": [{"name": "p1-only", "match": {"probe_id": "p1"},
+                        "tests": [{**SPEED_PLAN[0], "server": "private"}]},
+                       {"name": "all", "tests": SPEED_PLAN}]}
+    (tmp_path / "plans.yaml").write_text(yaml.safe_dump(plans))
+    subprocess.run([sys.executable, "-m", "netq", "fleet", "plan", "apply",
+                    str(tmp_path / "plans.yaml"), "--db", db], check=True, capture_output=True)
+    port = free_port()
+    collector = start_collector(db, port)
+    url = f"http://127.0.0.1:{port}/api/v1/slots"
+    try:
+        asked = {name: {server: httpx.post(url, json={"server": server, "seconds": 15},
+                                           headers={"Authorization": f"Bearer {token}"})
+                        for server in ("speed", "private")}
+                 for name, token in tokens.items()}
+        assert asked["p1"]["private"].json()["target"] == "127.0.0.9:5301"
+        assert asked["p1"]["speed"].status_code == 404
+        assert asked["p2"]["private"].status_code == 404
+        assert "127.0.0.9" not in asked["p2"]["private"].text
+        assert asked["p2"]["speed"].status_code == 200
+    finally:
+        collector.terminate()
+        collector.wait(10)
+
+
 def test_a_full_server_is_answered_with_when_to_ask_again(tmp_path: Path) -> None:
     db = str(tmp_path / "netq.db")
     tokens = list(enrolled(db, ["p0", "p1", "p2"]).values())
@@ -201,7 +235,7 @@ def probe_config(tmp_path: Path, name: str, collector_port: int, token: str) -> 
     config = {
         "probe_id": name, "connection_id": f"C-{name}", "technology": "ethernet",
         "spool": str(tmp_path / f"{name}.db"), "metrics_listen": f"127.0.0.1:{free_port()}",
-        "collector": {"url": f"http://127.0.0.1:{collector_port}", "token": token,
+        "limits": FAST, "collector": {"url": f"http://127.0.0.1:{collector_port}", "token": token,
                       "every": 1, "plan_every": 0.5},
     }
     path = tmp_path / f"{name}.yaml"

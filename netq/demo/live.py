@@ -29,6 +29,14 @@ class LiveProbe:
     metrics_port: int
 
 
+# the demo's own envelope (probe.yaml and the plans file alike): loopback only, and periods
+# far below what a subscriber's line would bear, so that a few minutes show every kind
+DEMO_LIMITS: dict[str, Any] = {
+    "targets": ["127.0.0.0/8"],
+    "every_min": {"availability": 5, "latency": 10, "throughput": 20, "attempt": 10},
+    "speed_tests_per_day": 8_640, "bytes_per_day": 1e12}
+
+
 def plans(iperf3_ports: list[int], reflector_port: int) -> dict[str, Any]:
     """The demo's plans file: every live probe runs the node's plan, its speed tests in slots
     on the node's iperf3 ports."""
@@ -36,6 +44,7 @@ def plans(iperf3_ports: list[int], reflector_port: int) -> dict[str, Any]:
     return {
         "poll_every": "10s",
         "servers": {"node": {"host": "127.0.0.1", "ports": iperf3_ports}},
+        "limits": DEMO_LIMITS,
         "plans": [{"name": "demo-node", "tests": [
             {"kind": "availability", "every": "5s",
              "target": ["127.0.0.1"], "off_net": [f"127.0.0.2:{iperf3_ports[0]}"]},
@@ -64,7 +73,7 @@ def probe_config(probe: LiveProbe, workdir: Path, collector_url: str) -> Config:
         "spool": str(workdir / f"spool-{probe.line.probe_id}.db"),
         "plan_cache": str(workdir / f"plan-{probe.line.probe_id}.json"),
         "metrics_listen": f"127.0.0.1:{probe.metrics_port}",
-        "log_level": "warning", "availability_report_every": "30s",
+        "log_level": "warning", "availability_report_every": "30s", "limits": DEMO_LIMITS,
         "collector": {"url": collector_url, "token": probe.token, "every": "5s", "batch": 100,
                       "plan_every": "1s"},
     }, f"demo probe {probe.line.probe_id}")

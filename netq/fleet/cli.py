@@ -23,8 +23,13 @@ def fleet() -> None:
               help="where each probe's probe.yaml and probe.token are written")
 @click.option("--rotate", is_flag=True, help="new tokens also for probes that have one; the "
                                              "old ones are revoked when the new is first used")
+@click.option("--allow", multiple=True, metavar="TARGET",
+              help="where the plans' tests may send (each probe's limits.targets): a host "
+                   "name as the plans write it, an address or a network; repeat for several. "
+                   "The collector's host is always allowed")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
-def enroll(path: Path, url: str, out: Path, rotate: bool, db: str | None) -> None:
+def enroll(path: Path, url: str, out: Path, rotate: bool, allow: tuple[str, ...],
+           db: str | None) -> None:
     """Tokens and first configurations for the probes of a CSV (probe_id, connections,
     technology); all lines checked before anyone is enrolled."""
     from netq.fleet.enrol import enrol, parse
@@ -37,7 +42,9 @@ def enroll(path: Path, url: str, out: Path, rotate: bool, db: str | None) -> Non
         click.echo(f"warning: not in the registry yet: {', '.join(unregistered[:10])}"
                    f"{' …' if len(unregistered) > 10 else ''}; their records wait on the "
                    "probes until it is imported", err=True)
-    done = enrol(store, entries, url, out, rotate, str(path))
+    done = enrol(store, entries, url, out, rotate, str(path), allow)
+    for moved in done["moved"]:
+        click.echo(f"moved: {moved} (that probe may no longer write for it)", err=True)
     click.echo(f"{len(done['enrolled'])} enrolled, {len(done['rotated'])} rotated, "
                f"{len(done['kept'])} kept (already enrolled; --rotate for new tokens); "
                f"files in {out}")

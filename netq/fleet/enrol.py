@@ -16,9 +16,8 @@ supersedes the old ones at its first use, so no request in between is refused.
 from __future__ import annotations
 
 import csv
-import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,8 +26,9 @@ from typing import Any
 import yaml
 
 from netq.collector.compliance.quarter import minsk_day
-from netq.collector.store import Store
+from netq.collector.store import Store, new_token
 from netq.errors import ConfigError
+from netq.files import replace, text_of
 from netq.model import TECHNOLOGIES
 from netq.probe import config as probe_config
 
@@ -78,8 +78,10 @@ def parse(lines: Iterable[str], source: str) -> list[Entry]:
     return entries
 
 
-def bootstrap(entry: Entry, technology: str, url: str) -> dict[str, Any]:
-    """The probe's first configuration; checked by the probe's own parser."""
+def bootstrap(entry: Entry, technology: str, url: str,
+              allow: Sequence[str] = ()) -> dict[str, Any]:
+    """The probe's first configuration; checked by the probe's own parser. `allow`: where a
+    central plan's tests may send (the probe's `limits.targets`)."""
     collector = {"url": url, "token_file": TOKEN_FILE, "plan_every": "5m"}
     config: dict[str, Any] = {
         "probe_id": entry.probe_id,
@@ -88,6 +90,8 @@ def bootstrap(entry: Entry, technology: str, url: str) -> dict[str, Any]:
         "spool": SPOOL,
         "collector": collector,
     }
+    if allow:
+        config["limits"] = {"targets": list(allow)}
     # as the probe will read it; with the token given, the file (not there yet) is not read
     probe_config.parse({**config, "collector": {**collector, "token": "x" * 43}},
                        f"probe {entry.probe_id}")
@@ -95,29 +99,27 @@ def bootstrap(entry: Entry, technology: str, url: str) -> dict[str, Any]:
 
 
 def write(directory: Path, entry: Entry, config: dict[str, Any], token: str) -> None:
-    """probe.yaml and probe.token of one probe, each written whole (0600 for the token)."""
+    """probe.yaml and probe.token of one probe, each written whole (0600 for the token),
+    never through a link planted in their place."""
     folder = directory / entry.probe_id
-    folder.mkdir(parents=True, exist_ok=True)
-    _atomic(folder / "probe.yaml", "# written by netq fleet enroll\n" +
-            yaml.safe_dump(config, sort_keys=False, allow_unicode=True), 0o644)
-    _atomic(folder / "probe.token", token + "\n", 0o600)
-
-
-def _atomic(path: Path, text: str, mode: int) -> None:
-    partial = path.with_name(path.name + ".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
-        file.flush()
-        os.fsync(file.fileno())
-    os.chmod(partial, mode)
-    partial.replace(path)
+    if folder.is_symlink():
+        raise ConfigError(f"{folder} is a symbolic link: not written through")
+    files = ((folder / "probe.yaml", "# written by netq fleet enroll\n" +
+              yaml.safe_dump(config, sort_keys=False, allow_unicode=True), 0o644),
+             (folder / "probe.token", token + "\n", 0o600))
+    for path, text, mode in files:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            replace(path, text_of(text), mode)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {path}: {exc.strerror}; the probe's token is "
+                              "not made, run the command again") from None
 
 
 def enrol(store: Store, entries: list[Entry], url: str, directory: Path, rotate: bool,
-          source: str) -> dict[str, list[str]]:
+          source: str, allow: Sequence[str] = ()) -> dict[str, list[str]]:
     """Tokens and configurations for the probes that need them; what was done to whom."""
-    done: dict[str, list[str]] = {"enrolled": [], "rotated": [], "kept": []}
+    done: dict[str, list[str]] = {"enrolled": [], "rotated": [], "kept": [], "moved": []}
     plans = []
     for entry in entries:
         technology = entry.technology
@@ -128,13 +130,20 @@ def enrol(store: Store, entries: list[Entry], url: str, directory: Path, rotate:
                                   f"{entry.connections[0]} is not in the registry; nobody "
                                   "enrolled")
             technology = row.technology
-        plans.append((entry, bootstrap(entry, technology, url)))
+        plans.append((entry, bootstrap(entry, technology, url, allow)))
     for entry, config in plans:  # every line checked before anyone is enrolled
         live = [t for t in store.tokens(entry.probe_id) if t["revoked_at"] is None]
         if live and not rotate:
             done["kept"].append(entry.probe_id)
             continue
-        token = store.create_token(entry.probe_id, entry.connections, supersedes=bool(live))
+        # the files first, the token last: a run cut short leaves no live token without its
+        # files, and the next run completes it
+        token = new_token()
         write(directory, entry, config, token)
+        held = store.holders(entry.connections)
+        done["moved"] += [f"{c} from {p}" for c in entry.connections for p in held.get(c, [])
+                          if p != entry.probe_id]
+        store.create_token(entry.probe_id, entry.connections, supersedes=bool(live),
+                           token=token, exclusive=True)
         done["rotated" if live else "enrolled"].append(entry.probe_id)
     return done

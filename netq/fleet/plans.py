@@ -6,6 +6,8 @@ file, line and key, and nothing of a file with an error is applied.
     poll_every: 5m            # how often probes ask for their plan
     servers:                  # measurement servers whose ports the collector hands out
       speed-minsk: {host: 192.0.2.10, ports: [5201, 5202, 5203, 5204]}
+    limits:                   # the probes' own (probe.yaml): a plan outside them is refused
+      targets: [192.0.2.0/24] # where tests may send besides the servers
     plans:                    # the first plan a probe's connection matches is its plan
       - name: pon-minsk
         match: {technology: pon, region: [Minsk, Minsk region]}
@@ -30,9 +32,9 @@ from pydantic import Field
 
 from netq import plan as wire
 from netq import yamlfile
-from netq.errors import ConfigError
 from netq.model import Duration, Strict
 from netq.probe.config import Server, parse_test
+from netq.probe.envelope import Envelope, Limits
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -41,7 +43,10 @@ class PlansFile(Strict):
     poll_every: Duration = Field(300, ge=1, le=86_400,
                                  description="seconds between a probe's plan requests")
     servers: dict[str, Server] = Field(default_factory=dict)
-    plans: list[dict[str, Any]] = Field(min_length=1)
+    # what the probes run whoever asks (their probe.yaml `limits`): a plan outside them is
+    # refused here, before any probe refuses it; `limits.targets` besides the servers
+    limits: Limits = Field(default_factory=Limits)
+    plans: list[dict[str, Any]] = Field(min_length=1, max_length=1024)
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ def _match(document: yamlfile.Document, at: yamlfile.Path_, raw: Any) -> dict[st
 
 
 def _plan(document: yamlfile.Document, at: yamlfile.Path_,
-          servers: dict[str, Server]) -> dict[str, Any]:
+          servers: dict[str, Server], envelope: Envelope) -> dict[str, Any]:
     fields = dict(document.mapping(at))
     name = fields.pop("name", None)
     if not isinstance(name, str) or not NAME.match(name):
@@ -86,9 +91,16 @@ def _plan(document: yamlfile.Document, at: yamlfile.Path_,
         raise document.error((*at, sorted(fields)[0]), "not a key of a plan (name, match, tests)")
     if not isinstance(tests, list) or not tests:
         raise document.error((*at, "tests"), "a list of at least one test is required")
+    if len(tests) > envelope.limits.tests_max:
+        raise document.error((*at, "tests"), f"{len(tests)} tests; a probe runs at most "
+                                             f"{envelope.limits.tests_max} (limits.tests_max)")
     named = {}
     for index in range(len(tests)):
         test = parse_test(document, (*at, "tests", index), servers)  # as a probe will
+        refusal = envelope.refusal(test.kind, test.params, test.every, tests[index])
+        if refusal is not None:
+            raise document.error((*at, "tests", index), f"a probe would refuse it: "
+                                                        f"{refusal.text}")
         try:
             json.dumps(tests[index], allow_nan=False)
         except (TypeError, ValueError) as exc:
@@ -107,7 +119,9 @@ def check(document: yamlfile.Document, source_sha256: str) -> Checked:
         if not NAME.match(name):
             raise document.error(("servers", name), "a name of letters, digits, '.', '_' or "
                                                     "'-', at most 64")
-    plans = [_plan(document, ("plans", i), fields.servers) for i in range(len(fields.plans))]
+    envelope = Envelope.of(fields.limits, [s.host for s in fields.servers.values()])
+    plans = [_plan(document, ("plans", i), fields.servers, envelope)
+             for i in range(len(fields.plans))]
     seen: dict[str, int] = {}
     for index, entry in enumerate(plans):
         name = entry["name"]
@@ -125,12 +139,5 @@ def check(document: yamlfile.Document, source_sha256: str) -> Checked:
 
 
 def load(path: str | Path) -> Checked:
-    try:
-        source = Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        text = source.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    source, text = yamlfile.read(path)
     return check(yamlfile.parse(text, str(path)), hashlib.sha256(source).hexdigest())

@@ -44,6 +44,27 @@ class ProberParams(BaseModel):
         return ",".join(target) if isinstance(target, list | tuple) else str(target)
 
 
+@dataclass(frozen=True)
+class LineLoad:
+    """What one test puts on the subscriber's line, for the probe's safety envelope."""
+
+    seconds: float = 0.0  # that it holds the line
+    streams: int = 0  # parallel TCP connections
+    packets_per_second: float = 0.0
+
+
+def no_load(params: Any) -> LineLoad:
+    """A few packets at a time: nothing the envelope bounds beyond its period."""
+    return LineLoad()
+
+
+def aimed_at(params: Any) -> list[str]:
+    """The targets a test sends to: its `target`, one or several."""
+    target = getattr(params, "target", None)
+    return [] if target is None else list(target) if isinstance(target, list | tuple) \
+        else [str(target)]
+
+
 ProbeFn = Callable[[Any, FilteringBoundLogger], Awaitable[Outcome]]
 Observe = Callable[[Outcome], None]
 
@@ -67,6 +88,15 @@ class Prober:
     # for a test that holds its server alone (one iperf3 test per port): seconds it holds
     # it, for a slot of the collector's broker; None: it holds no server
     occupies: Callable[[Any], float] | None = None
+    # the probe's safety envelope (probe/envelope.py): what one test puts on the line, where
+    # it sends, the shortest period a central plan may ask, and the parameters only the
+    # probe's own file may set (programs and paths: a plan never chooses what the box runs)
+    load: Callable[[Any], LineLoad] = no_load
+    aims: Callable[[Any], list[str]] = aimed_at
+    every_min: float = 60.0
+    local_only: tuple[str, ...] = ()
+    # bytes a finished test put on the line (its outcome's metrics), for the day's budget
+    moved: Callable[[Any, Outcome], float] = lambda params, outcome: 0.0
 
     @property
     def summary(self) -> str:

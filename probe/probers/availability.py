@@ -105,5 +105,9 @@ def unmeasured(params: Params) -> dict[str, Any]:
     return {"targets": list(params.target), "off_net_targets": list(params.off_net)}
 
 
+def aims(params: Params) -> list[str]:
+    return [*params.target, *params.off_net]
+
+
 PROBER = Prober(Params, probe, scheduling="continuous", every=60, observer=observer,
-                unmeasured=unmeasured)
+                unmeasured=unmeasured, aims=aims, every_min=10)

@@ -12,7 +12,7 @@ from structlog.typing import FilteringBoundLogger
 
 from netq.address import HostPort, split_host_port
 from netq.probe import icmp_echo, stamp, stamp_sender
-from netq.probe.probers import Observe, Prober, ProberParams
+from netq.probe.probers import LineLoad, Observe, Prober, ProberParams
 from netq.probe.session import EchoSession
 from netq.record import Outcome
 
@@ -82,4 +82,9 @@ def observer(registry: CollectorRegistry) -> Observe:
     return observe
 
 
-PROBER = Prober(Params, probe, scheduling="background", observer=observer)
+def line_load(params: Params) -> LineLoad:
+    return LineLoad(seconds=params.count * params.interval,
+                packets_per_second=1 / params.interval)
+
+
+PROBER = Prober(Params, probe, scheduling="background", observer=observer, load=line_load)

@@ -27,7 +27,7 @@ from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_ra
 
 from netq.address import HostPort, split_host_port
 from netq.probe.cpu_load import Load
-from netq.probe.probers import Observe, Prober, ProberParams
+from netq.probe.probers import LineLoad, Observe, Prober, ProberParams
 from netq.probe.tcp_delivered import DeliveredBytes, Window
 from netq.record import Exclusion, Outcome
 
@@ -252,5 +252,17 @@ def occupies(params: Params) -> float:
     return params.omit + params.duration + 3
 
 
+def moved(params: Params, outcome: Outcome) -> float:
+    """The measured window's bytes, and the warm-up's at the same rate."""
+    measured = float(outcome.metrics.get("bytes") or 0)
+    return measured * (params.omit + params.duration) / params.duration
+
+
+def line_load(params: Params) -> LineLoad:
+    return LineLoad(seconds=params.omit + params.duration, streams=params.streams)
+
+
+# at most 48 a day, FCC MBA's hourly cadence halved: a speed test fills the subscriber's line
 PROBER = Prober(Params, probe, scheduling="exclusive", observer=observer,
-                unmeasured=not_started, occupies=occupies)
+                unmeasured=not_started, occupies=occupies, load=line_load, every_min=1800,
+                local_only=("iperf3",), moved=moved)
