@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.lab import L2_GOODPUT, NODE_IP, Lab, built_lab, busy_cpu, cpu_quota, wait_for
 
-DURATION, OMIT, STREAMS = 10, 2, 4
+OMIT, STREAMS = 2, 4
 
 
 def spread(errors: list[float]) -> str:
@@ -53,7 +53,8 @@ def starved(lab: Lab, port: int, args: argparse.Namespace) -> None:
                     with cpu_quota(quota) as group:
                         record = lab.probe("throughput", "--target", f"{NODE_IP}:{port}",
                                            "--direction", direction, "--duration",
-                                           str(DURATION), "--omit", str(OMIT), "--streams",
+                                           f"{args.duration:g}", "--omit", str(OMIT),
+                                           "--streams",
                                            str(STREAMS), cgroup=group)
                     metrics = record["metrics"]
                     lacked = metrics.get("cpu_wait_ratio", 0) + metrics["cpu_steal_ratio"]
@@ -66,13 +67,15 @@ def starved(lab: Lab, port: int, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--duration", type=float, default=10,
+                        help="seconds measured (the probe's default)")
     parser.add_argument("--rates", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--directions", nargs="+", choices=("down", "up"), default=["down", "up"])
     parser.add_argument("--server-priority", choices=("realtime", "normal"), default="realtime")
     parser.add_argument("--quotas", type=float, nargs="*", default=[],
                         help="shares of one core to starve the probe to, after the table")
     args = parser.parse_args()
-    print(f"{DURATION} s measured after {OMIT} s, {STREAMS} streams, {args.runs} runs each, "
+    print(f"{args.duration:g} s measured after {OMIT} s, {STREAMS} streams, {args.runs} runs each, "
           f"{args.server_priority} server; errors against the TCP goodput of the tbf rate\n")
     print("| Mbit/s | direction | probe CPU | netq median | netq min | netq max "
           "| iperf3 median | iperf3 min | iperf3 max |")
@@ -94,7 +97,7 @@ def main() -> None:
                         with busy_cpu() if condition == "busy" else contextlib.nullcontext():
                             record = lab.probe("throughput", "--target", f"{NODE_IP}:{port}",
                                                "--direction", direction, "--duration",
-                                               str(DURATION), "--omit", str(OMIT),
+                                               f"{args.duration:g}", "--omit", str(OMIT),
                                                "--streams", str(STREAMS))
                         metrics = record["metrics"]
                         netq.append(metrics["bits_per_second"] / goodput - 1)

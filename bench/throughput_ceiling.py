@@ -18,12 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.lab import NODE_IP, built_lab
 
-DURATION, OMIT, STREAMS = 5, 1, 4
+OMIT, STREAMS = 1, 4
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--duration", type=float, default=5, help="seconds measured")
     args = parser.parse_args()
     with built_lab(Path(tempfile.mkdtemp(prefix="netq-ceiling-"))) as lab:
         print("| direction | probe median Gbit/s | iperf3 median Gbit/s | ratio | runs "
@@ -33,10 +34,10 @@ def main() -> None:
             probe, plain = [], []
             for _ in range(args.runs):
                 record = lab.probe("throughput", "--target", f"{NODE_IP}:5201", "--direction",
-                                   direction, "--duration", str(DURATION), "--omit", str(OMIT),
-                                   "--streams", str(STREAMS))
+                                   direction, "--duration", f"{args.duration:g}", "--omit",
+                                   str(OMIT), "--streams", str(STREAMS))
                 probe.append(record["metrics"]["bits_per_second"])
-                plain.append(lab.iperf3_baseline(5201, direction, DURATION, OMIT, STREAMS))
+                plain.append(lab.iperf3_baseline(5201, direction, args.duration, OMIT, STREAMS))
             p, b = statistics.median(probe), statistics.median(plain)
             spread = ", ".join(f"{x / 1e9:.2f}/{y / 1e9:.2f}" for x, y in zip(probe, plain,
                                                                             strict=True))

@@ -28,9 +28,9 @@ TINY: list[tuple[str, list[str], str]] = [
 # those that build the network lab: root, namespaces
 IN_THE_LAB: list[tuple[str, list[str], str]] = [
     ("accuracy.py", ["--part", "delay"], "| 450 ms | udp |"),
-    ("speed_on_busy_probe.py", ["--runs", "1", "--rates", "10", "--directions", "down"],
-     "| 10 | down | busy |"),
-    ("throughput_ceiling.py", ["--runs", "1"], "| up |"),
+    ("speed_on_busy_probe.py", ["--runs", "1", "--rates", "10", "--directions", "down",
+                                "--duration", "3"], "| 10 | down | busy |"),
+    ("throughput_ceiling.py", ["--runs", "1", "--duration", "2"], "| up |"),
 ]
 
 
