@@ -350,7 +350,9 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
             "security": [{"bearer": []}],
         },
         responses={
-            200: {"description": "the lease: target host:port, and the wait before it starts"},
+            200: {"description": "the lease: target host:port, the wait before it starts, and "
+                                 "its seconds (at most what the probe's plan's longest test "
+                                 "on that server holds)"},
             401: {"description": "no token, or an unknown or revoked one"},
             404: {"description": "no such server in this probe's plan"},
             422: {"description": "the request is not {server, seconds}"},
@@ -371,13 +373,14 @@ def create_app(store: Store, max_body_bytes: int = MAX_BODY_BYTES,
                 not isinstance(seconds, int | float) or not 1 <= seconds <= MAX_SECONDS:
             return count_slot(problem(422, "the body must be {\"server\": NAME, \"seconds\": "
                                            f"1…{MAX_SECONDS:g}}}"), "refused")
-        server = await run_in_threadpool(book.server_for, identity[0], identity[1],
+        served = await run_in_threadpool(book.server_for, identity[0], identity[1],
                                          asked["server"])
-        if server is None:
+        if served is None:
             return count_slot(problem(404, f"no server {asked['server']!r} in the plan of "
                                            f"probe {identity[0]}"), "refused")
+        server, holds_s = served
         clock, wall = time.monotonic(), time.time()
-        granted = broker.lease(identity[0], server, float(seconds), clock)
+        granted = broker.lease(identity[0], server, min(float(seconds), holds_s), clock)
         if isinstance(granted, Refusal):
             return count_slot(problem(
                 503, f"every port of {server.name} is taken for the next "

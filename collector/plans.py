@@ -20,7 +20,7 @@ from netq import plan as wire
 from netq.collector import tables
 from netq.collector.compliance.quarter import minsk_day
 from netq.collector.registry import Connection
-from netq.collector.slots import Server
+from netq.collector.slots import MAX_SECONDS, Server
 from netq.collector.store import Store
 
 
@@ -90,7 +90,8 @@ class PlanBook:
         self.keep_s = keep_s
         self._lock = threading.Lock()
         self._set: tuple[int, dict[str, Any]] | None = None
-        self._probes: dict[str, tuple[float, int, dict[str, Any] | None]] = {}
+        # probe id -> (when read, set id, the plan body served, its servers' longest hold)
+        self._probes: dict[str, tuple[float, int, dict[str, Any] | None, dict[str, float]]] = {}
 
     def _current(self) -> tuple[int, dict[str, Any]] | None:
         """The set in force (read again when another was applied); call with the lock."""
@@ -103,32 +104,39 @@ class PlanBook:
         return self._set
 
     def server_for(self, probe_id: str, connection_ids: Iterable[str],
-                   name: str) -> Server | None:
-        """A measurement server of the plan this probe runs: no probe leases, or learns the
-        address of, a server its own plan does not name."""
-        served = self.for_probe(probe_id, connection_ids)
+                   name: str) -> tuple[Server, float] | None:
+        """A measurement server of the plan this probe runs, and the longest its plan's tests
+        hold it (s): no probe leases, or learns the address of, a server its own plan does not
+        name, nor holds one longer than its own tests would."""
+        served, holds = self._served(probe_id, connection_ids)
         if served is None or name not in served["servers"]:
             return None
         fields = served["servers"][name]
-        return Server(name, fields["host"], tuple(fields["ports"]))
+        return Server(name, fields["host"], tuple(fields["ports"])), holds.get(name, MAX_SECONDS)
 
     def for_probe(self, probe_id: str, connection_ids: Iterable[str]) -> dict[str, Any] | None:
         """The plan body (netq.plan/1) this probe is to run; None when no plan meets it."""
+        return self._served(probe_id, connection_ids)[0]
+
+    def _served(self, probe_id: str, connection_ids: Iterable[str]
+                ) -> tuple[dict[str, Any] | None, dict[str, float]]:
         clock = time.monotonic()
         with self._lock:
             current = self._current()
             if current is None:
-                return None
+                return None, {}
             set_id, plan_set = current
             cached = self._probes.get(probe_id)
             if cached is not None and cached[1] == set_id and clock - cached[0] <= self.keep_s:
-                return cached[2]
+                return cached[2], cached[3]
         today = minsk_day(datetime.now(UTC))
         rows = [row for row in (self.store.connection_at(c, today) for c in sorted(connection_ids))
                 if row is not None]
         found = chosen(plan_set, probe_id, rows)
         served = None if found is None else wire.body(
             found["name"], found["tests"], found["servers"], plan_set["poll_every_s"])
+        # sets applied before plans stated their holds: a lease's own upper bound
+        holds = {} if found is None else found.get("holds_s", {})
         with self._lock:
-            self._probes[probe_id] = (clock, set_id, served)
-        return served
+            self._probes[probe_id] = (clock, set_id, served, holds)
+        return served, holds

@@ -2,7 +2,7 @@
 empty objects are refused before they are parsed, the bodies in the collector's hands at once
 are bounded (503 with Retry-After beyond), and each probe has a request rate over every
 endpoint (429 with Retry-After beyond). A real collector on loopback, its memory read from
-/proc."""
+/proc, and under the packaged unit's MemoryMax read from the kernel."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.cgroup import memory_limited, memory_max
 from tests.records import latency_record
 from tests.test_collector_api import configured_collector
 
@@ -58,7 +59,11 @@ def test_sixteen_gzip_bombs_at_once_are_refused_within_bounded_memory(
                 answers = await asyncio.gather(*sent, health)
                 return [a.status_code for a in answers], time.monotonic() - started
 
-        codes, seconds = asyncio.run(attack())
+        limit = memory_max("netq-collector.service")
+        with memory_limited(pid, limit) as kernel:
+            codes, seconds = asyncio.run(attack())
+            assert kernel.oom_kills == 0, "the kernel killed the collector at its MemoryMax"
+            assert kernel.peak_bytes < limit / 4, f"{kernel.peak_bytes / 2**20:.0f} MiB"
         assert codes[-1] == 200
         assert set(codes[:-1]) <= {413, 503}, codes
         assert 413 in codes

@@ -129,13 +129,16 @@ def enrolled(db: str, names: list[str]) -> dict[str, str]:
 
 
 SPEED_PLAN = [{"kind": "throughput", "every": "4h", "server": "speed", "direction": "down"}]
+# a test holding its server 400 s: 2 s warm-up, 395 measured, 3 to set up and report
+LONG_PLAN = [{**SPEED_PLAN[0], "duration": 395}]
 # these probes' envelope: a speed test every 6 s on loopback, a lab's pace, not a line's
 FAST = {"every_min": {"throughput": 6}}
 
 
 def apply(tmp_path: Path, db: str, ports: list[int], tests: list[dict[str, Any]]) -> None:
     plans = {"poll_every": 1, "servers": {"speed": {"host": "127.0.0.1", "ports": ports}},
-             "limits": FAST, "plans": [{"name": "all", "tests": tests}]}
+             "limits": {**FAST, "test_seconds_max": 600},
+             "plans": [{"name": "all", "tests": tests}]}
     (tmp_path / "plans.yaml").write_text(yaml.safe_dump(plans))
     subprocess.run([sys.executable, "-m", "netq", "fleet", "plan", "apply",
                     str(tmp_path / "plans.yaml"), "--db", db], check=True, capture_output=True)
@@ -144,7 +147,7 @@ def apply(tmp_path: Path, db: str, ports: list[int], tests: list[dict[str, Any]]
 def test_the_slot_api_leases_gives_back_and_refuses_by_name(tmp_path: Path) -> None:
     db = str(tmp_path / "netq.db")
     tokens = list(enrolled(db, ["p1", "p2"]).values())
-    apply(tmp_path, db, [5201], SPEED_PLAN)
+    apply(tmp_path, db, [5201], LONG_PLAN)
     port = free_port()
     collector = start_collector(db, port)
     url = f"http://127.0.0.1:{port}/api/v1/slots"
@@ -158,10 +161,11 @@ def test_the_slot_api_leases_gives_back_and_refuses_by_name(tmp_path: Path) -> N
         assert httpx.post(url, content=b"{", headers=auth[0]).status_code == 422
         unknown = httpx.post(url, json={"server": "nope", "seconds": 15}, headers=auth[0])
         assert (unknown.status_code, "nope" in unknown.json()["detail"]) == (404, True)
-        first = httpx.post(url, json={"server": "speed", "seconds": 400}, headers=auth[0])
+        # asked for longer than its plan's test holds the server: leased for that test
+        first = httpx.post(url, json={"server": "speed", "seconds": 900}, headers=auth[0])
         assert first.status_code == 200
         assert first.json()["target"] == "127.0.0.1:5201"
-        assert first.json()["wait_s"] == 0
+        assert (first.json()["wait_s"], first.json()["seconds"]) == (0, 400)
         second = httpx.post(url, json={"server": "speed", "seconds": 400}, headers=auth[1])
         assert second.status_code == 200
         assert 399 < second.json()["wait_s"] <= 400
@@ -216,7 +220,7 @@ def test_a_probe_leases_and_learns_only_the_servers_its_own_plan_names(
 def test_a_full_server_is_answered_with_when_to_ask_again(tmp_path: Path) -> None:
     db = str(tmp_path / "netq.db")
     tokens = list(enrolled(db, ["p0", "p1", "p2"]).values())
-    apply(tmp_path, db, [5201], SPEED_PLAN)
+    apply(tmp_path, db, [5201], LONG_PLAN)
     port = free_port()
     collector = start_collector(db, port)
     url = f"http://127.0.0.1:{port}/api/v1/slots"

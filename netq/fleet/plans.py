@@ -35,6 +35,7 @@ from netq import yamlfile
 from netq.model import Duration, Strict
 from netq.probe.config import Server, parse_test
 from netq.probe.envelope import Envelope, Limits
+from netq.probe.probers import PROBERS
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -94,7 +95,8 @@ def _plan(document: yamlfile.Document, at: yamlfile.Path_,
     if len(tests) > envelope.limits.tests_max:
         raise document.error((*at, "tests"), f"{len(tests)} tests; a probe runs at most "
                                              f"{envelope.limits.tests_max} (limits.tests_max)")
-    named = {}
+    named: dict[str, Any] = {}
+    holds: dict[str, float] = {}
     for index in range(len(tests)):
         test = parse_test(document, (*at, "tests", index), servers)  # as a probe will
         refusal = envelope.refusal(test.kind, test.params, test.every, tests[index])
@@ -105,10 +107,13 @@ def _plan(document: yamlfile.Document, at: yamlfile.Path_,
             json.dumps(tests[index], allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise document.error((*at, "tests", index), f"not plain data: {exc}") from None
-        if test.server is not None:
+        occupies = PROBERS[test.kind].occupies
+        if test.server is not None and occupies is not None:
             named[test.server] = servers[test.server].model_dump()
+            holds[test.server] = max(holds.get(test.server, 0.0), occupies(test.params))
+    # the collector leases a server to a probe for no longer than its plan's tests hold it
     return {"name": name, "match": match, "tests": tests, "servers": named,
-            "version": wire.version(name, tests, named)}
+            "version": wire.version(name, tests, named), "holds_s": holds}
 
 
 def check(document: yamlfile.Document, source_sha256: str) -> Checked:
