@@ -128,9 +128,9 @@ def parse(text: str, source: str) -> Document:
             except ConfigError as exc:
                 raise ConfigError(f"{source}: {exc}") from None
             if values > MAX_VALUES or depth > MAX_DEPTH:
-                raise ConfigError(f"{source}: with its aliases written out, more than "
-                                  f"{MAX_VALUES:,} values or {MAX_DEPTH} levels: not a "
-                                  "netq file")
+                raise ConfigError(f"{source}: more than {MAX_VALUES:,} values (an alias "
+                                  "counts the values it stands for) or deeper than "
+                                  f"{MAX_DEPTH} levels: not a netq file")
         data = None if node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,16 +71,13 @@ def memory_limited(pid: int, limit_bytes: int) -> Iterator[Limited]:
             (path / "memory.max").write_text(str(limit_bytes))
         else:
             (path / "memory.limit_in_bytes").write_text(str(limit_bytes))
-            try:
+            # kernels that no longer move charges: the limit bounds what it grows
+            with suppress(OSError):
                 (path / "memory.move_charge_at_immigrate").write_text("3")
-            except OSError:
-                pass  # kernels that no longer move charges: the limit bounds what it grows
         (path / "cgroup.procs").write_text(str(pid))
         yield Limited(path, v2)
     finally:
         for left in (path / "cgroup.procs").read_text().split():
-            try:
+            with suppress(OSError):  # ended meanwhile
                 (parent / "cgroup.procs").write_text(left)
-            except OSError:
-                pass  # ended meanwhile
         path.rmdir()

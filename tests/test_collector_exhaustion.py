@@ -17,8 +17,10 @@ from tests.cgroup import memory_limited, memory_max
 from tests.records import latency_record
 from tests.test_collector_api import configured_collector
 
-# 8 MB of JSON once inflated: about 2.7 million empty objects, 137 kB gzipped
-BOMB = gzip.compress(b"[" + b"{}," * (8 * 1024 * 1024 // 3 - 1) + b"{}]", 9)
+# one record padded to just under 8 MiB of JSON once inflated: about 2.8 million empty
+# objects, 137 kB gzipped
+_HEAD, _TAIL = b'[{"padding":[', b"{}]}]"
+BOMB = gzip.compress(_HEAD + b"{}," * ((8 * 2**20 - 1 - len(_HEAD) - len(_TAIL)) // 3) + _TAIL, 9)
 
 
 def peak_rss_mb(pid: int) -> float:
