@@ -31,7 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.lab import L2_GOODPUT, NODE_IP, Lab, built_lab, busy_cpu, cpu_quota, wait_for
+from tests.cgroup import cpu_quota
+from tests.lab import L2_GOODPUT, NODE_IP, Lab, built_lab, busy_cpu, wait_for
 
 OMIT, STREAMS = 2, 4
 

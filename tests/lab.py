@@ -57,32 +57,6 @@ def busy_cpu() -> Iterator[None]:
             spinner.wait()
 
 
-@contextlib.contextmanager
-def cpu_quota(share: float) -> Iterator[Path]:
-    """A CPU cgroup of the test's own that lets its processes run `share` of one core (a CFS
-    quota), as on a probe box whose other work leaves the probe little. Yields the group; a
-    process joins it by writing its pid to the group's cgroup.procs (from outside a network
-    namespace: `ip netns exec` hides /sys/fs/cgroup), and its children are born inside.
-    cgroup v2 (cpu.max) or v1 (cpu.cfs_quota_us)."""
-    name = f"netq-test-{os.getpid()}-{time.monotonic_ns()}"
-    period = 100_000
-    if Path("/sys/fs/cgroup/cgroup.controllers").exists():
-        group = Path("/sys/fs/cgroup") / name
-        group.mkdir()
-        (group / "cpu.max").write_text(f"{int(share * period)} {period}")
-    else:
-        group = Path("/sys/fs/cgroup/cpu") / name
-        group.mkdir()
-        (group / "cpu.cfs_period_us").write_text(str(period))
-        (group / "cpu.cfs_quota_us").write_text(str(int(share * period)))
-    try:
-        yield group
-    finally:
-        # the processes started inside have ended; an empty group can go
-        wait_for(lambda: not (group / "cgroup.procs").read_text().strip(), f"{group} empty")
-        group.rmdir()
-
-
 def run(*argv: str, check: bool = True, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, check=check, text=True, capture_output=True, **kwargs)
 
@@ -217,7 +191,8 @@ class Lab:
     def probe(self, kind: str, *options: str, runner: tuple[str, ...] = (),
               cgroup: Path | None = None) -> dict[str, Any]:
         """`netq probe measure KIND … --json` on the subscriber side (under `runner`, e.g. a
-        setpriv command line; inside `cgroup`, see `cpu_quota`); its one JSON document."""
+        setpriv command line; inside `cgroup`, see `tests.cgroup.cpu_quota`); its one JSON
+        document."""
         process = subprocess.Popen(
             ["ip", "netns", "exec", self.sub, *runner, sys.executable, "-m", "netq", "probe",
              "measure", kind, *options, "--probe-id", "lab-probe", "--connection-id", "LAB-1",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from netq.probe import cpu_load
-from tests.lab import cpu_quota
+from tests.cgroup import cpu_quota
 
 STAT = ("cpu  100 20 30 800 50 0 10 40 7 3\n"
         "cpu0 50 10 15 400 25 0 5 20 0 0\n")

@@ -11,7 +11,8 @@ import pytest
 
 from netq.collector.compliance.judgement import at_layer
 from netq.probe.probers.throughput import OVERLOADED
-from tests.lab import L2_GOODPUT, NODE_IP, UNROUTED_IP, Lab, busy_cpu, cpu_quota
+from tests.cgroup import cpu_quota
+from tests.lab import L2_GOODPUT, NODE_IP, UNROUTED_IP, Lab, busy_cpu
 
 pytestmark = pytest.mark.lab
 # the probe's defaults. The ground truth is the TCP goodput tbf lets through. A reading may
