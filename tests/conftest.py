@@ -1,5 +1,12 @@
+"""Fixtures, and the lanes of the suite. A test's marks follow from what it needs: `lab`
+(network namespaces, as root), `root`, `pg` (a PostgreSQL server), `slow` (packages, a lab,
+seconds of real traffic); `scripts/test --fast` runs the rest. A test that needs what the
+machine lacks is skipped with the reason, except under NETQ_TESTS_STRICT=1 (CI), where a
+skipped test fails the run: there the suite must prove everything."""
+
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -10,6 +17,35 @@ import pytest
 
 from tests import packaging, pg
 from tests.lab import Lab, missing_requirements
+
+# a fixture, and the marks of every test that uses it
+NEEDS = {"lab": ("lab", "root", "slow"), "debs": ("root", "slow"), "postgres_url": ("pg",),
+         "distributions": ("slow",), "probe_env": ("slow",), "full_env": ("slow",)}
+STRICT = os.environ.get("NETQ_TESTS_STRICT") == "1"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_url") == "postgresql":
+            needs.add("postgres_url")
+        for fixture, marks in NEEDS.items():
+            if fixture in needs:
+                for mark in marks:
+                    item.add_marker(mark)
+        if item.get_closest_marker("root") and os.geteuid() != 0:
+            item.add_marker(pytest.mark.skip(reason="needs root"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter is not None else 0
+    if STRICT and skipped and exitstatus == 0:
+        if reporter is not None:
+            reporter.write_line(f"NETQ_TESTS_STRICT: {skipped} tests skipped; in CI every test "
+                                "runs", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +65,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 def postgres_url() -> Iterator[str]:
     reason = pg.missing_requirements()
     if reason:
-        pytest.fail(reason)  # the collector must be proven on PostgreSQL, not skipped
+        pytest.skip(reason)
     # not under pytest's own temporary folder: that is private to root, and the server
     # runs as the postgres user
     workdir = Path(tempfile.mkdtemp(prefix="netq-pg-"))

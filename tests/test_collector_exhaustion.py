@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.cgroup import memory_limited, memory_max
 from tests.records import latency_record
@@ -41,6 +42,7 @@ def collector_pid(port: int) -> int:
     raise AssertionError("the collector's process is not found")
 
 
+@pytest.mark.root  # a memory cgroup of the test's
 def test_sixteen_gzip_bombs_at_once_are_refused_within_bounded_memory(
         tmp_path: Path) -> None:
     """Before: 16 of these took the collector from 280 MB to 2.8 GB and stalled /healthz

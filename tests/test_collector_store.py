@@ -4,7 +4,6 @@ once, every bad one refused with its field named and nothing of it kept."""
 from __future__ import annotations
 
 import copy
-import os
 import subprocess
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -163,7 +162,7 @@ def test_the_migrations_build_the_tables_the_code_names(db_url: str) -> None:
     assert differences == []
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a small tmpfs: needs root")
+@pytest.mark.root  # mounts a small tmpfs
 def test_a_store_on_a_full_disk_is_not_ready(tmp_path: Path) -> None:
     """/readyz asks `check_writable`: on a disk with less room than a batch needs it fails,
     naming the bytes free, though a small write could still commit in SQLite's reused log."""

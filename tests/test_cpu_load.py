@@ -3,7 +3,6 @@ spinning program run a known share of the time, a sleeping program that never wa
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -71,7 +70,7 @@ def test_a_sleeping_program_does_not_wait() -> None:
     assert wait_share(["sleep", "30"]) < 0.01
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="a CPU quota needs root (a cgroup of the test's)")
+@pytest.mark.root  # a CPU quota: a cgroup of the test's
 @pytest.mark.parametrize("share", [0.2, 0.5])
 def test_a_spinning_program_held_to_a_quota_waits_the_rest_of_the_time(share: float) -> None:
     spin = ["taskset", "--cpu-list", "0", sys.executable, "-c", "while True: pass"]

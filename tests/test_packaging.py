@@ -4,7 +4,6 @@ into fresh virtual environments, every command run from there and never from the
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -87,7 +86,7 @@ def test_the_other_roles_name_the_extra_they_need_on_the_probe_install(
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="ICMP needs root or CAP_NET_RAW")
+@pytest.mark.root  # ICMP needs CAP_NET_RAW
 def test_a_latency_measurement_works_on_the_probe_install(probe_env: Path) -> None:
     result = netq(probe_env, "probe", "measure", "latency", "--target", "127.0.0.1",
                   "--count", "3", "--interval", "0.05", "--json")

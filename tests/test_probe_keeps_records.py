@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -160,7 +159,7 @@ def small_disk(path: Path, size: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(path)], check=False)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small disk needs root")
+@pytest.mark.root  # mounts a small disk
 @pytest.mark.parametrize("policy", ["drop_oldest", "drop_newest"])
 def test_a_full_disk_drops_by_policy_counts_and_recovers(tmp_path: Path, policy: str) -> None:
     with small_disk(tmp_path / "disk", "1m") as disk:
