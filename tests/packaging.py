@@ -14,7 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
-# where the repository keeps each part of the `netq` package (setup.py)
+# where the repository keeps each part of the `netq` package: netq/probe, netq/collector and
+# netq/reports are links to the folders at the top
 PACKAGE_ROOTS = {"netq": "netq", "probe": "netq/probe", "collector": "netq/collector",
                  "reports": "netq/reports"}
 # what a probe box must not carry: the collector's, the report's and the tests' libraries
