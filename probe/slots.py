@@ -2,11 +2,12 @@
 
 The probe asks `POST /api/v1/slots` for the seconds its test holds the server; the answer
 names the port and how long to wait. When every port is taken further ahead than the
-broker's horizon it says when to ask again, and the probe asks again until `max_wait_s` has
-passed; then the test is lost to the busy server, on record. When the broker cannot be
-asked at all (collector away, an error) the probe does what it did without one: it runs
-now, on a port of the server chosen at random. The slot is given back when the test ends,
-so the rest of it serves others; a probe that dies frees it when the lease runs out.
+broker's horizon (or the probe asks more often than the collector's rate for it) it says
+when to ask again, and the probe asks again until `max_wait_s` has passed; then the test is
+lost to the busy server, on record. When the broker cannot be asked at all (collector away,
+an error) the probe does what it did without one: it runs now, on a port of the server
+chosen at random. The slot is given back when the test ends, so the rest of it serves
+others; a probe that dies frees it when the lease runs out.
 """
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ class SlotClient:
         self.max_wait_s = max_wait_s
         self.requests = Counter("netq_probe_slot_requests_total", "Slot requests for exclusive "
                                 "tests, by result (granted; full: every port taken, asked "
-                                "again later; fallback: the broker could not be asked, a "
-                                "random port used; lost: no slot within the longest wait).",
-                                ["result"], registry=registry)
-        for result in ("granted", "full", "fallback", "lost"):
+                                "again later; limited: the collector's rate for this probe "
+                                "reached, asked again later; fallback: the broker could not "
+                                "be asked, a random port used; lost: no slot within the "
+                                "longest wait).", ["result"], registry=registry)
+        for result in ("granted", "full", "limited", "fallback", "lost"):
             self.requests.labels(result)
 
     async def take(self, name: str, server: Server, seconds: float) -> Slot:
@@ -67,10 +69,11 @@ class SlotClient:
                         return self.fallback(name, server, f"an answer not a slot: {exc}")
                     self.requests.labels("granted").inc()
                     return slot
-                if answer.status_code != 503 or "retry_after_s" not in answer.text:
+                # every port taken, or this probe asking too often: when to ask again
+                if answer.status_code not in (429, 503) or "retry_after_s" not in answer.text:
                     return self.fallback(name, server,
                                          f"HTTP {answer.status_code}: {answer.text[:200]}")
-                self.requests.labels("full").inc()
+                self.requests.labels("full" if answer.status_code == 503 else "limited").inc()
                 retry = float(answer.json()["retry_after_s"])
                 if loop.time() + retry > deadline:
                     self.requests.labels("lost").inc()

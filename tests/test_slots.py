@@ -4,6 +4,7 @@ through it without one busy answer."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 import signal
@@ -15,10 +16,15 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 import yaml
+from prometheus_client import CollectorRegistry
 
 from netq.collector.slots import Lease, Refusal, Server, SlotBroker
+from netq.probe.config import Server as ProbeServer
+from netq.probe.config import Upload
 from netq.probe.schedule import MINSK, day_moments, in_peak
+from netq.probe.slots import Slot, SlotClient
 from netq.probe.spool import Spool
 from tests.lab import free_port, wait_for
 from tests.records import registry_row
@@ -233,6 +239,36 @@ def test_a_full_server_is_answered_with_when_to_ask_again(tmp_path: Path) -> Non
     finally:
         collector.terminate()
         collector.wait(10)
+
+
+def test_a_probe_told_to_slow_down_asks_again_rather_than_run_unbrokered(
+        tmp_path: Path) -> None:
+    """429 carries when to ask again, as a full server's 503 does: the probe waits and asks,
+    it does not take a port at random beside another probe's test."""
+    db = str(tmp_path / "netq.db")
+    token = enrolled(db, ["p1"])["p1"]
+    apply(tmp_path, db, [5201], SPEED_PLAN)
+    (tmp_path / "collector.yaml").write_text("probe_requests_per_second: 1\n"
+                                             "probe_requests_burst: 1\n")
+    port = free_port()
+    collector = start_collector(db, port, "--config", str(tmp_path / "collector.yaml"))
+    registry = CollectorRegistry()
+    client = SlotClient(Upload(url=f"http://127.0.0.1:{port}", token=token), registry,
+                        structlog.get_logger())
+    speed = ProbeServer(host="127.0.0.1", ports=[5201])
+
+    async def twice() -> list[Slot]:
+        return [await client.take("speed", speed, 15) for _ in range(2)]
+
+    try:
+        slots = asyncio.run(twice())
+    finally:
+        collector.terminate()
+        collector.wait(10)
+    assert all(slot.lease for slot in slots)  # both from the broker, none chosen at random
+    count = registry.get_sample_value
+    assert count("netq_probe_slot_requests_total", {"result": "limited"}) == 1
+    assert count("netq_probe_slot_requests_total", {"result": "fallback"}) == 0
 
 
 def probe_config(tmp_path: Path, name: str, collector_port: int, token: str) -> Path:
