@@ -43,8 +43,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     skipped = len(reporter.stats.get("skipped", [])) if reporter is not None else 0
     if STRICT and skipped and exitstatus == 0:
         if reporter is not None:
-            reporter.write_line(f"NETQ_TESTS_STRICT: {skipped} tests skipped; in CI every test "
-                                "runs", red=True)
+            reporter.write_line(f"NETQ_TESTS_STRICT: skipped {skipped}; in CI every test must "
+                                "run", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

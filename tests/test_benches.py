@@ -12,6 +12,8 @@ import pytest
 
 from tests.lab import missing_requirements
 
+pytestmark = pytest.mark.slow  # every bench at a tiny size: seconds each
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 # bench, tiny arguments, a line of its output that says it measured
 TINY: list[tuple[str, list[str], str]] = [

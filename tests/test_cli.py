@@ -11,8 +11,11 @@ import subprocess
 import sys
 
 import jsonschema
+import pytest
 
 from netq.record import KINDS, schema_text
+
+pytestmark = pytest.mark.slow  # the netq command for each case
 
 
 def netq(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -22,6 +22,8 @@ from netq.record import rfc3339
 from tests.lab import free_port, wait_for
 from tests.records import latency_record, registered_probe, registry_row
 
+pytestmark = pytest.mark.slow  # a collector started for each test
+
 
 class Collector:
     def __init__(self, url: str, token: str, db: str) -> None:

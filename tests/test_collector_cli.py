@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.records import latency_record
+
+pytestmark = pytest.mark.slow  # the netq command for each case
 
 HEADER = ("connection_id,service,technology,tariff_down_kbps,tariff_up_kbps,region,node,"
           "profile,effective_from\n")
@@ -83,6 +87,7 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # a command run a dozen times
 def test_tokens_are_listed_without_secrets_scoped_and_revoked_one_by_one(tmp_path: Path) -> None:
     from netq.collector.store import Store
 

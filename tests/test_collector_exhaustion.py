@@ -18,6 +18,8 @@ from tests.cgroup import memory_limited, memory_max
 from tests.records import latency_record
 from tests.test_collector_api import configured_collector
 
+pytestmark = pytest.mark.slow  # a collector started for each test
+
 # one record padded to just under 8 MiB of JSON once inflated: about 2.8 million empty
 # objects, 137 kB gzipped
 _HEAD, _TAIL = b'[{"padding":[', b"{}]}]"

@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.lab import free_port
 from tests.records import registered_probe
 from tests.test_collector_api import start_collector
+
+pytestmark = pytest.mark.slow  # thousands of generated requests
 
 
 def test_no_request_the_spec_allows_or_forbids_makes_a_server_error(db_url: str) -> None:

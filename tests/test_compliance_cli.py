@@ -14,6 +14,8 @@ from netq.collector.compliance import thresholds
 from netq.collector.store import Store
 from tests.test_compliance_quarter import RECORDS, registry
 
+pytestmark = pytest.mark.slow  # the netq command for each case
+
 
 def netq(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "netq", *args], capture_output=True,

@@ -16,6 +16,8 @@ from netq.collector.store import Store
 from tests.records import interval
 from tests.test_compliance_quarter import norms_with_min_sample, registry
 
+pytestmark = pytest.mark.slow  # the netq command for each file
+
 Q3 = Quarter(2026, 3)
 
 CALLS = """call_id,offered_at,answered_at

@@ -11,10 +11,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 import yaml
 
 from netq.probe.spool import Spool
 from tests.lab import free_port
+
+pytestmark = pytest.mark.slow  # seconds of real speed tests
 
 
 def test_two_speed_tests_due_together_run_one_after_the_other(tmp_path: Path) -> None:

@@ -23,8 +23,10 @@ from tests import debian
 from tests.lab import free_port
 from tests.packaging import HEAVY, ROOT, VERSION
 
-pytestmark = pytest.mark.skipif(debian.missing_requirements() is not None,
-                                reason=str(debian.missing_requirements()))
+# a Debian root made with debootstrap: as root, minutes
+pytestmark = [pytest.mark.root, pytest.mark.slow,
+              pytest.mark.skipif(debian.missing_requirements() is not None,
+                                 reason=str(debian.missing_requirements()))]
 PACKAGES = ("netq-probe", "netq-server")
 
 

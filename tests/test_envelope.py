@@ -106,6 +106,7 @@ def test_fleet_plan_check_refuses_what_a_probe_would(
     assert said in line
 
 
+@pytest.mark.slow  # a collector, a probe or the netq command started
 def test_a_live_probe_refuses_a_hostile_plan_its_collector_serves(tmp_path: Path) -> None:
     """A collector whose store was altered (or whose plans file wrote itself lax limits)
     serves a plan naming a program to run, a third party and a flood: the probe refuses each

@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 
 from netq.collector.store import Store
@@ -21,6 +22,8 @@ from tests.lab import free_port, wait_for
 from tests.records import registry_row
 from tests.test_collector_api import start_collector
 from tests.test_upload_reliability import assert_exactly_once, made_ids, stored_ids
+
+pytestmark = pytest.mark.slow  # the netq command and a collector
 
 
 def netq(*args: str) -> subprocess.CompletedProcess[str]:

@@ -116,6 +116,7 @@ def test_a_bad_file_is_refused_with_file_line_and_key(tmp_path: Path, text: str,
         load(written(tmp_path, text))
 
 
+@pytest.mark.slow  # a collector, a probe or the netq command started
 def test_the_command_refuses_a_bad_file_in_one_line_and_applies_nothing(
         tmp_path: Path) -> None:
     db = str(tmp_path / "netq.db")
@@ -173,6 +174,7 @@ def test_a_probe_refuses_a_plan_that_is_not_what_it_claims() -> None:
         parse({**good, "poll_every_s": float("nan")}, "test", envelope)
 
 
+@pytest.mark.slow  # a collector, a probe or the netq command started
 def test_the_api_serves_the_plan_with_its_version_as_etag(db_url: str, tmp_path: Path) -> None:
     store = Store.open(db_url)
     store.upsert_connections([registry_row("C-1")])

@@ -20,6 +20,8 @@ from tests.lab import free_port, wait_for
 from tests.records import latency_record
 from tests.test_collector_api import Collector, collector, configured_collector, start_collector
 
+pytestmark = pytest.mark.slow  # a collector started for each test
+
 __all__ = ["collector"]  # the fixture, shared with the API's own tests
 
 

@@ -155,6 +155,7 @@ def send_in_batches(db_url: str, ids: list[str], month: int) -> list[str]:
         store.close()
 
 
+@pytest.mark.slow  # a collector, a probe or the netq command started
 def test_concurrent_batches_of_the_same_ids_store_each_id_once(store: Store,
                                                                db_url: str) -> None:
     ids = [latency_record()["id"] for _ in range(1000)]

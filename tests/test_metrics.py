@@ -10,9 +10,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.lab import free_port
+
+pytestmark = pytest.mark.slow  # a probe daemon and promtool
 
 
 def test_the_daemon_serves_metrics_that_promtool_accepts(tmp_path: Path) -> None:

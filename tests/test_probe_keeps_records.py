@@ -27,6 +27,8 @@ from tests.records import latency_record, registry_row
 from tests.test_collector_api import start_collector
 from tests.test_upload_reliability import start_probe, stored_ids
 
+pytestmark = pytest.mark.slow  # a probe daemon and a collector
+
 
 @pytest.fixture
 def collector(tmp_path: Path) -> Iterator[tuple[str, str, str]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 from sqlalchemy import text
 
@@ -23,6 +24,8 @@ from tests.lab import free_port, wait_for
 from tests.records import registered_probe
 from tests.test_collector_api import start_collector
 from tests.test_upload_reliability import assert_exactly_once
+
+pytestmark = pytest.mark.slow  # a probe daemon and a collector
 
 # the envelope of these probes: an attempt every 50 ms (a test's own, not a line's)
 FAST = {"every_min": {"attempt": 0.05}, "targets": ["127.0.0.1"]}

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow  # promtool started for every rule
+
 RULES = Path(__file__).resolve().parent.parent / "prometheus" / "netq.rules.yml"
 C = ('connection_id="{c}",node="{n}",profile="{p}",region="Minsk",service="{s}",'
      'technology="{t}"')

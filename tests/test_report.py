@@ -29,6 +29,8 @@ from tests import browser
 from tests.records import interval, latency, speed
 from tests.test_compliance_quarter import RECORDS, norms_with_min_sample, registry
 
+pytestmark = pytest.mark.slow  # reports rendered to HTML and PDF, read in a browser
+
 Q3 = Quarter(2026, 3)
 HOSTILE_REGION = '<script>alert("x")</script> Мінск "кв"'
 HOSTILE_NODE = "<b>узел&1</b>"

@@ -29,6 +29,9 @@ from tests.test_compliance_quarter import (  # noqa: F401  (quarter_store: a fix
     registry,
 )
 
+pytestmark = pytest.mark.slow  # protocols rendered to HTML and PDF, read in a browser
+
+
 QUARTER = window(Q3.first_day, Q3.last_day)
 AFTER = datetime(2026, 10, 20, tzinfo=UTC)
 OTHER_LINES = ("F2", "W1", "W2", "node-b", "Brest")

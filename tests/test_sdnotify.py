@@ -17,6 +17,8 @@ import yaml
 
 from tests.lab import free_port
 
+pytestmark = pytest.mark.slow  # daemons watched for their watchdog periods
+
 
 def notifications(command: list[str], tmp_path: Path, seconds: float) -> list[str]:
     path = tmp_path / "notify.sock"

@@ -150,6 +150,7 @@ def apply(tmp_path: Path, db: str, ports: list[int], tests: list[dict[str, Any]]
                     str(tmp_path / "plans.yaml"), "--db", db], check=True, capture_output=True)
 
 
+@pytest.mark.slow  # a collector, a probe or the netq command started
 def test_the_slot_api_leases_gives_back_and_refuses_by_name(tmp_path: Path) -> None:
     db = str(tmp_path / "netq.db")
     tokens = list(enrolled(db, ["p1", "p2"]).values())
@@ -191,6 +192,7 @@ def test_the_slot_api_leases_gives_back_and_refuses_by_name(tmp_path: Path) -> N
         collector.wait(10)
 
 
+@pytest.mark.slow  # a collector, a probe or the netq command started
 def test_a_probe_leases_and_learns_only_the_servers_its_own_plan_names(
         tmp_path: Path) -> None:
     """A probe's token cannot hold another group's server, nor learn its address."""
@@ -223,6 +225,7 @@ def test_a_probe_leases_and_learns_only_the_servers_its_own_plan_names(
         collector.wait(10)
 
 
+@pytest.mark.slow  # a collector, a probe or the netq command started
 def test_a_full_server_is_answered_with_when_to_ask_again(tmp_path: Path) -> None:
     db = str(tmp_path / "netq.db")
     tokens = list(enrolled(db, ["p0", "p1", "p2"]).values())
@@ -241,6 +244,7 @@ def test_a_full_server_is_answered_with_when_to_ask_again(tmp_path: Path) -> Non
         collector.wait(10)
 
 
+@pytest.mark.slow  # a collector, a probe or the netq command started
 def test_a_probe_told_to_slow_down_asks_again_rather_than_run_unbrokered(
         tmp_path: Path) -> None:
     """429 carries when to ask again, as a full server's 503 does: the probe waits and asks,
@@ -283,6 +287,7 @@ def probe_config(tmp_path: Path, name: str, collector_port: int, token: str) -> 
     return path
 
 
+@pytest.mark.slow  # a collector, a probe or the netq command started
 def test_probes_sharing_two_ports_through_the_broker_never_meet(tmp_path: Path) -> None:
     """Three probes, a speed test each every 6 s holding a port 4 s: without slots they would
     meet on a port about every other test; with them, never."""

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from sqlalchemy import text
 
@@ -24,6 +25,8 @@ from netq.probe.spool import Spool
 from tests.lab import free_port, wait_for
 from tests.records import registered_probe
 from tests.test_collector_api import start_collector
+
+pytestmark = pytest.mark.slow  # collectors started, killed and restarted
 
 
 def start_probe(tmp_path: Path, collector_port: int, token: str) -> subprocess.Popen[bytes]:

@@ -21,6 +21,8 @@ from netq.reports import i18n, line, quarterly
 from tests.records import interval
 from tests.test_compliance_quarter import RECORDS, norms_with_min_sample, registry
 
+pytestmark = pytest.mark.slow  # every document rendered in three languages
+
 ROOT = Path(__file__).resolve().parent.parent
 Q3 = Quarter(2026, 3)
 # words of the trade, standards and names that stand as they are in every language
