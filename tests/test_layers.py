@@ -44,14 +44,19 @@ def modules() -> list[tuple[str, Path]]:
     return found
 
 
-def imported(path: Path) -> set[str]:
+def imports(path: Path) -> set[str]:
+    """Every module `path` imports."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-    return {name for name in names if name == "netq" or name.startswith("netq.")}
+    return names
+
+
+def imported(path: Path) -> set[str]:
+    return {name for name in imports(path) if name == "netq" or name.startswith("netq.")}
 
 
 @pytest.mark.parametrize(("module", "path"), modules(), ids=[m for m, _ in modules()])
@@ -81,3 +86,18 @@ def test_only_the_collector_touches_the_store_s_tables_and_engine(module: str,
               if isinstance(node, ast.Attribute) and node.attr == "engine"]
     assert not wrong, f"{module} imports {wrong}"
     assert not engine, f"{module} uses a store's engine on lines {engine}"
+
+
+# the judging core: how a test is judged, the norms, the statistics and the calendar work on
+# plain values handed to them, so each can be tested without a database
+JUDGING_CORE = ("judgement", "thresholds", "stats", "quarter", "workcalendar", "notices")
+
+
+@pytest.mark.parametrize("name", JUDGING_CORE)
+def test_the_judging_core_touches_no_database(name: str) -> None:
+    path = ROOT / "collector" / "compliance" / f"{name}.py"
+    touched = sorted(n for n in imports(path)
+                     if n.split(".")[0] == "sqlalchemy" or n in (
+                         "netq.collector.store", "netq.collector.tables", "netq.collector.db"))
+    assert not touched, f"compliance/{name}.py reaches the store: {touched}"
+
