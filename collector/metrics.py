@@ -204,7 +204,8 @@ class CollectorMetrics:
                 plan = entry.get("tariff_kbps")
                 labels = [document["profile"], entry["id"], entry["technology"] or "all",
                           "" if plan is None else str(plan)]
-                gauge, scale = (delay, 1e-3) if entry["unit"] == "ms" else (share, 1e-2)
+                # percent to a ratio, milliseconds to seconds
+                gauge, scale = {"share": (share, 1e-2), "delay": (delay, 1e-3)}[entry["series"]]
                 bound = "lower" if entry["norm"]["op"] == ">=" else "upper"
                 norm.add_metric([*labels, bound], float(entry["norm"]["value"]) * scale)
                 sample.add_metric(labels, entry["n"])

@@ -214,6 +214,7 @@ def share_figure(k: float, n: float) -> Figure:
 
 
 Averaging = Literal["pooled", "per_subscriber"]
+Series = Literal["share", "delay"]
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,9 @@ class Measure:
     denominator: Callable[[Unit], float]
     columns: tuple[str, ...]
     counts: str
+    # the Prometheus series its figure is published as (collector/metrics.py): a share in
+    # percent, or a delay in milliseconds; never guessed from an indicator's unit
+    series: Series = "share"
 
     def figure(self, units: Sequence[Unit], averaging: Averaging = "pooled") -> Figure:
         scale = 100.0 if self.kind == "share" else 1.0
@@ -291,7 +295,7 @@ MEASURES: dict[str, Measure] = {
     "speed_min_of_tariff_down": _speed("down", "min"),
     "speed_min_of_tariff_up": _speed("up", "min"),
     "delay_mean": Measure("mean", _column("rtt_mean_sum_ms"), _column("rtt_n"),
-                          ("rtt_n", "rtt_mean_sum_ms"), "sessions"),
+                          ("rtt_n", "rtt_mean_sum_ms"), "sessions", series="delay"),
     "packet_loss": Measure("share", _column("packets_lost"), _column("packets_sent"),
                            ("packets_sent", "packets_lost"), "packets"),
     # in minutes, as Y.1540 counts availability
@@ -369,6 +373,8 @@ def indicator_entry(profile: Profile, indicator: Indicator, figure: Figure,
         "certain": certain,
         "n": round(figure.n, 3),
         "n_counts": RECORDS.get(indicator.measure) or MEASURES[indicator.measure].counts,
+        # the operator's records are shares of complete counts
+        "series": "share" if indicator.measure in RECORDS else MEASURES[indicator.measure].series,
         "connections": figure.connections,
         "ci95": None if figure.ci95 is None else [round(figure.ci95[0], 6),
                                                   round(figure.ci95[1], 6)],
