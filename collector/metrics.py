@@ -72,12 +72,12 @@ class CollectorMetrics:
         # one that has not happened yet reads 0, not "no data"
         for outcome in VERDICTS:
             self.records.labels(outcome)
-        for code in ("200", "400", "401", "403", "413", "422", "500"):
+        for code in ("200", "400", "401", "403", "413", "415", "422", "429", "500", "503"):
             self.requests.labels(code)
         self.plan_requests = Counter("netq_collector_plan_requests_total", "Plan requests "
                                      "of probes, by HTTP status (304: the probe's plan is "
                                      "current).", ["code"], registry=r)
-        for code in ("200", "304", "401", "404", "500"):
+        for code in ("200", "304", "401", "404", "429", "500"):
             self.plan_requests.labels(code)
         self.unknown_plan = Counter("netq_collector_unknown_plan_records_total", "Records "
                                     "stored whose plan version no applied set had (flagged in "

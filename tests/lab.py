@@ -61,6 +61,14 @@ def run(*argv: str, check: bool = True, **kwargs: Any) -> subprocess.CompletedPr
     return subprocess.run(argv, check=check, text=True, capture_output=True, **kwargs)
 
 
+def ended(*processes: subprocess.Popen[Any]) -> None:
+    """Those of `processes` still running, terminated and waited for (a test's clean-up)."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(10)
+
+
 def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 10) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -23,7 +23,7 @@ from netq.errors import ConfigError
 from netq.probe.config import parse as probe_config
 from netq.probe.envelope import Budget, Envelope, Limits
 from netq.probe.plan import parse
-from tests.lab import free_port, wait_for
+from tests.lab import ended, free_port, wait_for
 from tests.records import registered_probe
 from tests.test_collector_api import start_collector
 from tests.test_probe_plan import stored
@@ -159,10 +159,7 @@ def test_a_live_probe_refuses_a_hostile_plan_its_collector_serves(tmp_path: Path
         probe.send_signal(signal.SIGTERM)
         assert probe.wait(15) == 0
     finally:
-        for process in (probe, collector):
-            if process.poll() is None:
-                process.terminate()
-                process.wait(10)
+        ended(probe, collector)
     assert not marker.exists(), "the plan's program was executed"
     assert {t for t, _ in stored(db)} == {"127.0.0.1:1"}
     log = (tmp_path / "probe.log").read_text()

@@ -31,6 +31,17 @@ def netq(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, check=False)
 
 
+def one_probe(tmp_path: Path, probe_id: str) -> tuple[str, Path]:
+    """A store with C-1 registered, and an enrolment file of `probe_id` on it."""
+    db = str(tmp_path / "netq.db")
+    store = Store.open(db)
+    store.upsert_connections([registry_row("C-1")])
+    store.close()
+    csv = tmp_path / "probes.csv"
+    csv.write_text(f"probe_id,connections,technology\n{probe_id},C-1,pon\n")
+    return db, csv
+
+
 def test_every_bad_line_is_named_and_nobody_is_enrolled(tmp_path: Path) -> None:
     db = str(tmp_path / "netq.db")
     csv = tmp_path / "probes.csv"
@@ -78,12 +89,7 @@ def test_each_probe_gets_a_token_and_a_configuration_its_loader_takes(tmp_path: 
 
 
 def test_a_token_rotated_under_an_uploading_probe_loses_nothing(tmp_path: Path) -> None:
-    db = str(tmp_path / "netq.db")
-    store = Store.open(db)
-    store.upsert_connections([registry_row("C-1")])
-    store.close()
-    csv = tmp_path / "probes.csv"
-    csv.write_text("probe_id,connections,technology\nprobe-1,C-1,pon\n")
+    db, csv = one_probe(tmp_path, "probe-1")
     out = tmp_path / "out"
     assert netq("fleet", "enroll", str(csv), "--url", "http://c:8080", "--out", str(out), "--db",
                 db).returncode == 0
@@ -166,12 +172,7 @@ def test_a_rotation_revokes_the_tokens_it_superseded_by_id_whatever_their_clock(
 
 def test_enrolment_writes_the_files_first_and_never_through_a_planted_link(
         tmp_path: Path) -> None:
-    db = str(tmp_path / "netq.db")
-    store = Store.open(db)
-    store.upsert_connections([registry_row("C-1")])
-    store.close()
-    csv = tmp_path / "probes.csv"
-    csv.write_text("probe_id,connections,technology\nont-1,C-1,pon\n")
+    db, csv = one_probe(tmp_path, "ont-1")
     out = tmp_path / "out"
     (out / "ont-1").mkdir(parents=True)
     victim = tmp_path / "victim"

@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from netq.collector.store import Store
 from netq.probe.spool import Spool
-from tests.lab import free_port, wait_for
+from tests.lab import ended, free_port, wait_for
 from tests.records import registered_probe
 from tests.test_collector_api import start_collector
 from tests.test_upload_reliability import assert_exactly_once
@@ -129,10 +129,7 @@ def test_a_probe_follows_its_central_plan_and_keeps_it_through_an_outage(
         probe.send_signal(signal.SIGTERM)
         assert probe.wait(15) == 0
     finally:
-        for process in (probe, collector):
-            if process.poll() is None:
-                process.terminate()
-                process.wait(10)
+        ended(probe, collector)
     # each target was run under exactly the plan that named it, and nothing else
     made: dict[str, set[str | None]] = {}
     for target, plan in stored(db_url) | spooled_targets(tmp_path):
