@@ -27,6 +27,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from netq.collector.compliance.measures import PER_TEST_NORMS
 from netq.collector.compliance.quarter import minsk_day, minsk_midnight
 from netq.collector.compliance.thresholds import LINES, Thresholds
 from netq.collector.registry import Connection
@@ -127,33 +128,24 @@ class CollectorMetrics:
     def publish_line_norms(self, norms: Thresholds | None, today: date | None) -> None:
         """Each profile's per-test norms in force today, per service and technology: the
         line alerts join a line's gauges to its own profile's norm."""
-        delay = GaugeMetricFamily("netq_line_norm_delay_seconds", "A session's mean round "
-                                  "trip must be at most this, under the line's profile.",
-                                  labels=LINE_NORM_LABELS)
-        loss = GaugeMetricFamily("netq_line_norm_loss_ratio", "A session's loss must be at "
-                                 "most this: the profile's per-test norm, else the service's "
-                                 "loss indicator (com645 20 for wireless).",
-                                 labels=LINE_NORM_LABELS)
-        speed = GaugeMetricFamily("netq_line_norm_speed_tariff_ratio", "A speed test must "
-                                  "reach this share of the tariff, under the line's profile.",
-                                  labels=LINE_NORM_LABELS)
+        gauges = [(norm, gauge, GaugeMetricFamily(gauge.name, gauge.help,
+                                                  labels=LINE_NORM_LABELS))
+                  for norm in PER_TEST_NORMS if (gauge := norm.gauge) is not None]
         editions = [] if norms is None or today is None else [
             (name, edition) for name in norms.names()
             if (edition := norms.in_force(name, today)) is not None]
         for name, edition in editions:
             for service, per_test in edition.per_test.items():
-                fallback = next((i.norm.value for i in edition.indicators
-                                 if i.measure == "packet_loss" and i.regulation
-                                 and service in LINES[i.service]), None)
-                for technology in TECHNOLOGIES:
-                    labels = [name, service, technology]
-                    if (limit := per_test.delay_max_for(technology)) is not None:
-                        delay.add_metric(labels, float(limit) / 1000)
-                    if (limit := per_test.loss_max_for(technology) or fallback) is not None:
-                        loss.add_metric(labels, float(limit) / 100)
-                    if (limit := per_test.speed_norm_for(technology)) is not None:
-                        speed.add_metric(labels, float(limit) / 100)
-        self.line_norms.replace([delay, loss, speed])
+                for norm, gauge, family in gauges:
+                    instead = next((i.norm.value for i in edition.indicators
+                                    if i.measure == gauge.else_indicator_of and i.regulation
+                                    and service in LINES[i.service]), None)
+                    for technology in TECHNOLOGIES:
+                        limit = per_test.value(norm.key, technology) or instead
+                        if limit is not None:
+                            family.add_metric([name, service, technology],
+                                              float(limit * gauge.scale))
+        self.line_norms.replace([family for _, _, family in gauges])
 
     def publish_deadline(self, entry: dict[str, Any] | None) -> None:
         """The last ended quarter's deadline, from compliance.deadline.status."""

@@ -27,6 +27,8 @@ from sqlalchemy import (
     false,
 )
 
+from netq.collector.compliance.measures import KEPT
+
 metadata = MetaData()
 
 
@@ -132,12 +134,13 @@ result_ids = Table(
 # Per connection, registry period and Minsk day: what that day's results add to the
 # indicators, judged under one set of per-test norms (`criteria`, see thresholds.py). Kept up
 # to date as results arrive (compliance/rollups.py), so a quarter reads O(connections × days).
+# The method's own counts (judgement.py), then those the measures' per-test norms keep: a new
+# measure's columns arrive with a migration (scripts/migration writes it from this table).
 ROLLUP_COUNTS = (
     "results_n", "digest", "excluded_n", "infrastructure_n", "deferred_n", "probe_error_n",
-    "unjudged_n", "latency_n", "delay_pass_n", "loss_pass_n", "rtt_n", "packets_sent",
-    "packets_lost", "speed_down_n", "speed_down_pass_n", "speed_down_below_floor_n",
-    "speed_up_n", "speed_up_pass_n", "attempts_n", "attempts_failed_n", "started_n",
-    "premature_n", "speed_segment_assumed_n",
+    "unjudged_n", "latency_n", "rtt_n", "packets_sent", "packets_lost", "speed_down_n",
+    "speed_up_n", "attempts_n", "attempts_failed_n", "started_n", "premature_n",
+    "speed_segment_assumed_n", *KEPT,
 )
 ROLLUP_SUMS = ("rtt_mean_sum_ms", "rtt_mean_sq_sum", "speed_down_share_sum",
                "speed_up_share_sum", "covered_s",

@@ -6,11 +6,13 @@ registry's."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS
+from netq.messages import N_
 from netq.reports import formatting
-from netq.reports.formatting import N_
 from netq.reports.i18n import Words
 from netq.reports.rows import row
 
@@ -24,11 +26,8 @@ WORST = ("fails", "edge", "insufficient_sample", "meets", "not_measured", "no_da
 COUNTED = {"meets": N_("meet the norm"), "fails": N_("do not meet it"),
            "edge": N_("on the edge"), "insufficient_sample": N_("too little data for a verdict"),
            "not_measured": N_("not measured"), "no_data": N_("no data")}
-# the per-test norms a line is counted against (collector/compliance/line_counts.NORMS), as
-# the tables head their columns of lines
-NORMS = {"speed": N_("outside the speed norm"), "delay": N_("outside the delay norm"),
-         "loss": N_("outside the loss norm"),
-         "down_floor": N_("a download under the floor")}
+# the per-test norms a line is counted against, as the tables head their columns of lines
+NORMS = {norm.name: norm.outside for norm in PER_TEST_NORMS}
 
 
 @dataclass(frozen=True)
@@ -107,32 +106,14 @@ def failing(document: dict[str, Any], lang: str) -> list[Failing]:
     return found
 
 
-def norm_names(lang: str) -> dict[str, str]:
+def norm_names(norms: Sequence[str], lang: str) -> dict[str, str]:
+    """The per-test norms the tables of lines show, each as its column is headed."""
     words = Words(lang)
-    return {name: words(said) for name, said in NORMS.items()}
+    return {name: words(NORMS[name]) for name in norms}
 
 
-# the first page's plain words: per measure, a sentence with the value and the norm
-PLAIN = {
-    "contracts_on_time": N_("%(value)s %% of the contracts were fulfilled in time (the norm: "
-                            "%(norm)s %%)"),
-    "calls_answered_in_time": N_("%(value)s %% of the calls to the help desk were answered in "
-                                 "time (the norm: %(norm)s %%)"),
-    "tickets_restored_in_time": N_("%(value)s %% of the faults reported were put right in "
-                                   "time (the norm: %(norm)s %%)"),
-    "delay_mean": N_("a packet took %(value)s ms on average to reach the measurement server "
-                     "and come back (the norm: %(norm)s ms)"),
-    "packet_loss": N_("%(value)s %% of the packets sent were lost on the way (the norm: "
-                      "%(norm)s %%)"),
-    "availability": N_("the connection to the Internet worked %(value)s %% of the time it "
-                       "was observed (the norm: %(norm)s %%)"),
-    "sessions_meeting_speed": N_("%(value)s %% of the speed tests reached the speed the norm "
-                                 "asks of each test (the norm: %(norm)s %% of them)"),
-    "attempts_successful": N_("%(value)s %% of the attempts to connect succeeded (the norm: "
-                              "%(norm)s %%)"),
-    "attempts_failed": N_("%(value)s %% of the attempts to transfer data failed (the norm: "
-                          "%(norm)s %%)"),
-}
+# the first page's plain words: per measure that has them, a sentence with the value and norm
+PLAIN = {name: measure.plain for name, measure in MEASURES.items() if measure.plain}
 PLAIN_SERVICES = {"fixed": N_("Fixed network:"), "data": N_("Internet access:"),
                   "wireless": N_("Wireless network:"), "customer": N_("Customer service:")}
 
@@ -167,44 +148,31 @@ def in_plain_words(document: dict[str, Any], lang: str) -> list[tuple[str, list[
     return found
 
 
-# the glossary: a term, what it means, and the measure whose clause it cites
-GLOSSARY: list[tuple[str, str, str | None]] = [
+# the glossary: the terms before the measures' own (measures/), and after them
+GLOSSARY_BEFORE: list[tuple[str, str]] = [
     (N_("Line (connection)"), N_("A subscriber's contract for data service, as the operator's "
                                  "registry lists it, with its technology, tariff, region and "
-                                 "node."), None),
+                                 "node.")),
     (N_("Probe"), N_("A measuring device at a subscriber's terminal (ONT) or at a network node: "
                      "it tests the line at random moments, day and night, against the "
-                     "operator's measurement servers and servers outside its network."), None),
+                     "operator's measurement servers and servers outside its network.")),
     (N_("Test (session)"), N_("One speed test in one direction, or one series of packets for "
                               "delay and loss (the method says how long). The «connections» "
-                              "of items 13–19 and 21 are these tests."), None),
-    (N_("Attempts and tests started"), N_("Item 13 counts attempts: every speed test and "
-                                          "connection attempt, started or not. Item 14 counts "
-                                          "the speed tests that started: the attempts less "
-                                          "those that did not start and the connection "
-                                          "attempts."), "premature_disconnections"),
-    (N_("Delay"), N_("The time an IP packet takes to reach the measurement server and come "
-                     "back, in milliseconds."), "delay_mean"),
-    (N_("Packet loss"), N_("The share of packets sent that did not come back."),
-     "packet_loss"),
-    (N_("Availability (readiness of the connection)"),
-     N_("The share of the time observed in which the line reached the Internet; a break "
-        "shorter than the method's minimum is not counted as one."), "availability"),
-    (N_("Tariff plan"), N_("The speeds the contract names; item 9 asks every line to reach its "
-                           "plan's speed at least once and never to fall below 70 %% of it."),
-     "speed_max_of_tariff_down"),
+                              "of items 13–19 and 21 are these tests.")),
+]
+GLOSSARY_AFTER: list[tuple[str, str]] = [
     (N_("95 %% interval"), N_("Where the figure for all the operator's lines lies, with 95 %% "
-                             "confidence, given the lines measured."), None),
+                             "confidence, given the lines measured.")),
     (N_("On the edge"), N_("The 95 %% interval crosses the norm: the lines measured do not "
                            "settle it, and an inspector's own sample of lines could fall on "
-                           "either side. Read it as a warning, not as meeting the norm."), None),
+                           "either side. Read it as a warning, not as meeting the norm.")),
     (N_("Insufficient sample"), N_("Fewer lines measured than the method's minimum: the value "
-                                   "is shown, with no verdict."), None),
+                                   "is shown, with no verdict.")),
     (N_("Evening peak"), N_("19:00–23:00 Minsk time, when lines are busiest and subscribers "
-                            "use them most."), None),
+                            "use them most.")),
     (N_("Consistent speed (80/80)"), N_("The speed 80 %% of a line's evening tests reach, and "
                                         "that 80 %% of the plan's lines reach in turn: the "
-                                        "speed a subscriber can count on."), None),
+                                        "speed a subscriber can count on.")),
 ]
 
 
@@ -219,8 +187,14 @@ def glossary(document: dict[str, Any], lang: str) -> list[Term]:
     """The terms in the report's language, each citing its indicator's clause in this
     profile where it has one."""
     words = Words(lang)
-    clauses = {}
-    for entry in reversed(document["indicators"]):  # the first entry of a measure wins
-        clauses[entry["measure"]] = entry["clause"].split(":")[0]
-    return [Term(words(term), words(meaning), clauses.get(measure) if measure else None)
-            for term, meaning, measure in GLOSSARY]
+    clauses: dict[str, str] = {}
+    for entry in document["indicators"]:  # the first entry of a measure cites its clause
+        clauses.setdefault(entry["measure"], entry["clause"].split(":")[0])
+    # the measures' own terms in the order the document shows the measures
+    named = sorted(((name, m.term) for name, m in MEASURES.items() if m.term is not None),
+                   key=lambda item: list(clauses).index(item[0]) if item[0] in clauses
+                   else len(clauses))
+    return [*(Term(words(term), words(meaning), None) for term, meaning in GLOSSARY_BEFORE),
+            *(Term(words(term), words(meaning), clauses.get(name))
+              for name, (term, meaning) in named),
+            *(Term(words(term), words(meaning), None) for term, meaning in GLOSSARY_AFTER)]

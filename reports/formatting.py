@@ -14,19 +14,10 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import NumberPattern, parse_pattern
 
+from netq.messages import N_, NP_
 from netq.reports.i18n import Words
 
 LOCALES = {"ru": "ru_RU", "be": "be_BY", "en": "en_GB"}
-
-
-def N_(message: str) -> str:
-    """A message to translate where it is used, marked here for the catalogue."""
-    return message
-
-
-def NP_(singular: str, plural: str) -> tuple[str, str]:
-    """A message with plural forms, marked here for the catalogue."""
-    return singular, plural
 
 
 # the decision rule's states (collector/compliance/indicators.decide)
@@ -49,7 +40,7 @@ EXCLUSIONS = {"server_busy": N_("the measurement server was busy"),
               "cross_traffic": N_("deferred for the subscriber's own traffic"),
               "probe_error": N_("an error of the probe"),
               "probe_overloaded": N_("the probe too busy to measure")}
-# what `n` counts (indicators.MEASURES and RECORDS), with the count in words
+# what `n` counts (each measure's `counts`, measures/), with the count in words
 COUNTS: dict[str, tuple[str, str]] = {
     "sessions": NP_("%(n)s session", "%(n)s sessions"),
     "packets": NP_("%(n)s packet", "%(n)s packets"),

@@ -13,11 +13,12 @@ from typing import Any
 
 from markupsafe import Markup
 
+from netq.collector.compliance.measures import PER_TEST_NORMS
 from netq.collector.compliance.quarter import MINSK
 from netq.collector.settings import Operator
 from netq.files import replace, text_of
+from netq.messages import N_
 from netq.reports import formatting, i18n, line_charts
-from netq.reports.formatting import N_
 from netq.reports.quarterly import PDF_VARIANT
 
 FORMATS = ("html", "pdf", "json")
@@ -28,8 +29,7 @@ FAULTS = {"operator": N_("the operator's"), "third_party": N_("a third party's")
           "subscriber": N_("the subscriber's")}
 KINDS = {"latency": N_("delay and loss"), "throughput": N_("speed"),
          "attempt": N_("connection attempts")}
-NORMS = {"speed": N_("speed"), "delay": N_("delay"), "loss": N_("loss"),
-         "down_floor": N_("minimum speed")}
+NORMS = {norm.name: norm.label for norm in PER_TEST_NORMS}
 DIRECTIONS = {"down": N_("to the subscriber"), "up": N_("from the subscriber")}
 ENDED = {"complete": N_("complete"), "premature": N_("broke off"),
          "not_started": N_("not started")}

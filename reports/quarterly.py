@@ -21,16 +21,17 @@ from markupsafe import Markup, escape
 
 from netq.collector.compliance import deadline
 from netq.collector.compliance.engine import compliance, read_units
+from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS, SPEED_NORM
 from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
 from netq.collector.compliance.report_data import details
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.settings import Operator
 from netq.collector.store import Store
 from netq.files import replace, text_of
+from netq.messages import N_
 from netq.model import EVENING_PEAK
 from netq.reports import findings, formatting, i18n
 from netq.reports.findings import MARKS, WORST
-from netq.reports.formatting import N_
 from netq.reports.i18n import Words
 from netq.reports.rows import Row, row
 
@@ -181,11 +182,12 @@ def schedule(document: dict[str, Any], quarter: Quarter) -> dict[str, float | No
     per day elapsed, from the whole population's delay and speed figures."""
     days = (observed_to(document, quarter) - quarter.first_day).days + 1
 
-    def rate(measure: str) -> float | None:
-        entry = next((e for e in document["indicators"] if e["measure"] == measure
+    def rate(kind: str) -> float | None:
+        entry = next((e for e in document["indicators"]
+                      if MEASURES[e["measure"]].sessions_of == kind
                       and e["technology"] is None and e["connections"]), None)
         return None if entry is None or days < 1 else entry["n"] / entry["connections"] / days
-    return {"latency": rate("sessions_meeting_delay"), "speed": rate("sessions_meeting_speed")}
+    return {"latency": rate("latency"), "speed": rate("throughput")}
 
 
 def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Markup | None]:
@@ -201,16 +203,16 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
         hour_axis=words("hour of the day"), delay_axis=words("delay, ms"),
         unit=lambda name: formatting.unit(name, lang), number=formatting.numbers(lang),
         technology=formatting.technology)
-    norms = {i.measure: float(i.norm.value) for i in profile.indicators
-             if i.service in ("fixed", "data")}
+    of_time = next((float(i.norm.value) for i in profile.indicators
+                    if i.service in ("fixed", "data") and MEASURES[i.measure].of_time), None)
     months = [formatting.month(date.fromisoformat(m["month"]), lang) if m["until"] is None
               else words("%(month)s (to %(day)s)", month=formatting.month(
                   date.fromisoformat(m["month"]), lang),
                   day=date.fromisoformat(m["until"]).day)
               for m in data["months"]]
     fixed = profile.per_test.get("fixed")
-    speed_norm = None if fixed is None or fixed.speed_min_share_of_tariff is None \
-        else float(fixed.speed_min_share_of_tariff.value)
+    limit = None if fixed is None else getattr(fixed, SPEED_NORM)
+    speed_norm = None if limit is None else float(limit.value)
     speeds = data["speed_down_share_by_technology"]
     nodes = data["availability_by_node"]
     made = {
@@ -227,8 +229,8 @@ def drawings(data: dict[str, Any], profile: Profile, lang: str) -> dict[str, Mar
                       for t, v in sorted(speeds.items()))),
         "hours": (charts.hour_profile(data["hours"], speed_norm, labels),
                   _hours_in_words(data["hours"], lang)),
-        "availability": (None, "") if "availability" not in norms else (
-            charts.availability_by_node(nodes, norms["availability"], labels),
+        "availability": (None, "") if of_time is None else (
+            charts.availability_by_node(nodes, of_time, labels),
             "; ".join(f"{n}: {formatting.number(v, lang)} %"
                       for n, v in sorted(nodes.items(), key=lambda i: (i[1], i[0]))[:15])),
     }
@@ -310,7 +312,7 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "glossary": findings.glossary(document, lang),
         "lines": {key: shown[key] for key in ("lines_total", "lines_by_region", "worst_nodes",
                                               "plans", "day_and_peak", "panel")},
-        "norm_names": findings.norm_names(lang),
+        "norm_names": findings.norm_names(shown["norms"], lang),
         "schedule": schedule(document, quarter),
         "publication": publication,
         "due": None if publication is None else deadline.due(quarter, publication),
@@ -396,14 +398,10 @@ CONNECTION_COLUMNS: list[tuple[str, str, str]] = [
     ("period_from", "date", "the first day of the registry period within the quarter "
                             "(Europe/Minsk)"),
     ("speed_sessions", "integer", "complete speed tests, both directions"),
-    ("speed_meeting_norm_percent", "number", "% of them meeting the per-test speed norm; empty "
-                                             "where the line's profile sets none for it"),
     ("latency_sessions", "integer", "latency sessions judged"),
-    ("delay_meeting_norm_percent", "number", "% of them meeting the delay norm; empty where "
-                                             "none applies"),
-    ("loss_meeting_norm_percent", "number", "% of them meeting the loss norm; empty where none "
-                                            "applies (com645 sets no per-session loss norm for "
-                                            "wireless lines)"),
+    *((f"{norm.name}_meeting_norm_percent", "number",
+       f"% of the tests the per-test norm {norm.key} judges that meet it; empty where the "
+       "line's profile sets none for its service and technology") for norm in PER_TEST_NORMS),
     ("packet_loss_percent", "number", "lost packets of all sent, %"),
     ("availability_percent", "number", "time available of time observed against the "
                                        "Internet (planned works in, lawful suspensions "

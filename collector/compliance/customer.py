@@ -31,7 +31,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from netq.collector import tables
 from netq.collector.compliance import workcalendar
-from netq.collector.compliance.indicators import Figure, share_figure
+from netq.collector.compliance.figures import Figure, share_figure
 from netq.collector.compliance.notices import Notice
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.compliance.rollups import RegistryPeriods
@@ -53,7 +53,7 @@ def deadline(registered_on: date, promised_days: int, kind: str,
 class Records:
     """What indicators 1–3 are made of, and the records counted apart."""
 
-    figures: dict[str, Figure]
+    figures: dict[str, Figure]  # by the records they come from: contracts, calls, tickets
     apart: dict[str, int]
     warnings: list[Notice]
 
@@ -138,9 +138,9 @@ def figures(db: Any, quarter: Quarter, edition: Profile, name: str, now: datetim
             "cannot judge (profile %(profile)s): %(n)s", {"n": unpromised, "profile": name}))
     return Records(
         figures={
-            "contracts_on_time": share_figure(on_time, due_n),
-            "calls_answered_in_time": share_figure(int(answered or 0), calls_n),
-            "tickets_restored_in_time": share_figure(restored_in_time, ticket_n),
+            "contracts": share_figure(on_time, due_n),
+            "calls": share_figure(int(answered or 0), calls_n),
+            "tickets": share_figure(restored_in_time, ticket_n),
         },
         apart={"contracts_customer_delayed": delayed,
                "contracts_pending_past_deadline": pending_late,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import metadata, resources
@@ -23,6 +23,8 @@ from sqlalchemy import and_, false, func, or_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, customer, indicators, obligations
+from netq.collector.compliance.figures import Unit
+from netq.collector.compliance.measures import MEASURES, Measure
 from netq.collector.compliance.notices import Notice
 from netq.collector.compliance.quarter import Period, Quarter
 from netq.collector.compliance.thresholds import Profile, ThresholdsError
@@ -104,7 +106,7 @@ def unknown_profiles(store: Store, quarter: Quarter) -> list[str]:
 
 def read_units(store: Store, quarter: Quarter | Period, profile: str | None = None,
                edition: str | None = None, judging: Judged | None = None,
-               columns: Sequence[str] | None = None) -> list[indicators.Unit]:
+               columns: Sequence[str] | None = None) -> list[Unit]:
     """The quarter's registry periods with their rollups: what every figure is made from.
     Read once and pass to `compliance` and `details` when a caller needs both. `columns`:
     only those (a reading of speed alone), without outages, suspensions and works."""
@@ -119,7 +121,7 @@ def read_units(store: Store, quarter: Quarter | Period, profile: str | None = No
 
 def compliance(store: Store, quarter: Quarter, profile: str | None = None,
                breakdown: indicators.Breakdown | None = None,
-               units: list[indicators.Unit] | None = None,
+               units: list[Unit] | None = None,
                evidence: bool = True, edition: str | None = None,
                now: datetime | None = None) -> dict[str, Any]:
     """The quarter's indicators for the connections of one registry profile (default: the
@@ -216,25 +218,24 @@ class Reading:
     question: str
     adopted: str
     alternative: str
-    measures: frozenset[str]
+    concerns: Callable[[Measure], bool]  # the measures whose figures it moves
 
 
-SPEED_MEASURES = frozenset({*indicators.PER_PLAN, "sessions_meeting_speed",
-                            "sessions_below_down_floor"})
 READINGS = (
     Reading("speed_layer", "the layer a tariff's speed is stated at (no source names one)",
             "the TCP payload the probe measured", "the Ethernet frame (+18 bytes a segment)",
-            SPEED_MEASURES),
+            lambda measure: measure.of_speed),
     Reading("planned_works", "planned works in item 12 (the annex gives them no exclusion)",
-            "in the figure", "taken out when announced in time", frozenset({"availability"})),
+            "in the figure", "taken out when announced in time",
+            lambda measure: measure.of_time),
     Reading("customer_delay", "a customer's recorded delay in item 1 (no clause moves the "
             "deadline)", "not added to the deadline", "added to the deadline",
-            frozenset({"contracts_on_time"})),
+            lambda measure: measure.records == "contracts"),
 )
 
 
 def sensitivity(store: Store, quarter: Quarter, judging: Judged,
-                units: Sequence[indicators.Unit], entries: list[dict[str, Any]],
+                units: Sequence[Unit], entries: list[dict[str, Any]],
                 breakdown: indicators.Breakdown | None, now: datetime) -> list[dict[str, Any]]:
     """Each headline figure a reading changes, under netq's reading and the other; the
     other's value and verdict are also set on the entry (`readings`)."""
@@ -242,7 +243,7 @@ def sensitivity(store: Store, quarter: Quarter, judging: Judged,
     found = []
     for reading in READINGS:
         only = chosen.model_copy(update={"indicators": tuple(
-            i for i in chosen.indicators if i.measure in reading.measures)})
+            i for i in chosen.indicators if reading.concerns(MEASURES[i.measure]))})
         if not only.indicators:
             continue
         if reading.key == "speed_layer":

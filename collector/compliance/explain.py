@@ -15,8 +15,8 @@ from sqlalchemy import and_, select
 from netq.collector import tables
 from netq.collector.compliance import availability
 from netq.collector.compliance.engine import Judged, judged
-from netq.collector.compliance.indicators import MEASURES
-from netq.collector.compliance.judgement import EXTREMES, Tally, judge
+from netq.collector.compliance.judgement import EXTREMES, judge
+from netq.collector.compliance.measures import MEASURES, Tally
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Indicator, Profile
@@ -77,13 +77,13 @@ def add(totals: dict[str, float], counted: dict[str, float]) -> None:
 def explain(store: Store, quarter: Quarter, indicator_id: str,
             connection_id: str | None = None) -> dict[str, Any]:
     edition, indicator = find(store, indicator_id)
-    if indicator.measure not in MEASURES:
+    measure = MEASURES[indicator.measure]
+    if measure.records is not None:
         raise NotFound(f"{indicator_id} comes from the operator's imported records, not "
                           "from measurements: see `netq records list`")
     judging = judged(store, quarter, edition.profile)
-    columns = MEASURES[indicator.measure].columns
-    since = quarter.start - REACH_BACK if indicator.measure == "availability" \
-        else quarter.start
+    columns = measure.columns
+    since = quarter.start - REACH_BACK if measure.of_time else quarter.start
     evidence: list[dict[str, Any]] = []
     totals: dict[str, float] = {}
     with store.engine.connect() as db:
@@ -103,7 +103,7 @@ def explain(store: Store, quarter: Quarter, indicator_id: str,
                                  "technology": connection.technology,
                                  "counted": counted})
         outages = {}
-        if indicator.measure == "availability":
+        if measure.of_time:
             ids = {e["connection_id"] for e in evidence}
             outages = {cid: [{"from": a, "to": b, "seconds": (b - a).total_seconds()}
                              for a, b in spans]

@@ -15,8 +15,8 @@ edge» when the interval crosses it, whichever side the value is on.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -25,6 +25,8 @@ from sqlalchemy import and_, func, or_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, stats
+from netq.collector.compliance.figures import Figure, Unit
+from netq.collector.compliance.measures import MEASURES, Measure, speed_extreme
 from netq.collector.compliance.quarter import Period, Quarter, minsk_midnight
 from netq.collector.compliance.thresholds import Indicator, Norm, Profile
 from netq.collector.registry import Connection
@@ -32,63 +34,6 @@ from netq.collector.registry import Connection
 Breakdown = Literal["technology", "region", "node"]
 Verdict = Literal["meets", "fails", "edge", "insufficient_sample", "not_measured", "no_data"]
 SUMMED = (*tables.ROLLUP_COUNTS, *tables.ROLLUP_SUMS)
-
-
-@dataclass
-class Unit:
-    """One connection's registry period, with its rollups summed over the quarter."""
-
-    connection: Connection
-    begins: datetime  # the part of the quarter this period covers
-    ends: datetime
-    sums: dict[str, float] = field(default_factory=dict)
-    down_s: float = 0.0  # in outages of at least the method's minimum
-    # observed and down time taken out of item 12 by a clause (lawful suspensions)
-    excluded_covered_s: float = 0.0
-    excluded_down_s: float = 0.0
-    suspended_without_clause: int = 0  # suspensions whose reason the profile does not allow
-    # unavailable time inside planned works (it stays in the figure: shown beside), and inside
-    # works announced later than the rules ask (flagged)
-    planned_down_s: float = 0.0
-    planned_late_down_s: float = 0.0
-    # the other reading, planned works taken out: observed and down time inside works
-    # announced in time
-    planned_in_time_covered_s: float = 0.0
-    planned_in_time_down_s: float = 0.0
-
-    @property
-    def scheduled_s(self) -> float:
-        """Time observed against the Internet that counts for item 12."""
-        return self["covered_s"] - self.excluded_covered_s
-
-    @property
-    def unavailable_s(self) -> float:
-        return self.down_s - self.excluded_down_s
-
-    @property
-    def expected_s(self) -> float:
-        return (self.ends - self.begins).total_seconds()
-
-    def planned_works_excluded(self) -> Unit:
-        """This unit read with announced planned works out of item 12 (the reading the
-        sources do not give: shown beside the verdict, never as it)."""
-        return replace(self, excluded_covered_s=self.excluded_covered_s
-                       + self.planned_in_time_covered_s,
-                       excluded_down_s=self.excluded_down_s + self.planned_in_time_down_s)
-
-    def __getitem__(self, name: str) -> float:
-        return self.sums.get(name) or 0.0
-
-
-@dataclass(frozen=True)
-class Figure:
-    value: float | None
-    n: float  # what the measure counts: sessions, packets, minutes, tests, records
-    ci95: tuple[float, float] | None = None
-    connections: int | None = None  # the units of sampling behind it (None: not lines)
-    # a fact, not an estimate: the operator's own records (a census), or a plan a line of
-    # which breached its contract; judged on the value, with no sampling error
-    complete: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,126 +153,6 @@ def _windows(works: Sequence[availability.Work], unit: Unit,
                                   for w in works], suspended)
 
 
-def share_figure(k: float, n: float) -> Figure:
-    """k of n of the operator's own records as a percentage: complete, so no interval."""
-    return Figure(100 * k / n if n else None, n, None, None, complete=True)
-
-
-Averaging = Literal["pooled", "per_subscriber"]
-Series = Literal["share", "delay"]
-
-
-@dataclass(frozen=True)
-class Measure:
-    """One measure: how its figure is made from the units, the rollup columns it reads (the
-    evidence `explain` lists) and what its n counts.
-
-    - share: Σ numerator / Σ denominator in percent (pooled), or the mean over connections of
-      each one's own share (per subscriber);
-    - mean: the same without the percent (the mean round trip of the sessions);
-    - per_line: a value per registry period (its slowest or fastest test), averaged over them.
-    """
-
-    kind: Literal["share", "mean", "per_line"]
-    numerator: Callable[[Unit], float | None]
-    denominator: Callable[[Unit], float]
-    columns: tuple[str, ...]
-    counts: str
-    # the Prometheus series its figure is published as (collector/metrics.py): a share in
-    # percent, or a delay in milliseconds; never guessed from an indicator's unit
-    series: Series = "share"
-
-    def figure(self, units: Sequence[Unit], averaging: Averaging = "pooled") -> Figure:
-        scale = 100.0 if self.kind == "share" else 1.0
-        # a share stays within 0–100 %, a mean round trip or a speed above 0
-        bounds = (0.0, scale) if self.kind == "share" else (0.0, None)
-        if self.kind == "per_line":
-            measured = [(u, v) for u in units if (v := self.numerator(u)) is not None]
-            return _mean_figure([v for _, v in measured],
-                                sum(self.denominator(u) for u, _ in measured),
-                                len({u.connection.connection_id for u, _ in measured}), bounds)
-        by_line: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-        for unit in units:
-            pair = by_line[unit.connection.connection_id]
-            pair[0] += self.numerator(unit) or 0.0
-            pair[1] += self.denominator(unit)
-        pairs = [(k, n) for k, n in by_line.values() if n > 0]
-        n = sum(n for _, n in pairs)
-        if not pairs:
-            return Figure(None, 0, None, 0)
-        if averaging == "per_subscriber":
-            return _mean_figure([scale * k / n for k, n in pairs], n, len(pairs), bounds)
-        interval = stats.clustered_share_interval(pairs) if self.kind == "share" \
-            else stats.ratio_interval(pairs)
-        return Figure(scale * sum(k for k, _ in pairs) / n, n,
-                      None if interval is None else (scale * interval[0], scale * interval[1]),
-                      len(pairs))
-
-
-def _mean_figure(values: Sequence[float], n: float, connections: int,
-                 bounds: tuple[float, float | None]) -> Figure:
-    if not values:
-        return Figure(None, n, None, 0)
-    return Figure(sum(values) / len(values), n, stats.mean_interval(values, bounds),
-                  connections)
-
-
-def speed_extreme(direction: str, extreme: str) -> Callable[[Unit], float | None]:
-    def value(unit: Unit) -> float | None:
-        return unit.sums.get(f"speed_{direction}_share_{extreme}") \
-            if unit[f"speed_{direction}_n"] else None
-    return value
-
-
-def _column(name: str) -> Callable[[Unit], float]:
-    return lambda u: u[name]
-
-
-def _speed(direction: str, extreme: str) -> Measure:
-    return Measure("per_line", speed_extreme(direction, extreme),
-                   _column(f"speed_{direction}_n"),
-                   (f"speed_{direction}_n", f"speed_{direction}_share_{extreme}"), "tests")
-
-
-MEASURES: dict[str, Measure] = {
-    "speed_max_of_tariff_down": _speed("down", "max"),
-    "speed_max_of_tariff_up": _speed("up", "max"),
-    "speed_min_of_tariff_down": _speed("down", "min"),
-    "speed_min_of_tariff_up": _speed("up", "min"),
-    "delay_mean": Measure("mean", _column("rtt_mean_sum_ms"), _column("rtt_n"),
-                          ("rtt_n", "rtt_mean_sum_ms"), "sessions", series="delay"),
-    "packet_loss": Measure("share", _column("packets_lost"), _column("packets_sent"),
-                           ("packets_sent", "packets_lost"), "packets"),
-    # in minutes, as Y.1540 counts availability
-    "availability": Measure("share", lambda u: (u.scheduled_s - u.unavailable_s) / 60,
-                            lambda u: u.scheduled_s / 60, ("covered_s",), "minutes"),
-    "attempts_successful": Measure("share", lambda u: u["attempts_n"] - u["attempts_failed_n"],
-                                   _column("attempts_n"), ("attempts_n", "attempts_failed_n"),
-                                   "attempts"),
-    "attempts_failed": Measure("share", _column("attempts_failed_n"), _column("attempts_n"),
-                               ("attempts_n", "attempts_failed_n"), "attempts"),
-    "premature_disconnections": Measure("share", _column("premature_n"), _column("started_n"),
-                                        ("started_n", "premature_n"), "started"),
-    "sessions_meeting_speed": Measure(
-        "share", lambda u: u["speed_down_pass_n"] + u["speed_up_pass_n"],
-        lambda u: u["speed_down_n"] + u["speed_up_n"],
-        ("speed_down_n", "speed_down_pass_n", "speed_up_n", "speed_up_pass_n"), "tests"),
-    "sessions_meeting_delay": Measure("share", _column("delay_pass_n"), _column("latency_n"),
-                                      ("latency_n", "delay_pass_n"), "sessions"),
-    "sessions_meeting_loss": Measure("share", _column("loss_pass_n"), _column("latency_n"),
-                                     ("latency_n", "loss_pass_n"), "sessions"),
-    "sessions_over_delay": Measure("share", lambda u: u["latency_n"] - u["delay_pass_n"],
-                                   _column("latency_n"), ("latency_n", "delay_pass_n"),
-                                   "sessions"),
-    "sessions_below_down_floor": Measure("share", _column("speed_down_below_floor_n"),
-                                         _column("speed_down_n"),
-                                         ("speed_down_n", "speed_down_below_floor_n"), "tests"),
-}
-# the operator's records: what their n counts
-RECORDS = {"contracts_on_time": "contracts", "calls_answered_in_time": "calls",
-           "tickets_restored_in_time": "tickets"}
-
-
 def decide(norm: Norm, figure: Figure, enough: bool, measured: bool = True,
            ) -> tuple[bool | None, Verdict, bool | None]:
     """(meets, verdict, certain): `meets` is the value's side of the norm; the verdict is
@@ -372,9 +197,8 @@ def indicator_entry(profile: Profile, indicator: Indicator, figure: Figure,
         "verdict": verdict,
         "certain": certain,
         "n": round(figure.n, 3),
-        "n_counts": RECORDS.get(indicator.measure) or MEASURES[indicator.measure].counts,
-        # the operator's records are shares of complete counts
-        "series": "share" if indicator.measure in RECORDS else MEASURES[indicator.measure].series,
+        "n_counts": MEASURES[indicator.measure].counts,
+        "series": MEASURES[indicator.measure].series,
         "connections": figure.connections,
         "ci95": None if figure.ci95 is None else [round(figure.ci95[0], 6),
                                                   round(figure.ci95[1], 6)],
@@ -397,32 +221,32 @@ def compute(units: Iterable[Unit], profile: Profile, breakdown: Breakdown | None
         if breakdown is not None:
             group[breakdown] = key[0] if key else None
         for indicator in profile.indicators:
-            if indicator.service == "customer":
+            measure = MEASURES[indicator.measure]
+            if measure.records is not None:
                 if not key:  # the operator's records are not broken down by line
-                    figure = (customer or {}).get(indicator.measure, Figure(None, 0))
+                    figure = (customer or {}).get(measure.records, Figure(None, 0))
                     entries.append(indicator_entry(profile, indicator, figure, group))
                 continue
             selected = [u for u in members
                         if indicator.covers(u.connection.service, u.connection.technology)]
             if key and not selected:
                 continue  # a group none of whose lines the indicator counts: not applicable
-            if indicator.measure in PER_PLAN:
+            if measure.per_plan is not None:
                 entries.extend(plan_entries(profile, indicator, selected, group))
                 continue
-            figure = MEASURES[indicator.measure].figure(selected, indicator.averaging)
+            figure = measure.figure(selected, indicator.averaging)
             entry = indicator_entry(profile, indicator, figure, group,
-                                    measured=_measured(indicator, selected))
-            if indicator.measure == "availability":
+                                    measured=_measured(measure, selected))
+            if measure.of_time:
                 entry.update(_planned_works(selected))
             entries.append(entry)
     return entries
 
 
-def _measured(indicator: Indicator, units: Sequence[Unit]) -> bool:
+def _measured(measure: Measure, units: Sequence[Unit]) -> bool:
     """Whether the indicator could be measured as defined: item 12 names the Internet, so
     time observed only against on-net targets does not measure it."""
-    return indicator.measure != "availability" or not any(
-        u["covered_on_net_only_s"] for u in units)
+    return not measure.of_time or not any(u["covered_on_net_only_s"] for u in units)
 
 
 def _planned_works(units: Sequence[Unit]) -> dict[str, float]:
@@ -433,9 +257,6 @@ def _planned_works(units: Sequence[Unit]) -> dict[str, float]:
                 round(sum(u.planned_late_down_s for u in units) / 60, 3)}
 
 
-# item 9: per tariff plan, in kbit/s as the sources state a speed
-PER_PLAN = {"speed_max_of_tariff_down": ("down", "max"), "speed_max_of_tariff_up": ("up", "max"),
-            "speed_min_of_tariff_down": ("down", "min"), "speed_min_of_tariff_up": ("up", "min")}
 # the norm of item 9 is every contract's: every line of a plan must reach it
 EVERY_LINE = Norm(op=">=", value=Decimal(100))
 
@@ -443,7 +264,9 @@ EVERY_LINE = Norm(op=">=", value=Decimal(100))
 def line_extremes(units: Iterable[Unit], measure: str) -> dict[str, float]:
     """Each line's fastest (or slowest) test of the direction, as % of its tariff, over its
     registry periods on the plan given."""
-    direction, extreme = PER_PLAN[measure]
+    per_plan = MEASURES[measure].per_plan
+    assert per_plan is not None, f"{measure} is not judged per tariff plan"
+    direction, extreme = per_plan
     pick = max if extreme == "max" else min
     found: dict[str, float] = {}
     for unit in units:
@@ -462,7 +285,9 @@ def plan_entries(profile: Profile, indicator: Indicator, units: Sequence[Unit],
     fact, not an estimate. While every line reaches it, the 95 % interval over the lines says
     how sure that is of the plan's other subscribers. The mean of the lines' extremes is kept
     beside, in kbit/s."""
-    direction, _ = PER_PLAN[indicator.measure]
+    measure = MEASURES[indicator.measure]
+    assert measure.per_plan is not None
+    direction, _ = measure.per_plan
     plans: dict[int, list[Unit]] = defaultdict(list)
     for unit in units:
         plans[getattr(unit.connection, f"tariff_{direction}_kbps")].append(unit)
@@ -480,7 +305,7 @@ def plan_entries(profile: Profile, indicator: Indicator, units: Sequence[Unit],
                         lines, complete=bool(failing))
         entry = indicator_entry(profile, indicator.model_copy(update={"norm": EVERY_LINE}),
                                 figure, group)
-        mean = MEASURES[indicator.measure].figure(plans[tariff])
+        mean = measure.figure(plans[tariff])
         scale = tariff / 100
         entry.update(
             unit="% of lines", n_counts="lines", tariff_kbps=tariff,

@@ -5,18 +5,17 @@ The same function feeds the daily rollups at ingest and lists the evidence behin
 
 What counts (docs/method.md):
 - a record with an `exclusion` is counted by its reason and never judged;
-- latency: a session of at least `latency_packets_min` packets; it meets the delay norm when
-  its mean round trip is within the limit (a session with no reply at all does not), the loss
-  norm when lost/sent is within the limit, each where the source sets it for the line's
-  technology; the quarter's loss is over all packets;
+- latency: a session of at least `latency_packets_min` packets, with its packets sent and
+  lost and its mean round trip; the quarter's loss is over all packets;
 - throughput: not started is a failed attempt; started is a successful attempt, and a
   premature end a premature disconnection; a complete test is a speed session, its speed
-  judged as the TCP payload the probe measured unless the profile's source states its tariff
-  at another layer (`speed_layer`, at_layer), meeting the norm at
-  `speed_min_share_of_tariff` % of the tariff in force for its direction where the source
-  sets that norm for the line's technology;
-- a norm the source does not set for the line's service is not judged: the tests count,
-  the pass column stays empty and no indicator reads it;
+  taken as the TCP payload the probe measured unless the profile's source states its tariff
+  at another layer (`speed_layer`, at_layer), as a share of the tariff in force for its
+  direction;
+- then each per-test norm of the test's kind that the profile sets for the line's service
+  and technology judges it, as the measure that brings the norm says (measures/: speed,
+  delay, loss, the download floor, jitter); a norm the source does not set is not judged:
+  the tests count, its columns stay empty and no indicator reads them;
 - attempt: one attempt, failed unless ok;
 - availability: seconds covered, split over the Minsk days the interval spans (down time is
   judged from merged outages, see rollups.py). Item 12 is the readiness of the connection to
@@ -33,18 +32,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from netq.collector.compliance.measures import PER_TEST_NORMS, JudgedTest, Tally
 from netq.collector.compliance.quarter import minsk_day, minsk_midnight
 from netq.collector.compliance.thresholds import PerTest, Profile
 from netq.collector.registry import Connection
 
-# Part of every rollup's criteria key: the code that judges a test (this module, and the
-# norms' own model), so that any change to it rebuilds the rollups and a published figure
-# always equals its evidence.
+# Part of every rollup's criteria key: the code that judges a test (this module, the measures
+# and the norms' own model), so that any change to it rebuilds the rollups and a published
+# figure always equals its evidence.
+_HERE = Path(__file__).parent
 CODE_SHA256 = hashlib.sha256(b"".join(
-    Path(module).read_bytes() for module in (__file__, Path(__file__).with_name(
-        "thresholds.py")))).hexdigest()[:16]
+    path.read_bytes() for path in (Path(__file__), _HERE / "thresholds.py", _HERE / "limits.py",
+                                   *sorted((_HERE / "measures").glob("*.py"))))).hexdigest()[:16]
 
-Tally = dict[str, float]
 INFRASTRUCTURE = ("server_busy", "server_down")
 # columns merged by min()/max() instead of summed
 EXTREMES = {"speed_down_share_min": min, "speed_up_share_min": min,
@@ -74,8 +74,7 @@ def judge(row: Mapping[str, Any], connection: Connection,
     if kind in ("latency", "throughput"):
         if norms is None:
             return [(day, {**tally, "unjudged_n": 1})]  # the source sets no per-test norm here
-        tally.update(_latency(metrics, norms, connection.technology,
-                              profile.method.latency_packets_min)
+        tally.update(_latency(metrics, connection, norms, profile.method.latency_packets_min)
                      if kind == "latency" else
                      _throughput(metrics, connection, norms, profile.method.speed_layer))
     elif kind == "attempt":
@@ -86,22 +85,24 @@ def judge(row: Mapping[str, Any], connection: Connection,
 
 
 def verdicts(tally: Tally, norms: PerTest | None, technology: str) -> dict[str, bool]:
-    """What a judged test says of each per-test norm that applies to it (True: met): speed,
-    delay, loss, and the download floor; empty for a test no norm judges."""
-    found: dict[str, bool] = {}
+    """What a judged test says of each per-test norm that applies to it (True: met), by the
+    norm's name; empty for a test no norm judges."""
     if norms is None:
-        return found
-    for direction in ("down", "up"):
-        if tally.get(f"speed_{direction}_n") and norms.speed_norm_for(technology) is not None:
-            found["speed"] = bool(tally.get(f"speed_{direction}_pass_n"))
-    if tally.get("latency_n"):
-        if norms.delay_max_for(technology) is not None:
-            found["delay"] = bool(tally.get("delay_pass_n"))
-        if norms.loss_max_for(technology) is not None:
-            found["loss"] = bool(tally.get("loss_pass_n"))
-    if "speed_down_below_floor_n" in tally:
-        found["down_floor"] = not tally["speed_down_below_floor_n"]
-    return found
+        return {}
+    return {norm.name: not norm.failed(tally) for norm in PER_TEST_NORMS
+            if norm.tests(tally) and norms.value(norm.key, technology) is not None
+            and any(c in tally for c in norm.kept)}
+
+
+def _judged(test: JudgedTest, norms: PerTest) -> Tally:
+    """The columns the per-test norms of the test's kind keep, for those that hold for the
+    line's technology."""
+    kept: Tally = {}
+    for norm in PER_TEST_NORMS:
+        limit = norms.value(norm.key, test.technology)
+        if norm.reads == test.kind and limit is not None:
+            kept.update(norm.judge(test, limit))
+    return kept
 
 
 def _exclusion_column(exclusion: str) -> str:
@@ -110,23 +111,17 @@ def _exclusion_column(exclusion: str) -> str:
     return "deferred_n" if exclusion == "cross_traffic" else "probe_error_n"
 
 
-def _latency(metrics: Mapping[str, Any], norms: PerTest, technology: str,
+def _latency(metrics: Mapping[str, Any], connection: Connection, norms: PerTest,
              packets_min: int) -> Tally:
     sent, received = int(metrics.get("sent") or 0), int(metrics.get("received") or 0)
     if sent < packets_min:
         return {"unjudged_n": 1}
-    lost = sent - received
+    tally: Tally = {"latency_n": 1, "packets_sent": sent, "packets_lost": sent - received}
     rtt = metrics.get("rtt_ms") or {}
     mean = rtt.get("mean") if received else None
-    tally: Tally = {"latency_n": 1, "packets_sent": sent, "packets_lost": lost,
-                    "loss_pass_n": 0, "delay_pass_n": 0}
-    loss_max, delay_max = norms.loss_max_for(technology), norms.delay_max_for(technology)
-    if loss_max is not None:
-        tally["loss_pass_n"] = 1 if lost * 100 <= loss_max * sent else 0
     if mean is not None:
         tally.update(rtt_n=1, rtt_mean_sum_ms=mean, rtt_mean_sq_sum=mean * mean)
-        if delay_max is not None:
-            tally["delay_pass_n"] = 1 if Decimal(repr(mean)) <= delay_max else 0
+    tally.update(_judged(JudgedTest("latency", connection.technology, metrics, tally), norms))
     return tally
 
 
@@ -164,20 +159,15 @@ def _throughput(metrics: Mapping[str, Any], connection: Connection, norms: PerTe
                    else connection.tariff_up_kbps)
     bps, assumed = at_layer(metrics, layer)
     share = bps / 10 / tariff_kbps  # percent of the tariff: bps / (kbps × 1000) × 100
-    share_min_percent = norms.speed_norm_for(connection.technology)
-    meets = share_min_percent is not None and \
-        bps * 100 >= share_min_percent * tariff_kbps * 1000  # exact, unlike `share`
     tally.update({
         f"speed_{direction}_n": 1,
-        f"speed_{direction}_pass_n": 1 if meets else 0,
         f"speed_{direction}_share_sum": float(share),
         f"speed_{direction}_share_min": float(share),
         f"speed_{direction}_share_max": float(share),
         "speed_segment_assumed_n": 1 if assumed else 0,
     })
-    floor_kbps = norms.down_floor_for(connection.technology)
-    if direction == "down" and floor_kbps is not None:
-        tally["speed_down_below_floor_n"] = 1 if bps < floor_kbps * 1000 else 0
+    tally.update(_judged(JudgedTest("throughput", connection.technology, metrics, tally, bps,
+                              direction, tariff_kbps), norms))
     return tally
 
 

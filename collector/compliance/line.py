@@ -25,8 +25,9 @@ from netq.collector import tables
 from netq.collector.compliance import availability, indicators, obligations
 from netq.collector.compliance.engine import Judged, code_identity, judged
 from netq.collector.compliance.explain import REACH_BACK, add, judged_results
-from netq.collector.compliance.indicators import MEASURES, Unit
+from netq.collector.compliance.figures import Unit
 from netq.collector.compliance.judgement import at_layer, verdicts
+from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS
 from netq.collector.compliance.notices import Notice
 from netq.collector.compliance.quarter import Period, minsk_day, minsk_midnight
 from netq.collector.compliance.rollups import RegistryPeriods
@@ -166,9 +167,9 @@ def _walk(db: Any, judging: Sequence[Judged], period: Period, connection_id: str
             continue
         norms = edition.norms_for(connection.service)
         verdict = verdicts(tally, norms, connection.technology)
-        days[day]["speed_failed_n"] += verdict.get("speed") is False
-        days[day]["latency_failed_n"] += verdict.get("delay") is False or \
-            verdict.get("loss") is False
+        failed = {norm.reads for norm in PER_TEST_NORMS if verdict.get(norm.name) is False}
+        days[day]["speed_failed_n"] += "throughput" in failed
+        days[day]["latency_failed_n"] += "latency" in failed
         tests.append(_test(row, connection, edition, tally, verdict))
     for key, sums in totals.items():
         if key in units:
@@ -277,8 +278,9 @@ def _on_plan(unit: Unit, entry: dict[str, Any]) -> bool:
     takes every unit."""
     if entry.get("tariff_kbps") is None:
         return True
-    direction, _ = indicators.PER_PLAN[entry["measure"]]
-    return bool(getattr(unit.connection, f"tariff_{direction}_kbps") == entry["tariff_kbps"])
+    per_plan = MEASURES[entry["measure"]].per_plan
+    assert per_plan is not None
+    return bool(getattr(unit.connection, f"tariff_{per_plan[0]}_kbps") == entry["tariff_kbps"])
 
 
 # what each day sums of its tests' tallies: the very counts the figures are made of

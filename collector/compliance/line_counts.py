@@ -15,13 +15,12 @@ from typing import Any
 from sqlalchemy import and_, false, or_, select
 
 from netq.collector import tables
-from netq.collector.compliance import indicators
 from netq.collector.compliance.engine import Judged
+from netq.collector.compliance.figures import Unit
 from netq.collector.compliance.lines import contract_breached, norms_failed
+from netq.collector.compliance.measures import PER_TEST_NORMS, SPEED_NORM
 from netq.collector.compliance.thresholds import Profile
 
-# the norms a line is counted against, in the order the tables show them
-NORMS = ("speed", "delay", "loss", "down_floor")
 # FCC Measuring Broadband America's thresholds: a line's mean download speed against its tariff
 TARIFF_SHARES = (80.0, 95.0)
 # the consistent speed (FCC MBA's 80/80): the share of the tariff 80 % of a line's evening-peak
@@ -55,7 +54,7 @@ class Line:
         return self.down_share_sum / self.down_n if self.down_n else None
 
 
-def lines(units: Iterable[indicators.Unit], rules: Profile) -> dict[str, Line]:
+def lines(units: Iterable[Unit], rules: Profile) -> dict[str, Line]:
     """Each line of the units, counted against the per-test norms its profile sets for it
     (a norm that does not apply to a line neither judges nor fails it); the region, node and
     technology its last registry period of the quarter gives."""
@@ -75,16 +74,9 @@ def lines(units: Iterable[indicators.Unit], rules: Profile) -> dict[str, Line]:
         norms = rules.norms_for(connection.service)
         if norms is not None:
             technology = connection.technology
-            if unit["speed_down_n"] + unit["speed_up_n"] and \
-                    norms.speed_norm_for(technology) is not None:
-                line.judged.add("speed")
-            if unit["latency_n"]:
-                line.judged.update(name for name, limit in (
-                    ("delay", norms.delay_max_for(technology)),
-                    ("loss", norms.loss_max_for(technology))) if limit is not None)
-            if unit["speed_down_n"] and norms.down_floor_for(technology) is not None:
-                line.judged.add("down_floor")
-            if norms.speed_norm_for(technology) is not None:
+            line.judged.update(norm.name for norm in PER_TEST_NORMS if norm.tests(unit)
+                               and norms.value(norm.key, technology) is not None)
+            if norms.value(SPEED_NORM, technology) is not None:
                 line.down_share_sum += unit["speed_down_share_sum"]
                 line.down_n += unit["speed_down_n"]
         line.failed.update(norms_failed(unit, rules))
@@ -94,7 +86,15 @@ def lines(units: Iterable[indicators.Unit], rules: Profile) -> dict[str, Line]:
     return found
 
 
-def by(found: Iterable[Line], key: Callable[[Line], str]) -> list[dict[str, Any]]:
+def norms_set(rules: Profile) -> tuple[str, ...]:
+    """The per-test norms the profile sets for some service, in the order the tables show
+    them: those a line is counted against."""
+    return tuple(norm.name for norm in PER_TEST_NORMS if any(
+        getattr(per_test, norm.key) is not None for per_test in rules.per_test.values()))
+
+
+def by(found: Iterable[Line], key: Callable[[Line], str],
+       norms: Sequence[str]) -> list[dict[str, Any]]:
     """The lines grouped: how many measured; per norm, how many it judged and how many fell
     short of it; how many fell short of any, or of their contract; how many had a mean
     download speed below 80 % and 95 % of the tariff; availability over the group's time."""
@@ -109,8 +109,8 @@ def by(found: Iterable[Line], key: Callable[[Line], str]) -> list[dict[str, Any]
         rows.append({
             "group": name, "lines": len(members),
             "failing": sum(1 for line in members if line.failed),
-            "judged": {n: sum(1 for line in members if n in line.judged) for n in NORMS},
-            "failed": {n: sum(1 for line in members if n in line.failed) for n in NORMS},
+            "judged": {n: sum(1 for line in members if n in line.judged) for n in norms},
+            "failed": {n: sum(1 for line in members if n in line.failed) for n in norms},
             "below_contract": sum(1 for line in members if line.below_contract),
             "with_speed": len(speeds),
             "below_tariff_share": {f"{share:g}": sum(1 for s in speeds if s < share)
@@ -120,14 +120,15 @@ def by(found: Iterable[Line], key: Callable[[Line], str]) -> list[dict[str, Any]
     return rows
 
 
-def by_region(found: Mapping[str, Line]) -> list[dict[str, Any]]:
-    return sorted(by(found.values(), lambda line: line.region), key=lambda r: r["group"])
+def by_region(found: Mapping[str, Line], norms: Sequence[str]) -> list[dict[str, Any]]:
+    return sorted(by(found.values(), lambda line: line.region, norms),
+                  key=lambda r: r["group"])
 
 
-def worst_nodes(found: Mapping[str, Line]) -> list[dict[str, Any]]:
+def worst_nodes(found: Mapping[str, Line], norms: Sequence[str]) -> list[dict[str, Any]]:
     """The nodes with the largest share of their lines failing a per-test norm, then the
     lowest availability: at most 15."""
-    rows = by(found.values(), lambda line: line.node)
+    rows = by(found.values(), lambda line: line.node, norms)
     failing = [r for r in rows if r["failing"] or (r["availability_percent"] or 100) < 100]
     return sorted(failing, key=lambda r: (-r["failing"] / r["lines"],
                                           r["availability_percent"] or 100,
@@ -155,16 +156,16 @@ def quantile(values: Sequence[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def plans(units: Iterable[indicators.Unit], rules: Profile,
+def plans(units: Iterable[Unit], rules: Profile,
           peak: Mapping[tuple[str, date], Sequence[float]]) -> list[dict[str, Any]]:
     """Per technology and download tariff, the lines whose norms judge speed: their mean
     download speed over the whole day and in the evening peak (% of the tariff), how many
     were below 80 % and 95 % of it, and the consistent speed in the peak (80/80)."""
-    plans: dict[tuple[str, int], list[indicators.Unit]] = defaultdict(list)
+    plans: dict[tuple[str, int], list[Unit]] = defaultdict(list)
     for unit in units:
         norms = rules.norms_for(unit.connection.service)
         if unit["speed_down_n"] and norms is not None and \
-                norms.speed_norm_for(unit.connection.technology) is not None:
+                norms.value(SPEED_NORM, unit.connection.technology) is not None:
             plans[(unit.connection.technology, unit.connection.tariff_down_kbps)].append(unit)
     rows = []
     for (technology, tariff), members in sorted(plans.items(), key=lambda p: (p[0][0],
@@ -195,7 +196,7 @@ def plans(units: Iterable[indicators.Unit], rules: Profile,
     return rows
 
 
-def panel(units: Iterable[indicators.Unit], found: Mapping[str, Line],
+def panel(units: Iterable[Unit], found: Mapping[str, Line],
           days: int) -> dict[str, list[dict[str, Any]]]:
     """The measured lines against the registry's, by technology and by region, with how
     often they were tested (sessions per measured line per day elapsed), and whether a

@@ -13,18 +13,13 @@ from typing import Any
 
 from netq.collector.compliance.engine import Judged, judged, read_units
 from netq.collector.compliance.explain import judged_results
-from netq.collector.compliance.indicators import PER_PLAN, Unit, line_extremes
+from netq.collector.compliance.figures import Unit
+from netq.collector.compliance.indicators import line_extremes
 from netq.collector.compliance.judgement import verdicts
+from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS
 from netq.collector.compliance.quarter import Quarter
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
-
-# per-test norm → (tests judged, tests that met it) in the rollups; `below_floor` counts fails
-NORMS = {
-    "speed": (("speed_down_n", "speed_up_n"), ("speed_down_pass_n", "speed_up_pass_n")),
-    "delay": (("latency_n",), ("delay_pass_n",)),
-    "loss": (("latency_n",), ("loss_pass_n",)),
-}
 
 
 def failing(store: Store, quarter: Quarter, profile: str | None = None,
@@ -64,19 +59,11 @@ def norms_failed(unit: Unit, edition: Profile) -> dict[str, dict[str, int]]:
     norms = edition.norms_for(connection.service)
     if norms is None:
         return {}
-    technology = connection.technology
-    applies = {"speed": norms.speed_norm_for(technology) is not None,
-               "delay": norms.delay_max_for(technology) is not None,
-               "loss": norms.loss_max_for(technology) is not None}
     failed = {}
-    for name, (judged_columns, met_columns) in NORMS.items():
-        tests = sum(unit[c] for c in judged_columns)
-        met = sum(unit[c] for c in met_columns)
-        if applies[name] and tests > met:
-            failed[name] = {"tests": int(tests), "failed": int(tests - met)}
-    if norms.down_floor_for(technology) is not None and unit["speed_down_below_floor_n"]:
-        failed["down_floor"] = {"tests": int(unit["speed_down_n"]),
-                                "failed": int(unit["speed_down_below_floor_n"])}
+    for norm in PER_TEST_NORMS:
+        tests, fails = norm.tests(unit), norm.failed(unit)
+        if norms.value(norm.key, connection.technology) is not None and fails:
+            failed[norm.name] = {"tests": int(tests), "failed": int(fails)}
     return failed
 
 
@@ -87,13 +74,13 @@ def contract_breached(unit: Unit, edition: Profile) -> list[dict[str, Any]]:
     connection = unit.connection
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for indicator in edition.indicators:
-        if indicator.measure not in PER_PLAN or not indicator.covers(connection.service,
-                                                                      connection.technology):
+        per_plan = MEASURES[indicator.measure].per_plan
+        if per_plan is None or not indicator.covers(connection.service, connection.technology):
             continue
         share = line_extremes([unit], indicator.measure).get(connection.connection_id)
         if share is None or indicator.norm.met_by(share):
             continue
-        direction, extreme = PER_PLAN[indicator.measure]
+        direction, extreme = per_plan
         tariff = getattr(connection, f"tariff_{direction}_kbps")
         entry = found.setdefault((direction, extreme), {
             "indicators": [], "direction": direction, "extreme": extreme,

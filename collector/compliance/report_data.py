@@ -16,6 +16,8 @@ from sqlalchemy import and_, false, func, or_, select
 from netq.collector import tables
 from netq.collector.compliance import indicators, line_counts
 from netq.collector.compliance.engine import Judged, judged, read_units
+from netq.collector.compliance.figures import Unit
+from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS, SPEED_NORM
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.store import Store
@@ -23,7 +25,7 @@ from netq.model import EVENING_PEAK
 
 
 def details(store: Store, quarter: Quarter, profile: str | None = None,
-            units: list[indicators.Unit] | None = None,
+            units: list[Unit] | None = None,
             edition: str | None = None, today: date | None = None) -> dict[str, Any]:
     """What the report shows beside the indicator table: each network indicator month by
     month (up to `today`, the last month marked with the day it was observed to when it has not
@@ -44,7 +46,7 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
         units = read_units(store, quarter, profile, edition)
     judging = judged(store, quarter, profile, edition)
     rules = judging.edition
-    available = next((i for i in rules.indicators if i.measure == "availability"), None)
+    available = next((i for i in rules.indicators if MEASURES[i.measure].of_time), None)
     speed: dict[str, list[float]] = defaultdict(list)
     scheduled: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for unit in units:
@@ -52,7 +54,7 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
         norms = rules.norms_for(line.service)
         # only lines whose own norms judge their speed, and whose availability item 12 counts
         if unit["speed_down_n"] and norms is not None and \
-                norms.speed_norm_for(line.technology) is not None:
+                norms.value(SPEED_NORM, line.technology) is not None:
             speed[line.technology].append(unit["speed_down_share_sum"] / unit["speed_down_n"])
         if available is None or not available.covers(line.service, line.technology):
             continue
@@ -65,15 +67,17 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
         sums = hour_sums(db, quarter, judging)
         peak = line_counts.peak_download_shares(db, judging, until)
     lines = line_counts.lines(units, rules)
+    counted = line_counts.norms_set(rules)
     days = (until - quarter.first_day).days + 1
     return {"months": months, "speed_down_share_by_technology": dict(speed),
             "availability_by_node": {node: 100 * up / total
                                      for node, (up, total) in scheduled.items()},
             "hours": hour_profile(sums),
             "day_and_peak": day_and_peak(sums),
-            "lines_by_region": line_counts.by_region(lines),
-            "worst_nodes": line_counts.worst_nodes(lines),
-            "lines_total": line_counts.by(lines.values(), lambda _: ""),
+            "norms": list(counted),
+            "lines_by_region": line_counts.by_region(lines, counted),
+            "worst_nodes": line_counts.worst_nodes(lines, counted),
+            "lines_total": line_counts.by(lines.values(), lambda _: "", counted),
             "plans": line_counts.plans(units, rules, peak),
             "panel": line_counts.panel(units, lines, days),
             "connections": [connection_shares(unit, rules) for unit in units]}
@@ -107,7 +111,7 @@ def hour_sums(db: Any, quarter: Quarter, judging: Judged,
         "delay": defaultdict(lambda: [[0.0, 0.0] for _ in range(24)])}
     for row in rows:
         norms = judging.edition.norms_for(row["service"])
-        if norms is not None and norms.speed_norm_for(row["technology"]) is not None:
+        if norms is not None and norms.value(SPEED_NORM, row["technology"]) is not None:
             cell = sums["speed"][row["technology"]][row["hour"]]
             cell[0] += float(row["speed_down_share_sum"])
             cell[1] += float(row["speed_down_n"])
@@ -149,32 +153,25 @@ def day_and_peak(sums: dict[str, dict[str, list[list[float]]]],
     return rows
 
 
-def connection_shares(unit: indicators.Unit, rules: Profile) -> dict[str, Any]:
+def connection_shares(unit: Unit, rules: Profile) -> dict[str, Any]:
     """One registry period's own figures; `connection_id` is for the caller to pseudonymise.
     A share of tests meeting a norm the line's profile does not set for it is empty (does not
     apply), never 0 %."""
     line = unit.connection
     norms = rules.norms_for(line.service)
 
-    def applies(norm: str) -> bool:
-        return norms is not None and getattr(norms, norm)(line.technology) is not None
-
-    def ratio(k: float, n: float, norm: str | None = None) -> float | None:
-        return None if not n or (norm is not None and not applies(norm)) \
-            else round(100 * k / n, 4)
+    def ratio(k: float, n: float) -> float | None:
+        return round(100 * k / n, 4) if n else None
     return {
         "connection_id": unit.connection.connection_id,
         "service": unit.connection.service, "technology": unit.connection.technology,
         "region": unit.connection.region, "period_from": minsk_day(unit.begins).isoformat(),
         "speed_sessions": int(unit["speed_down_n"] + unit["speed_up_n"]),
-        "speed_meeting_norm_percent": ratio(unit["speed_down_pass_n"] + unit["speed_up_pass_n"],
-                                            unit["speed_down_n"] + unit["speed_up_n"],
-                                            "speed_norm_for"),
         "latency_sessions": int(unit["latency_n"]),
-        "delay_meeting_norm_percent": ratio(unit["delay_pass_n"], unit["latency_n"],
-                                            "delay_max_for"),
-        "loss_meeting_norm_percent": ratio(unit["loss_pass_n"], unit["latency_n"],
-                                           "loss_max_for"),
+        **{f"{norm.name}_meeting_norm_percent":
+           None if norms is None or norms.value(norm.key, line.technology) is None
+           else ratio(norm.tests(unit) - norm.failed(unit), norm.tests(unit))
+           for norm in PER_TEST_NORMS},
         "packet_loss_percent": ratio(unit["packets_lost"], unit["packets_sent"]),
         "availability_percent": ratio(unit.scheduled_s - unit.unavailable_s, unit.scheduled_s),
     }

@@ -21,7 +21,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from netq.collector import tables
-from netq.collector.compliance.judgement import EXTREMES, Tally, judge, on_net_only
+from netq.collector.compliance.judgement import EXTREMES, judge, on_net_only
+from netq.collector.compliance.measures import Tally
 from netq.collector.compliance.quarter import MINSK, minsk_day
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.registry import Connection

@@ -20,26 +20,19 @@ from datetime import date, time
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast, get_args
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, create_model, model_validator
 
 from netq import yamlfile
+from netq.collector.compliance.limits import Clause, Limit
+from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS
 from netq.collector.compliance.notices import Notice
 from netq.errors import ConfigError
 from netq.model import TECHNOLOGIES, Strict, Technology
 
 Service = Literal["fixed", "wireless", "data", "customer"]
 LineService = Literal["fixed", "wireless"]
-Measure = Literal[
-    "contracts_on_time", "calls_answered_in_time", "tickets_restored_in_time",
-    "speed_max_of_tariff_down", "speed_max_of_tariff_up",
-    "speed_min_of_tariff_down", "speed_min_of_tariff_up",
-    "delay_mean", "packet_loss", "availability",
-    "attempts_successful", "attempts_failed", "premature_disconnections",
-    "sessions_meeting_speed", "sessions_meeting_delay", "sessions_meeting_loss",
-    "sessions_over_delay", "sessions_below_down_floor",
-]
 SpeedLayer = Literal["tcp_payload", "ip", "ethernet"]
 Averaging = Literal["pooled", "per_subscriber"]
 # why a line's service may lawfully be suspended; each profile names the clause of each
@@ -56,7 +49,6 @@ class ThresholdsError(ConfigError):
     """thresholds.yaml cannot be used, or has no such profile; the message says where."""
 
 
-Clause = Annotated[str, Field(min_length=1, description="where in the source the norm stands")]
 
 # method parameters an operator's rules may only make stricter, and which way that is
 STRICTER_METHOD: dict[str, str] = {
@@ -89,49 +81,36 @@ class Method(Strict):
         return self
 
 
-class Limit(Strict):
-    value: Decimal
-    clause: Clause
-    # the technologies the norm holds for (None: every technology of the service)
-    technologies: tuple[Technology, ...] | None = None
-
-    def holds_for(self, technology: str) -> bool:
-        return self.technologies is None or technology in self.technologies
+# which way each per-test norm is stricter (a higher floor, a lower ceiling), from the
+# measures that bring them
+PER_TEST_STRICTER: dict[str, str] = {norm.key: norm.stricter for norm in PER_TEST_NORMS}
 
 
-class SpeedLimit(Limit):
-    value: Decimal = Field(gt=0, le=100)  # percent of the tariff
+class PerTestNorms(Strict):
+    """What one test must show to meet the norms, for one service class: a key per measure
+    that brings a per-test norm (measures/). A norm left out is one the source does not set:
+    the tests are counted, never judged against it."""
 
-
-# each per-test norm, and which way is stricter: a higher floor, a lower ceiling
-PER_TEST_STRICTER: dict[str, str] = {"speed_min_share_of_tariff": ">=", "delay_max_ms": "<=",
-                                     "loss_max_percent": "<=", "down_floor_kbps": ">="}
-
-
-class PerTest(Strict):
-    """What one test must show to meet the norm, for one service class. A norm left out is
-    one the source does not set: the tests are counted, never judged against it."""
-
-    speed_min_share_of_tariff: SpeedLimit | None = None
-    delay_max_ms: Limit | None = None
-    loss_max_percent: Limit | None = None
-    down_floor_kbps: Limit | None = None
-
-    def speed_norm_for(self, technology: str) -> Decimal | None:
-        return self._value("speed_min_share_of_tariff", technology)
-
-    def delay_max_for(self, technology: str) -> Decimal | None:
-        return self._value("delay_max_ms", technology)
-
-    def loss_max_for(self, technology: str) -> Decimal | None:
-        return self._value("loss_max_percent", technology)
-
-    def down_floor_for(self, technology: str) -> Decimal | None:
-        return self._value("down_floor_kbps", technology)
-
-    def _value(self, name: str, technology: str) -> Decimal | None:
-        limit: Limit | None = getattr(self, name)
+    def value(self, key: str, technology: str) -> Decimal | None:
+        """The norm's value for a line of `technology`, or None where it does not hold."""
+        limit: Limit | None = getattr(self, key)
         return limit.value if limit is not None and limit.holds_for(technology) else None
+
+
+if TYPE_CHECKING:
+    PerTest = PerTestNorms
+else:  # a field per norm the measures bring, so that a key no measure brings is an error
+    PerTest = create_model("PerTest", __base__=PerTestNorms,
+                           **{n.key: (n.limit | None, None) for n in PER_TEST_NORMS})
+
+
+def _known_measure(name: str) -> str:
+    if name not in MEASURES:
+        raise ValueError(f"no measure {name!r}; there are: {', '.join(sorted(MEASURES))}")
+    return name
+
+
+MeasureName = Annotated[str, AfterValidator(_known_measure)]
 
 
 class Norm(Strict):
@@ -152,7 +131,7 @@ class Norm(Strict):
 
 class Indicator(Strict):
     id: str
-    measure: Measure
+    measure: MeasureName
     service: Service
     unit: str
     norm: Norm  # the norm that judges: the source's own, or the regulation's where stricter
@@ -182,7 +161,7 @@ class Indicator(Strict):
 
 class IndicatorOverride(Strict):
     id: str
-    measure: Measure | None = None
+    measure: MeasureName | None = None
     service: Service | None = None
     unit: str | None = None
     norm: Norm | None = None
