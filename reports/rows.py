@@ -55,7 +55,7 @@ def row(entry: dict[str, Any], lang: str) -> Row:
         words("%(clause)s; norm by: %(raised)s", clause=entry["clause"],
               raised=entry["raised_by"])
     return Row(
-        number=".".join(part for part in entry["id"].split(".")[1:]
+        number=".".join(part for part in entry["item"].split(".")
                         if part not in ("max", "min", "down", "up")),
         name=name,
         note="; ".join(notes),

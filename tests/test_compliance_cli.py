@@ -15,6 +15,7 @@ from netq.collector.store import Store
 from tests.test_compliance_quarter import RECORDS, registry
 
 pytestmark = pytest.mark.slow  # the netq command for each case
+ROOT = Path(__file__).parent.parent
 
 
 def netq(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -42,8 +43,47 @@ def test_compliance_json_keeps_the_design_contract(db: str) -> None:
                 "n", "ci95"} <= set(entry)
         assert entry["service"] in ("fixed", "wireless", "customer")
         assert entry["norm"]["op"] in (">=", "<=")
-    numbers = {e["id"].removeprefix("com645.").split(".")[0] for e in document["indicators"]}
+    numbers = {e["item"].split(".")[0] for e in document["indicators"]}
     assert numbers == {str(n) for n in (1, 2, 3, *range(9, 22))}  # every indicator
+    assert {e["edition"] for e in document["indicators"]} == {"com645"}
+
+
+def test_compliance_json_is_what_the_published_schema_says(db: str) -> None:
+    """docs/compliance.schema.json: generated from collector/compliance/document.py, and the
+    command's output, breakdown and evidence included, valid under it as a user's tool reads
+    it (JSON Schema 2020-12, no netq code)."""
+    import jsonschema
+
+    from netq.collector.compliance.document import schema_text
+
+    published = (ROOT / "docs" / "compliance.schema.json").read_text("utf-8")
+    assert published == schema_text(), "regenerate docs/compliance.schema.json"
+    schema = json.loads(published)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for breakdown in ("technology", "region"):
+        result = netq("compliance", "--quarter", "2026Q3", "--db", db, "--json",
+                      "--by", breakdown)
+        assert result.returncode == 0, result.stderr
+        document = json.loads(result.stdout)
+        assert document["sensitivity"]
+        assert document["manifest"]
+        errors = [f"{list(e.path)}: {e.message}" for e in
+                  jsonschema.Draft202012Validator(schema).iter_errors(document)]
+        assert errors == []
+
+
+def test_a_key_the_models_do_not_declare_is_refused_before_it_is_published() -> None:
+    from pydantic import ValidationError
+
+    from netq.collector.compliance.document import checked
+
+    published = json.loads((ROOT / "docs" / "sample-report" /
+                            "netq-quality-2026Q3-com645.json").read_text("utf-8"))
+    document = {k: v for k, v in published.items() if k not in ("preliminary", "operator")}
+    assert checked(document) is document
+    document["indicators"][0]["verdict_kind"] = "meets"
+    with pytest.raises(ValidationError, match=r"indicators\.0\.verdict_kind"):
+        checked(document)
 
 
 def test_compliance_prints_a_table_for_people(db: str) -> None:

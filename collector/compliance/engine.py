@@ -21,8 +21,9 @@ from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select
 
-from netq.collector import tables
-from netq.collector.compliance import availability, customer, indicators, obligations
+from netq.collector import queries, tables
+from netq.collector.compliance import customer, indicators, obligations
+from netq.collector.compliance.document import checked
 from netq.collector.compliance.figures import Unit
 from netq.collector.compliance.measures import MEASURES, Measure
 from netq.collector.compliance.notices import Notice
@@ -113,10 +114,9 @@ def read_units(store: Store, quarter: Quarter | Period, profile: str | None = No
     judging = judging or judged(store, quarter, profile, edition)
     store.rollups.ensure_built(store.engine)  # a profile judged by criteria not yet rolled up
     with store.engine.connect() as db:
-        works = availability.planned_works(db, quarter.start, quarter.end,
-                                           obligations.announced_in_time(judging.edition))
-        return indicators.read_units(db, quarter, judging.spans, {judging.name}, works,
-                                     columns)
+        works = queries.planned_works(db, quarter.start, quarter.end,
+                                      obligations.announced_in_time(judging.edition))
+        return queries.read_units(db, quarter, judging.spans, {judging.name}, works, columns)
 
 
 def compliance(store: Store, quarter: Quarter, profile: str | None = None,
@@ -169,7 +169,7 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
                               {"profiles": ", ".join(unknown)}))
     entries = indicators.compute(units, chosen, breakdown, records.figures)
     owed = chosen.obligations
-    return {
+    return checked({
         "quarter": str(quarter),
         "profile": judging.name,
         "edition": chosen.key,
@@ -200,7 +200,7 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
         "warnings": [str(notice) for notice in notices],
         "notices": [notice.to_json() for notice in notices],
         "manifest": manifest,
-    }
+    })
 
 
 DECISION_RULE = ("meets (fails) when the whole 95 % interval lies on the meeting (failing) "
@@ -254,7 +254,7 @@ def sensitivity(store: Store, quarter: Quarter, judging: Judged,
                                           for s in judging.spans],
                            chosen.at_layer("ethernet"), [])
             alternative = indicators.compute(
-                read_units(store, quarter, judging=other, columns=indicators.SPEED_COLUMNS),
+                read_units(store, quarter, judging=other, columns=queries.SPEED_COLUMNS),
                 only.at_layer("ethernet"))
         elif reading.key == "planned_works":
             alternative = indicators.compute([u.planned_works_excluded() for u in units], only)

@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from netq.collector import tables
-from netq.collector.compliance import availability
+from netq.collector import queries, tables
 from netq.collector.compliance.engine import Judged, judged
 from netq.collector.compliance.judgement import EXTREMES, judge
 from netq.collector.compliance.measures import MEASURES, Tally
@@ -107,7 +106,7 @@ def explain(store: Store, quarter: Quarter, indicator_id: str,
             ids = {e["connection_id"] for e in evidence}
             outages = {cid: [{"from": a, "to": b, "seconds": (b - a).total_seconds()}
                              for a, b in spans]
-                       for cid, spans in availability.outages(
+                       for cid, spans in queries.outages(
                            db, ids, quarter.start, quarter.end,
                            judging.edition.method.outage_min_minutes).items()}
     return {"quarter": str(quarter), "indicator": indicator_id, "name_ru": indicator.name_ru,

@@ -15,16 +15,14 @@ edge» when the interval crosses it, whichever side the value is on.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, or_, select
-
-from netq.collector import tables
 from netq.collector.compliance import availability, stats
+from netq.collector.compliance.document import Verdict
 from netq.collector.compliance.figures import Figure, Unit
 from netq.collector.compliance.measures import MEASURES, Measure, speed_extreme
 from netq.collector.compliance.quarter import Period, Quarter, minsk_midnight
@@ -32,8 +30,6 @@ from netq.collector.compliance.thresholds import Indicator, Norm, Profile
 from netq.collector.registry import Connection
 
 Breakdown = Literal["technology", "region", "node"]
-Verdict = Literal["meets", "fails", "edge", "insufficient_sample", "not_measured", "no_data"]
-SUMMED = (*tables.ROLLUP_COUNTS, *tables.ROLLUP_SUMS)
 
 
 @dataclass(frozen=True)
@@ -44,46 +40,6 @@ class Span:
     first_day: date
     last_day: date
 
-
-# what a reading of speed alone sums (the Ethernet-layer reading beside the verdict)
-SPEED_COLUMNS = tuple(name for name in (*SUMMED, *tables.ROLLUP_EXTREMES)
-                      if name.startswith("speed_"))
-
-
-def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[Span],
-               names: Iterable[str], planned: Sequence[availability.Work] = (),
-               columns: Sequence[str] | None = None) -> list[Unit]:
-    """The registry periods under the profile `names` in force during the quarter (or a
-    month of it), with their rollups summed: each day's under the edition of its span, and
-    their availability settled; or (`columns`) only those columns summed, nothing settled."""
-    periods: dict[str, list[Connection]] = defaultdict(list)
-    for row in db.execute(select(tables.connections).where(
-            tables.connections.c.effective_from <= quarter.last_day)).mappings():
-        periods[row["connection_id"]].append(Connection(**row))
-    units = registry_units(periods.values(), quarter, names)
-    if not units or not spans:
-        return list(units.values())
-    r = tables.rollups
-    judged = or_(*(and_(r.c.criteria == span.edition.criteria, r.c.day >= span.first_day,
-                        r.c.day <= span.last_day) for span in spans))
-    wanted = set(columns) if columns is not None else set(SUMMED) | set(tables.ROLLUP_EXTREMES)
-    query = (select(r.c.connection_id, r.c.effective_from,
-                    *(func.sum(r.c[name]).label(name) for name in SUMMED if name in wanted),
-                    *(func.min(r.c[name]).label(name) for name in tables.ROLLUP_EXTREMES
-                      if name.endswith("_min") and name in wanted),
-                    *(func.max(r.c[name]).label(name) for name in tables.ROLLUP_EXTREMES
-                      if name.endswith("_max") and name in wanted))
-             .where(judged).group_by(r.c.connection_id, r.c.effective_from))
-    for row in db.execute(query).mappings():
-        unit = units.get((row["connection_id"], row["effective_from"]))
-        if unit is not None:
-            # PostgreSQL sums bigints as numeric: one number type from here on; an extreme
-            # no test set (NULL) is absent, as readers ask with .get()
-            unit.sums = {k: float(v) for k, v in row.items()
-                         if k not in ("connection_id", "effective_from") and v is not None}
-    if columns is None:
-        settle_availability(db, units.values(), quarter, spans[-1].edition, planned)
-    return list(units.values())
 
 
 def registry_units(periods: Iterable[Sequence[Connection]], quarter: Quarter | Period,
@@ -105,43 +61,42 @@ def registry_units(periods: Iterable[Sequence[Connection]], quarter: Quarter | P
     return units
 
 
-def settle_availability(db: Any, units: Iterable[Unit], quarter: Quarter | Period,
-                        edition: Profile, planned: Sequence[availability.Work] = ()) -> None:
-    """Each unit's time down (outages of at least the method's minimum); the observed and
-    down time of lawful suspensions, which item 12 leaves out (the edition names the clause
-    of each reason); and the down time inside planned works, which it keeps (annex, item 12
-    gives them no exclusion), with the other reading's figures beside."""
-    units = list(units)
-    ids = {u.connection.connection_id for u in units}
-    outages = availability.outages(db, ids, quarter.start, quarter.end,
-                                   edition.method.outage_min_minutes)
-    suspended = availability.suspensions(db, ids, quarter.start, quarter.end)
+def settle_availability(units: Iterable[Unit],
+                        outages: Mapping[str, Sequence[availability.Span]],
+                        suspended: Mapping[str, Sequence[availability.Suspension]],
+                        lawful: Set[str], planned: Sequence[availability.Work],
+                        covered: Callable[[str, Sequence[availability.Span]], float]) -> None:
+    """Each unit's time down (its connection's `outages`, of at least the method's minimum);
+    the observed and down time of its suspensions on a ground the edition names a clause
+    for (`lawful`), which item 12 leaves out; and the down time inside planned works, which
+    it keeps (annex, item 12 gives them no exclusion), with the other reading's figures
+    beside. `covered(connection, windows)`: the seconds its intervals observed in them."""
     for unit in units:
         connection_id = unit.connection.connection_id
         spans_down = outages.get(connection_id, ())
         unit.down_s = availability.overlap(spans_down, unit.begins, unit.ends)
         mine = [s for s in suspended.get(connection_id, ())
                 if s.starts < unit.ends and (s.ends is None or s.ends > unit.begins)]
-        lawful = availability.merged([(max(s.starts, unit.begins), min(s.ends or unit.ends,
-                                                                        unit.ends))
-                                      for s in mine if s.reason in edition.suspensions])
-        unit.suspended_without_clause = sum(s.reason not in edition.suspensions for s in mine)
-        if lawful:
-            unit.excluded_covered_s = availability.covered_within(db, connection_id, lawful)
+        taken_out = availability.merged([(max(s.starts, unit.begins), min(s.ends or unit.ends,
+                                                                           unit.ends))
+                                         for s in mine if s.reason in lawful])
+        unit.suspended_without_clause = sum(s.reason not in lawful for s in mine)
+        if taken_out:
+            unit.excluded_covered_s = covered(connection_id, taken_out)
             unit.excluded_down_s = sum(availability.overlap(spans_down, a, b)
-                                       for a, b in lawful)
+                                       for a, b in taken_out)
         works = [w for w in planned if unit.connection.node in w.nodes
                  and w.starts < unit.ends and w.ends > unit.begins]
         if not works:
             continue
         unit.planned_down_s = sum(availability.overlap(spans_down, a, b)
-                                  for a, b in _windows(works, unit, lawful))
-        unit.planned_late_down_s = sum(availability.overlap(spans_down, a, b) for a, b in
-                                       _windows([w for w in works if not w.in_time], unit, lawful))
-        in_time = _windows([w for w in works if w.in_time], unit, lawful)
+                                  for a, b in _windows(works, unit, taken_out))
+        unit.planned_late_down_s = sum(
+            availability.overlap(spans_down, a, b)
+            for a, b in _windows([w for w in works if not w.in_time], unit, taken_out))
+        in_time = _windows([w for w in works if w.in_time], unit, taken_out)
         if in_time:
-            unit.planned_in_time_covered_s = availability.covered_within(db, connection_id,
-                                                                          in_time)
+            unit.planned_in_time_covered_s = covered(connection_id, in_time)
             unit.planned_in_time_down_s = sum(availability.overlap(spans_down, a, b)
                                               for a, b in in_time)
 
@@ -180,6 +135,8 @@ def indicator_entry(profile: Profile, indicator: Indicator, figure: Figure,
     meets, verdict, certain = decide(indicator.norm, figure, enough, measured)
     return {
         "id": f"{profile.key}.{indicator.id}",
+        "edition": profile.key,
+        "item": indicator.id,
         "name_ru": indicator.name_ru,
         "clause": indicator.clause,
         "service": indicator.service,

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from netq.collector import tables
+from netq.collector import queries, tables
 from netq.collector.compliance import availability, indicators, obligations
 from netq.collector.compliance.engine import Judged, code_identity, judged
 from netq.collector.compliance.explain import REACH_BACK, add, judged_results
@@ -76,17 +76,18 @@ def protocol(store: Store, connection_id: str, period: Period,
                     for u in units.values() if u.connection.profile not in known]
         walked = _walk(db, judging, period, connection_id, units)
         for chosen in judging:
-            works = availability.planned_works(
+            works = queries.planned_works(
                 db, period.start, period.end, obligations.announced_in_time(chosen.edition))
-            indicators.settle_availability(
+            queries.settle_availability(
                 db, [u for u in units.values() if u.connection.profile == chosen.name],
-                period, chosen.edition, works)
+                period, chosen.edition.method.outage_min_minutes, chosen.edition.suspensions,
+                works)
         shortest = judging[-1].edition.method.outage_min_minutes if judging else min(
             p.method.outage_min_minutes for p in store.norms.profiles.values())
-        outages = availability.outages(db, [connection_id], period.start, period.end,
-                                       shortest).get(connection_id, [])
+        outages = queries.outages(db, [connection_id], period.start, period.end,
+                                  shortest).get(connection_id, [])
         nodes = {u.connection.node for u in units.values()}
-        works = [w for w in availability.planned_works(
+        works = [w for w in queries.planned_works(
             db, period.start, period.end,
             obligations.announced_in_time(judging[-1].edition) if judging
             else lambda *_: True) if w.nodes & nodes]
@@ -99,8 +100,8 @@ def protocol(store: Store, connection_id: str, period: Period,
         held = [{"suspension_id": s.suspension_id, "from": s.starts.isoformat(),
                  "to": None if s.ends is None else s.ends.isoformat(), "reason": s.reason,
                  "clause": clauses.get(s.reason), "excluded": s.reason in clauses}
-                for s in availability.suspensions(db, [connection_id], period.start,
-                                                  period.end).get(connection_id, [])]
+                for s in queries.suspensions(db, [connection_id], period.start,
+                                             period.end).get(connection_id, [])]
         manifest = _manifest(db, connection_id, period, walked["hash"], judging, works, held,
                              store.norms.sha256, now)
     return {
@@ -189,7 +190,7 @@ def _seen(db: Any, connection_id: str, ticket: dict[str, Any],
     closed = min(until, datetime.fromisoformat(ticket["restored_at"])) \
         if ticket["restored_at"] else until
     window = [(opened, closed)] if closed > opened else []
-    observed = availability.covered_within(db, connection_id, window)
+    observed = queries.covered_within(db, connection_id, window)
     down = sum(availability.overlap(outages, a, b) for a, b in window)
     check = "not_observed" if observed == 0 else "agrees" if down else "no_outage_seen"
     return {"observed_minutes": round(observed / 60, 3), "down_minutes": round(down / 60, 3),
@@ -249,8 +250,7 @@ def _figures(judging: Sequence[Judged], units: dict[tuple[str, date], Unit],
         mine = [u for u in units.values() if u.connection.profile == chosen.name]
         edition = chosen.edition
         for entry in indicators.compute(mine, edition):
-            indicator = next(i for i in edition.indicators
-                             if f"{edition.key}.{i.id}" == entry["id"])
+            indicator = next(i for i in edition.indicators if i.id == entry["item"])
             covered = [u for u in mine if indicator.covers(u.connection.service,
                                                            u.connection.technology)
                        and _on_plan(u, entry)]

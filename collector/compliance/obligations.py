@@ -27,8 +27,8 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from netq.collector import tables
-from netq.collector.compliance import availability, workcalendar
+from netq.collector import queries, tables
+from netq.collector.compliance import workcalendar
 from netq.collector.compliance.quarter import MINSK, Period, Quarter, minsk_day
 from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Profile, SupportLevels, Thresholds, Urgency
@@ -171,8 +171,8 @@ def short_notice(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str,
         edition = norms.in_force(name, quarter.last_day)
         if edition is None:
             continue
-        for work in availability.planned_works(db, quarter.start, quarter.end,
-                                               announced_in_time(edition)):
+        for work in queries.planned_works(db, quarter.start, quarter.end,
+                                          announced_in_time(edition)):
             if work.in_time or not quarter.start <= work.starts < quarter.end or not any(
                     name in profiles_of_node[node] for node in work.nodes):
                 continue
@@ -215,7 +215,7 @@ def outages(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]
     nodes: dict[str, str] = {}
     for row in db.execute(select(c.c.connection_id, c.c.node).order_by(c.c.effective_from)):
         nodes[row.connection_id] = row.node  # the latest period's node
-    found = availability.outages(db, nodes, quarter.start, quarter.end, minimum)
+    found = queries.outages(db, nodes, quarter.start, quarter.end, minimum)
     by_node: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
     for connection_id, down in found.items():
         for a, b in down:

@@ -1,0 +1,139 @@
+"""The store's reads for the quarter's figures: the registry periods with their summed
+rollups, outages, lawful suspensions, planned works and the availability time inside given
+windows. Each query is here; what the rows mean (a unit's time down, what a suspension takes
+out of item 12) is the compliance core's, which gets them as plain values and never sees a
+table or a connection."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from netq.collector import tables
+from netq.collector.compliance import availability, indicators
+from netq.collector.compliance.availability import Span, Suspension, Work
+from netq.collector.compliance.figures import Unit
+from netq.collector.compliance.quarter import Period, Quarter
+from netq.collector.registry import Connection
+
+CHUNK = 500  # connection ids per IN list
+SUMMED = (*tables.ROLLUP_COUNTS, *tables.ROLLUP_SUMS)
+# what a reading of speed alone sums (the Ethernet-layer reading beside the verdict)
+SPEED_COLUMNS = tuple(name for name in (*SUMMED, *tables.ROLLUP_EXTREMES)
+                      if name.startswith("speed_"))
+
+
+def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[indicators.Span],
+               names: Iterable[str], planned: Sequence[Work] = (),
+               columns: Sequence[str] | None = None) -> list[Unit]:
+    """The registry periods under the profiles `names` in force during the quarter (or a
+    month of it), with their rollups summed: each day's under the edition of its span, and
+    their availability settled; or (`columns`) only those columns summed, nothing settled."""
+    periods: dict[str, list[Connection]] = defaultdict(list)
+    for row in db.execute(select(tables.connections).where(
+            tables.connections.c.effective_from <= quarter.last_day)).mappings():
+        periods[row["connection_id"]].append(Connection(**row))
+    units = indicators.registry_units(periods.values(), quarter, names)
+    if not units or not spans:
+        return list(units.values())
+    r = tables.rollups
+    judged = or_(*(and_(r.c.criteria == span.edition.criteria, r.c.day >= span.first_day,
+                        r.c.day <= span.last_day) for span in spans))
+    extremes = tables.ROLLUP_EXTREMES
+    wanted = set(columns) if columns is not None else set(SUMMED) | set(extremes)
+    query = (select(r.c.connection_id, r.c.effective_from,
+                    *(func.sum(r.c[name]).label(name) for name in SUMMED
+                      if name in wanted),
+                    *(func.min(r.c[name]).label(name) for name in extremes
+                      if name.endswith("_min") and name in wanted),
+                    *(func.max(r.c[name]).label(name) for name in extremes
+                      if name.endswith("_max") and name in wanted))
+             .where(judged).group_by(r.c.connection_id, r.c.effective_from))
+    for row in db.execute(query).mappings():
+        unit = units.get((row["connection_id"], row["effective_from"]))
+        if unit is not None:
+            # PostgreSQL sums bigints as numeric: one number type from here on; an extreme
+            # no test set (NULL) is absent, as readers ask with .get()
+            unit.sums = {k: float(v) for k, v in row.items()
+                         if k not in ("connection_id", "effective_from") and v is not None}
+    if columns is None:
+        settle_availability(db, units.values(), quarter, spans[-1].edition.method
+                            .outage_min_minutes, spans[-1].edition.suspensions, planned)
+    return list(units.values())
+
+
+def settle_availability(db: Any, units: Iterable[Unit], quarter: Quarter | Period,
+                        outage_min_minutes: Decimal, lawful: Iterable[str],
+                        planned: Sequence[Work] = ()) -> None:
+    """The units' outages, suspensions and the availability time inside their windows, read
+    for indicators.settle_availability."""
+    units = list(units)
+    ids = {u.connection.connection_id for u in units}
+    indicators.settle_availability(
+        units, outages(db, ids, quarter.start, quarter.end, outage_min_minutes),
+        suspensions(db, ids, quarter.start, quarter.end), set(lawful), planned,
+        lambda connection_id, windows: covered_within(db, connection_id, windows))
+
+
+def outages(db: Any, connection_ids: Iterable[str], start: datetime, end: datetime,
+            min_minutes: Decimal) -> dict[str, list[Span]]:
+    """Each connection's outages of at least `min_minutes`, cut to [start, end)."""
+    shortest = availability.margin(min_minutes)
+    d = tables.down_intervals
+    ids = list(connection_ids)
+    query = select(d.c.connection_id, d.c.started_at, d.c.ended_at).where(and_(
+        d.c.started_at < end + shortest, d.c.ended_at > start - shortest)).order_by(
+        d.c.connection_id, d.c.started_at)
+    down: dict[str, list[Span]] = defaultdict(list)
+    for first in range(0, len(ids), CHUNK):
+        for row in db.execute(query.where(d.c.connection_id.in_(ids[first:first + CHUNK]))):
+            down[row.connection_id].append((row.started_at, row.ended_at))
+    return availability.outages(down, start, end, min_minutes)
+
+
+def planned_works(db: Any, start: datetime, end: datetime,
+                  in_time: Callable[[datetime, datetime], bool]) -> list[Work]:
+    """Planned works overlapping [start, end), each judged by `in_time(announced, starts)`.
+    Works announced late are not planned time: they stay in the figure, and are listed."""
+    w = tables.planned_works
+    rows = db.execute(select(w).where(and_(w.c.starts_at < end, w.c.ends_at > start))
+                      .order_by(w.c.starts_at, w.c.work_id))
+    return [Work(row.work_id, row.announced_at, row.starts_at,
+                 row.ends_at, frozenset(row.nodes.split(";")),
+                 in_time(row.announced_at, row.starts_at)) for row in rows]
+
+
+def covered_within(db: Any, connection_id: str, windows: Iterable[Span]) -> float:
+    """Seconds of a connection's availability intervals inside the windows, as item 12
+    counts them (intervals with an off-net target)."""
+    r = tables.results
+    total = 0.0
+    for a, b in windows:
+        rows = db.execute(select(r.c.started_at, r.c.ended_at, r.c.metrics).where(and_(
+            r.c.connection_id == connection_id, r.c.kind == "availability",
+            r.c.exclusion.is_(None), r.c.started_at < b, r.c.ended_at > a,
+            r.c.started_at >= a - timedelta(days=2))))  # intervals are at most minutes long
+        total += availability.covered(((row.started_at, row.ended_at, row.metrics)
+                                       for row in rows), [(a, b)])
+    return total
+
+
+def suspensions(db: Any, connection_ids: Iterable[str], start: datetime,
+                end: datetime) -> dict[str, list[Suspension]]:
+    """Each connection's suspensions overlapping [start, end)."""
+    s = tables.suspensions
+    ids = list(connection_ids)
+    found: dict[str, list[Suspension]] = defaultdict(list)
+    for first in range(0, len(ids), CHUNK):
+        rows = db.execute(select(s).where(and_(
+            s.c.connection_id.in_(ids[first:first + CHUNK]), s.c.starts_at < end,
+            or_(s.c.ends_at.is_(None), s.c.ends_at > start))).order_by(s.c.starts_at))
+        for row in rows:
+            found[row.connection_id].append(Suspension(
+                row.suspension_id, row.connection_id, row.starts_at, row.ends_at, row.reason))
+    return found
