@@ -7,19 +7,20 @@ table or a connection."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 
 from netq.collector import tables
 from netq.collector.compliance import availability, indicators
 from netq.collector.compliance.availability import Span, Suspension, Work
+from netq.collector.compliance.customer import Imported
 from netq.collector.compliance.figures import Unit
 from netq.collector.compliance.quarter import Period, Quarter
-from netq.collector.registry import Connection
+from netq.collector.registry import Connection, RegistryPeriods
 
 CHUNK = 500  # connection ids per IN list
 SUMMED = (*tables.ROLLUP_COUNTS, *tables.ROLLUP_SUMS)
@@ -80,6 +81,14 @@ def settle_availability(db: Any, units: Iterable[Unit], quarter: Quarter | Perio
         lambda connection_id, windows: covered_within(db, connection_id, windows))
 
 
+def registry_periods(db: Any, connection_ids: Iterable[str] | None = None) -> RegistryPeriods:
+    """The registry periods of these connections (or of all)."""
+    query = select(tables.connections)
+    if connection_ids is not None:
+        query = query.where(tables.connections.c.connection_id.in_(list(connection_ids)))
+    return RegistryPeriods(Connection(**row) for row in db.execute(query).mappings())
+
+
 def outages(db: Any, connection_ids: Iterable[str], start: datetime, end: datetime,
             min_minutes: Decimal) -> dict[str, list[Span]]:
     """Each connection's outages of at least `min_minutes`, cut to [start, end)."""
@@ -136,4 +145,77 @@ def suspensions(db: Any, connection_ids: Iterable[str], start: datetime,
         for row in rows:
             found[row.connection_id].append(Suspension(
                 row.suspension_id, row.connection_id, row.starts_at, row.ends_at, row.reason))
+    return found
+
+
+def imported(db: Any, quarter: Quarter, name: str, answer_max_s: Decimal) -> Imported:
+    """The operator's records items 1–3 of profile `name` are made of (customer.Imported)."""
+    c, k, t = tables.contracts, tables.support_calls, tables.tickets
+    contracts = list(db.execute(select(c).where(c.c.registered_on <= quarter.last_day))
+                     .mappings())
+    tickets = list(db.execute(select(t).where(and_(
+        t.c.registered_at >= quarter.start, t.c.registered_at < quarter.end,
+        t.c.fault != "subscriber"))).mappings())
+    registry = registry_periods(db, {r["connection_id"] for r in (*contracts, *tickets)
+                                     if r["connection_id"] is not None})
+    calls_n, answered, unassigned = db.execute(select(
+        func.count(), func.sum(case((k.c.answer_s <= float(answer_max_s), 1), else_=0)),
+        func.sum(case((k.c.profile.is_(None), 1), else_=0)),
+    ).where(and_(k.c.offered_at >= quarter.start, k.c.offered_at < quarter.end,
+                 or_(k.c.profile == name, k.c.profile.is_(None))))).one()
+    return Imported(contracts, tickets, registry,
+                    (int(calls_n), int(answered or 0), int(unassigned or 0)))
+
+
+def reports_written(db: Any) -> tuple[date | None, list[tuple[str, datetime]]]:
+    """The first day anything was measured, and each report written (its quarter and
+    moment, oldest first): what deadline.status judges."""
+    first = db.execute(select(func.min(tables.rollups.c.day))).scalar()
+    runs = tables.report_runs
+    return first, [(row.quarter, row.generated_at) for row in db.execute(
+        select(runs.c.quarter, runs.c.generated_at).order_by(runs.c.generated_at))]
+
+
+def results(db: Any, start: datetime, end: datetime,
+            connection_ids: Sequence[str] | None = None,
+            kinds: Sequence[str] | None = None) -> Iterator[Mapping[str, Any]]:
+    """The raw results started in [start, end) (of these connections, of these kinds), in
+    time order."""
+    r = tables.results
+    query = select(r).where(and_(r.c.started_at >= start, r.c.started_at < end))
+    if connection_ids is not None:
+        query = query.where(r.c.connection_id.in_(list(connection_ids)))
+    if kinds is not None:
+        query = query.where(r.c.kind.in_(list(kinds)))
+    yield from db.execute(query.order_by(r.c.started_at, r.c.id)).mappings()
+
+
+def hourly(db: Any, profile: str, months: Mapping[date, str]) -> Iterator[Mapping[str, Any]]:
+    """The hourly sums of the lines of `profile`, per service, technology and Minsk hour,
+    each month (its first day) under the criteria given for it."""
+    h, c = tables.hourly, tables.connections
+    yield from db.execute(
+        select(c.c.service, c.c.technology, h.c.hour,
+               *(func.sum(h.c[name]).label(name) for name in (*tables.HOURLY_COUNTS,
+                                                              *tables.HOURLY_SUMS)))
+        .select_from(h.join(c, and_(c.c.connection_id == h.c.connection_id,
+                                    c.c.effective_from == h.c.effective_from,
+                                    c.c.profile == profile)))
+        .where(or_(false(), *(and_(h.c.criteria == criteria, h.c.month == month)
+                              for month, criteria in months.items())))
+        .group_by(c.c.service, c.c.technology, h.c.hour)).mappings()
+
+
+def peak_download_shares(db: Any, spans: Sequence[indicators.Span], until: date,
+                         ) -> dict[tuple[str, date], list[float]]:
+    """Each registry period's evening-peak download tests (19:00–23:00 Minsk) judged on the
+    days up to `until`, as % of the tariff in force, each day under its edition's criteria:
+    kept by the rollups as the tests arrive (a quarter holds millions of tests)."""
+    p = tables.peak_speeds
+    query = select(p.c.connection_id, p.c.effective_from, p.c.share_percent).where(or_(
+        false(), *(and_(p.c.criteria == span.edition.criteria, p.c.day >= span.first_day,
+                        p.c.day <= min(span.last_day, until)) for span in spans)))
+    found: dict[tuple[str, date], list[float]] = defaultdict(list)
+    for connection_id, effective_from, share in db.execute(query):
+        found[(connection_id, effective_from)].append(share)
     return found

@@ -6,7 +6,9 @@ would judge some connections against the wrong tariff.
 
 from __future__ import annotations
 
+import bisect
 import csv
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -119,3 +121,17 @@ def parse(lines: Iterable[str], source: str = "connections") -> Parsed:
             service=row["service"], technology=row["technology"], tariff_down_kbps=down,
             tariff_up_kbps=up, region=row["region"], node=row["node"], profile=row["profile"]))
     return parsed
+
+
+class RegistryPeriods:
+    """The registry periods of some connections, to find the row in force on a day."""
+
+    def __init__(self, rows: Iterable[Connection]) -> None:
+        self.periods: dict[str, list[Connection]] = defaultdict(list)
+        for row in sorted(rows, key=lambda r: r.effective_from):
+            self.periods[row.connection_id].append(row)
+
+    def in_force(self, connection_id: str, day: date) -> Connection | None:
+        periods = self.periods.get(connection_id, [])
+        index = bisect.bisect_right([p.effective_from for p in periods], day)
+        return periods[index - 1] if index else None

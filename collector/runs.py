@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from netq.collector import tables
+from netq.collector import queries, tables
 from netq.collector.compliance import deadline
 from netq.collector.store import Store
 
@@ -46,4 +46,5 @@ def save_report(store: Store, document: dict[str, Any], formats: tuple[str, ...]
 def report_status(store: Store, today: date) -> list[dict[str, Any]]:
     """Every ended quarter: its deadline and whether its report was written (deadline.status)."""
     with store.engine.connect() as db:
-        return deadline.status(db, store.norms, today)
+        first, reports = queries.reports_written(db)
+    return deadline.status(first, reports, store.norms, today)

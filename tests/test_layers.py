@@ -91,7 +91,9 @@ def test_only_the_collector_touches_the_store_s_tables_and_engine(module: str,
 # the judging core: how a test is judged, the norms, the statistics and the calendar work on
 # plain values handed to them, so each can be tested without a database
 JUDGING_CORE = ("judgement", "thresholds", "limits", "figures", "indicators", "availability",
-                "document", "stats", "quarter", "workcalendar", "notices", *(f"measures/{p.stem}" for p in sorted(
+                "document", "customer", "deadline", "line_counts", "stats", "quarter",
+                "workcalendar", "notices",
+                *(f"measures/{p.stem}" for p in sorted(
                     (ROOT / "collector" / "compliance" / "measures").glob("*.py"))))
 
 

@@ -21,7 +21,7 @@ from netq.collector.compliance.engine import compliance
 from netq.collector.compliance.quarter import MINSK, Quarter
 from netq.collector.compliance.report_data import details
 from netq.collector.registry import FIRST_PERIOD, Connection
-from netq.collector.runs import save_report
+from netq.collector.runs import report_status, save_report
 from netq.collector.settings import Operator
 from netq.collector.store import Store
 from netq.reports import findings, formatting, i18n, quarterly
@@ -431,8 +431,7 @@ def test_as_a_reader_sees_it_no_text_overflows_and_no_serious_accessibility_viol
 ])
 def test_status_lists_quarters_due_and_late(store: Store, today: date,
                                             states: dict[str, str]) -> None:
-    with store.engine.connect() as db:
-        found = {e["quarter"]: e["state"] for e in deadline.status(db, store.norms, today)}
+    found = {e["quarter"]: e["state"] for e in report_status(store, today)}
     assert found == {"2026Q2": "late", **states}  # Q2: F2's outage began in June
 
 
@@ -477,9 +476,7 @@ def test_a_report_of_an_unfinished_quarter_is_preliminary_everywhere_and_not_pub
     assert {row["preliminary"] for row in csv.DictReader(io.StringIO(table.read_text()))} == \
         {"true"}
     assert save_report(store, context["document"], ("html",)) is False
-    with store.engine.connect() as db:
-        found = {e["quarter"]: e["state"]
-                 for e in deadline.status(db, store.norms, date(2026, 10, 20))}
+    found = {e["quarter"]: e["state"] for e in report_status(store, date(2026, 10, 20))}
     assert found["2026Q3"] == "late"  # past the 15th with only a preliminary report
     final = quarterly.build(store, Q3, now=noon(date(2026, 10, 1)))
     assert not final["document"]["preliminary"]

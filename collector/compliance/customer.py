@@ -23,19 +23,17 @@ Records that carry none are the operator's whole: counted in every profile's fig
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
-
-from netq.collector import tables
 from netq.collector.compliance import workcalendar
 from netq.collector.compliance.figures import Figure, share_figure
 from netq.collector.compliance.notices import Notice
 from netq.collector.compliance.quarter import Quarter, minsk_day
-from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Profile
+from netq.collector.registry import RegistryPeriods
 
 
 def deadline(registered_on: date, promised_days: int, kind: str,
@@ -58,20 +56,26 @@ class Records:
     warnings: list[Notice]
 
 
-def figures(db: Any, quarter: Quarter, edition: Profile, name: str, now: datetime,
+@dataclass(frozen=True)
+class Imported:
+    """The operator's records a quarter's items 1–3 are made of, as the store holds them
+    (queries.imported): contracts registered by its end, tickets registered in it of faults
+    not the subscriber's, the registry periods of their lines, and the quarter's calls of the
+    profile or of none, counted (offered, answered within the method's time, of no profile)."""
+
+    contracts: list[Mapping[str, Any]]
+    tickets: list[Mapping[str, Any]]
+    registry: RegistryPeriods
+    calls: tuple[int, int, int]
+
+
+def figures(imported: Imported, quarter: Quarter, edition: Profile, name: str, now: datetime,
             customer_delay: bool = False) -> Records:
     """The figure of each customer measure for the profile `name`, as of `now`;
     `customer_delay`: the reading that moves a deadline by the customer's recorded delay."""
     counted_until = min(minsk_day(now), quarter.last_day)
-    c, k, t = tables.contracts, tables.support_calls, tables.tickets
     rules = edition.obligations.contract_deadline
-    contracts = list(db.execute(select(c).where(c.c.registered_on <= quarter.last_day))
-                     .mappings())
-    tickets = list(db.execute(select(t).where(and_(
-        t.c.registered_at >= quarter.start, t.c.registered_at < quarter.end,
-        t.c.fault != "subscriber"))).mappings())
-    registry = RegistryPeriods.read(db, {r["connection_id"] for r in (*contracts, *tickets)
-                                         if r["connection_id"] is not None})
+    contracts, tickets, registry = imported.contracts, imported.tickets, imported.registry
 
     def profile_of(connection_id: str | None, day: date) -> str | None:
         if connection_id is None:
@@ -102,12 +106,7 @@ def figures(db: Any, quarter: Quarter, edition: Profile, name: str, now: datetim
             on_time += 1
         elif row["activated_on"] is None or row["activated_on"] > counted_until:
             pending_late += 1
-    answer_max = float(edition.method.call_answer_max_s)
-    calls_n, answered, calls_unassigned = db.execute(select(
-        func.count(), func.sum(case((k.c.answer_s <= answer_max, 1), else_=0)),
-        func.sum(case((k.c.profile.is_(None), 1), else_=0)),
-    ).where(and_(k.c.offered_at >= quarter.start, k.c.offered_at < quarter.end,
-                 or_(k.c.profile == name, k.c.profile.is_(None))))).one()
+    calls_n, answered, calls_unassigned = imported.calls
     restore_max = timedelta(hours=float(edition.method.ticket_restore_max_hours))
     ticket_n = restored_in_time = not_yet_due = third_party = 0
     for row in tickets:
@@ -121,7 +120,6 @@ def figures(db: Any, quarter: Quarter, edition: Profile, name: str, now: datetim
         third_party += row["fault"] == "third_party"
         restored_in_time += restored is not None and \
             restored - row["registered_at"] <= restore_max
-    calls_unassigned = int(calls_unassigned or 0)
     warnings = []
     if calls_unassigned:
         warnings.append(Notice(
@@ -139,7 +137,7 @@ def figures(db: Any, quarter: Quarter, edition: Profile, name: str, now: datetim
     return Records(
         figures={
             "contracts": share_figure(on_time, due_n),
-            "calls": share_figure(int(answered or 0), calls_n),
+            "calls": share_figure(answered, calls_n),
             "tickets": share_figure(restored_in_time, ticket_n),
         },
         apart={"contracts_customer_delayed": delayed,

@@ -4,12 +4,10 @@ sets. Here, not in reports/, because the collector exports the days left for an 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
-from netq.collector import tables
 from netq.collector.compliance.quarter import Quarter, minsk_midnight
 from netq.collector.compliance.thresholds import Publication, Thresholds
 
@@ -23,21 +21,20 @@ def days_left(quarter: Quarter, publication: Publication, today: date) -> int:
     return (due(quarter, publication) - today).days
 
 
-def status(db: Any, norms: Thresholds, today: date) -> list[dict[str, Any]]:
-    """Every ended quarter since the first measurement that a source sets a deadline for: its
-    deadline and whether a report was written; `state` is published, due (deadline ahead) or
-    late."""
-    first = db.execute(select(func.min(tables.rollups.c.day))).scalar()
+def status(first: date | None, reports: Iterable[tuple[str, datetime]], norms: Thresholds,
+           today: date) -> list[dict[str, Any]]:
+    """Every ended quarter since the first measured day (`first`) that a source sets a
+    deadline for: its deadline and whether a report was written (`reports`: each written
+    report's quarter and moment, oldest first); `state` is published, due (deadline ahead)
+    or late."""
     if first is None:
         return []
     written: dict[str, datetime] = {}
-    runs = tables.report_runs
-    for row in db.execute(select(runs.c.quarter, runs.c.generated_at)
-                          .order_by(runs.c.generated_at)):
+    for name, generated_at in reports:
         # a report written before its quarter ended was preliminary: it publishes nothing
-        moment = row.generated_at.replace(tzinfo=row.generated_at.tzinfo or UTC)
-        if moment >= minsk_midnight(Quarter.parse(row.quarter).next.first_day):
-            written.setdefault(row.quarter, row.generated_at)
+        moment = generated_at.replace(tzinfo=generated_at.tzinfo or UTC)
+        if moment >= minsk_midnight(Quarter.parse(name).next.first_day):
+            written.setdefault(name, generated_at)
     quarter = Quarter(first.year, (first.month - 1) // 3 + 1)
     current = Quarter(today.year, (today.month - 1) // 3 + 1)
     listed = []

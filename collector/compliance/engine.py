@@ -136,7 +136,9 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
     if units is None:
         units = read_units(store, quarter, judging=judging)
     with store.engine.connect() as db:
-        records = customer.figures(db, quarter, chosen, judging.name, now)
+        imported = queries.imported(db, quarter, judging.name,
+                                    chosen.method.call_answer_max_s)
+        records = customer.figures(imported, quarter, chosen, judging.name, now)
         drawn = sample(db, quarter, judging) if evidence else None
         manifest = make_manifest(db, quarter, judging, store.norms.sha256, now) \
             if evidence else None
@@ -188,7 +190,8 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
         "per_test": {s: p.model_dump(mode="json", exclude_none=True)
                      for s, p in chosen.per_test.items()},
         "indicators": entries,
-        "sensitivity": sensitivity(store, quarter, judging, units, entries, breakdown, now)
+        "sensitivity": sensitivity(store, quarter, judging, units, imported, entries,
+                                   breakdown, now)
         if evidence else None,
         "connections": len({u.connection.connection_id for u in units}),
         "exclusions": {**excluded, **records.apart},
@@ -234,8 +237,8 @@ READINGS = (
 )
 
 
-def sensitivity(store: Store, quarter: Quarter, judging: Judged,
-                units: Sequence[Unit], entries: list[dict[str, Any]],
+def sensitivity(store: Store, quarter: Quarter, judging: Judged, units: Sequence[Unit],
+                imported: customer.Imported, entries: list[dict[str, Any]],
                 breakdown: indicators.Breakdown | None, now: datetime) -> list[dict[str, Any]]:
     """Each headline figure a reading changes, under netq's reading and the other; the
     other's value and verdict are also set on the entry (`readings`)."""
@@ -259,9 +262,8 @@ def sensitivity(store: Store, quarter: Quarter, judging: Judged,
         elif reading.key == "planned_works":
             alternative = indicators.compute([u.planned_works_excluded() for u in units], only)
         else:
-            with store.engine.connect() as db:
-                delayed = customer.figures(db, quarter, chosen, judging.name, now,
-                                           customer_delay=True)
+            delayed = customer.figures(imported, quarter, chosen, judging.name, now,
+                                       customer_delay=True)
             alternative = indicators.compute([], only, None, delayed.figures)
         found.append({"reading": reading.key, "question": reading.question,
                       "adopted": reading.adopted, "alternative": reading.alternative,

@@ -6,18 +6,15 @@ through the same judgement as the rollups, so its totals are the figure's n and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
-
-from netq.collector import queries, tables
+from netq.collector import queries
 from netq.collector.compliance.engine import Judged, judged
 from netq.collector.compliance.judgement import EXTREMES, judge
 from netq.collector.compliance.measures import MEASURES, Tally
 from netq.collector.compliance.quarter import Quarter, minsk_day
-from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Indicator, Profile
 from netq.collector.registry import Connection
 from netq.collector.store import Store
@@ -26,7 +23,7 @@ from netq.errors import NotFound
 # an availability interval may start the day before a period and reach into it
 REACH_BACK = timedelta(days=1)
 Piece = tuple[date, Profile, Tally]  # a Minsk day, the edition it was judged under, its tally
-Judgement = tuple[dict[str, Any], Connection, list[Piece]]  # a raw result, its line, its pieces
+Judgement = tuple[Mapping[str, Any], Connection, list[Piece]]  # a raw result, its line, its pieces
 
 
 def find(store: Store, indicator_id: str) -> tuple[Profile, Indicator]:
@@ -45,15 +42,9 @@ def judged_results(db: Any, judging: Sequence[Judged], start: datetime, end: dat
     """The raw results started in [start, end), each with the connection row in force on
     its day and what it adds, day by day, under the edition of each judged day; a result of
     a connection none of `judging` covers is left out. The same `judge()` as the rollups."""
-    r = tables.results
-    query = select(r).where(and_(r.c.started_at >= start, r.c.started_at < end))
-    if connection_ids is not None:
-        query = query.where(r.c.connection_id.in_(list(connection_ids)))
-    if kinds is not None:
-        query = query.where(r.c.kind.in_(list(kinds)))
     by_profile = {j.name: j for j in judging}
-    registry = RegistryPeriods.read(db, connection_ids)
-    for row in db.execute(query.order_by(r.c.started_at, r.c.id)).mappings():
+    registry = queries.registry_periods(db, connection_ids)
+    for row in queries.results(db, start, end, connection_ids, kinds):
         connection = registry.in_force(row["connection_id"], minsk_day(row["started_at"]))
         chosen = None if connection is None else by_profile.get(connection.profile)
         if connection is None or chosen is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -30,7 +30,6 @@ from netq.collector.compliance.judgement import at_layer, verdicts
 from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS
 from netq.collector.compliance.notices import Notice
 from netq.collector.compliance.quarter import Period, minsk_day, minsk_midnight
-from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.store import Store
@@ -57,7 +56,7 @@ def protocol(store: Store, connection_id: str, period: Period,
     """The line's protocol for the window `period` (whole Minsk days), as a JSON-ready dict."""
     now = now or datetime.now(UTC)
     with store.engine.connect() as db:
-        periods = RegistryPeriods.read(db, [connection_id]).periods.get(connection_id)
+        periods = queries.registry_periods(db, [connection_id]).periods.get(connection_id)
         if not periods:
             raise LineError(f"connection {connection_id!r} is not in the registry")
         units = indicators.registry_units([periods], period, {p.profile for p in periods})
@@ -197,7 +196,7 @@ def _seen(db: Any, connection_id: str, ticket: dict[str, Any],
             "cross_check": check}
 
 
-def _canonical(row: dict[str, Any]) -> bytes:
+def _canonical(row: Mapping[str, Any]) -> bytes:
     fields = [row["id"], row["started_at"].isoformat(), row["ended_at"].isoformat(),
               row["probe_id"], row["kind"], row["target"], str(row["ok"]),
               row["error"] or "", row["exclusion"] or "",
@@ -205,7 +204,7 @@ def _canonical(row: dict[str, Any]) -> bytes:
     return ("|".join(fields) + "\n").encode()
 
 
-def _test(row: dict[str, Any], connection: Connection, edition: Profile,
+def _test(row: Mapping[str, Any], connection: Connection, edition: Profile,
           tally: dict[str, float], verdict: dict[str, bool]) -> dict[str, Any]:
     metrics = row["metrics"]
     entry: dict[str, Any] = {

@@ -12,10 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select
-
-from netq.collector import tables
-from netq.collector.compliance.engine import Judged
 from netq.collector.compliance.figures import Unit
 from netq.collector.compliance.lines import contract_breached, norms_failed
 from netq.collector.compliance.measures import PER_TEST_NORMS, SPEED_NORM
@@ -133,21 +129,6 @@ def worst_nodes(found: Mapping[str, Line], norms: Sequence[str]) -> list[dict[st
     return sorted(failing, key=lambda r: (-r["failing"] / r["lines"],
                                           r["availability_percent"] or 100,
                                           r["group"]))[:WORST_NODES]
-
-
-def peak_download_shares(db: Any, judging: Judged, until: date,
-                         ) -> dict[tuple[str, date], list[float]]:
-    """Each registry period's evening-peak download tests (19:00–23:00 Minsk) judged on the
-    days up to `until`, as % of the tariff in force, each day under its edition's criteria:
-    kept by the rollups as the tests arrive (a quarter holds millions of tests)."""
-    p = tables.peak_speeds
-    query = select(p.c.connection_id, p.c.effective_from, p.c.share_percent).where(or_(
-        false(), *(and_(p.c.criteria == span.edition.criteria, p.c.day >= span.first_day,
-                        p.c.day <= min(span.last_day, until)) for span in judging.spans)))
-    found: dict[tuple[str, date], list[float]] = defaultdict(list)
-    for connection_id, effective_from, share in db.execute(query):
-        found[(connection_id, effective_from)].append(share)
-    return found
 
 
 def quantile(values: Sequence[float], q: float) -> float:

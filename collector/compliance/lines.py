@@ -9,6 +9,7 @@ results re-judged by the same `judge()`, as `explain` does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from netq.collector.compliance.engine import Judged, judged, read_units
@@ -112,7 +113,7 @@ def _failed_tests(store: Store, quarter: Quarter, judging: Judged,
                         "failed": failed, "metrics": shown(row)})
 
 
-def shown(row: dict[str, Any]) -> dict[str, Any]:
+def shown(row: Mapping[str, Any]) -> dict[str, Any]:
     metrics = row["metrics"]
     if row["kind"] == "throughput":
         return {k: metrics.get(k) for k in ("direction", "bits_per_second", "ended")}

@@ -30,7 +30,6 @@ from sqlalchemy import and_, select
 from netq.collector import queries, tables
 from netq.collector.compliance import workcalendar
 from netq.collector.compliance.quarter import MINSK, Period, Quarter, minsk_day
-from netq.collector.compliance.rollups import RegistryPeriods
 from netq.collector.compliance.thresholds import Profile, SupportLevels, Thresholds, Urgency
 
 
@@ -77,7 +76,7 @@ def tickets(db: Any, quarter: Quarter | Period, norms: Thresholds, now: datetime
     if connection_id is not None:
         query = query.where(t.c.connection_id == connection_id)
     rows = list(db.execute(query.order_by(t.c.registered_at, t.c.ticket_id)).mappings())
-    registry = RegistryPeriods.read(db, {row["connection_id"] for row in rows})
+    registry = queries.registry_periods(db, {row["connection_id"] for row in rows})
     listed = []
     for row in rows:
         registered = row["registered_at"]

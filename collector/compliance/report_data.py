@@ -8,12 +8,11 @@ them: the engine computes the figures a regulator checks, this only what the rep
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
-
-from netq.collector import tables
+from netq.collector import queries
 from netq.collector.compliance import indicators, line_counts
 from netq.collector.compliance.engine import Judged, judged, read_units
 from netq.collector.compliance.figures import Unit
@@ -64,8 +63,9 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
             totals[1] += unit.scheduled_s
     until = min(today, quarter.last_day) if today else quarter.last_day
     with store.engine.connect() as db:
-        sums = hour_sums(db, quarter, judging)
-        peak = line_counts.peak_download_shares(db, judging, until)
+        sums = hour_sums(queries.hourly(db, judging.name, months_judged(quarter, judging)),
+                         judging)
+        peak = queries.peak_download_shares(db, judging.spans, until)
     lines = line_counts.lines(units, rules)
     counted = line_counts.norms_set(rules)
     days = (until - quarter.first_day).days + 1
@@ -83,29 +83,24 @@ def details(store: Store, quarter: Quarter, profile: str | None = None,
             "connections": [connection_shares(unit, rules) for unit in units]}
 
 
-def hour_sums(db: Any, quarter: Quarter, judging: Judged,
-              ) -> dict[str, dict[str, list[list[float]]]]:
-    """By Minsk hour of the day, per technology: the download speed as % of the tariff (lines
-    whose norms judge speed) and the round trip, each as [sum, tests], over the quarter's tests
-    of the profile's lines, summed in the database. Each month is read under the edition in
-    force at its end (the hourly sums are per month)."""
+def months_judged(quarter: Quarter, judging: Judged) -> dict[date, str]:
+    """Each month of the quarter (its first day) and the criteria of the edition in force at
+    its end: the hourly sums are kept per month."""
     months = {}
     for month in quarter.months():
         span = next((s for s in reversed(judging.spans)
                      if s.first_day <= month.last_day and s.last_day >= month.first_day), None)
         if span is not None:
             months[month.first_day] = span.edition.criteria
-    h, c = tables.hourly, tables.connections
-    rows = db.execute(
-        select(c.c.service, c.c.technology, h.c.hour,
-               *(func.sum(h.c[name]).label(name) for name in (*tables.HOURLY_COUNTS,
-                                                              *tables.HOURLY_SUMS)))
-        .select_from(h.join(c, and_(c.c.connection_id == h.c.connection_id,
-                                    c.c.effective_from == h.c.effective_from,
-                                    c.c.profile == judging.name)))
-        .where(or_(false(), *(and_(h.c.criteria == criteria, h.c.month == month)
-                              for month, criteria in months.items())))
-        .group_by(c.c.service, c.c.technology, h.c.hour)).mappings()
+    return months
+
+
+def hour_sums(rows: Iterable[Mapping[str, Any]], judging: Judged,
+              ) -> dict[str, dict[str, list[list[float]]]]:
+    """By Minsk hour of the day, per technology: the download speed as % of the tariff (lines
+    whose norms judge speed) and the round trip, each as [sum, tests], over the quarter's tests
+    of the profile's lines (`rows`: queries.hourly, summed in the database per service,
+    technology and hour)."""
     sums: dict[str, dict[str, list[list[float]]]] = {
         "speed": defaultdict(lambda: [[0.0, 0.0] for _ in range(24)]),
         "delay": defaultdict(lambda: [[0.0, 0.0] for _ in range(24)])}

@@ -8,9 +8,7 @@ connection, or a criteria never built before, rebuilds the affected rows from ra
 
 from __future__ import annotations
 
-import bisect
 import functools
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,12 +18,12 @@ from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from netq.collector import tables
+from netq.collector import queries, tables
 from netq.collector.compliance.judgement import EXTREMES, judge, on_net_only
 from netq.collector.compliance.measures import Tally
 from netq.collector.compliance.quarter import MINSK, minsk_day
 from netq.collector.compliance.thresholds import Profile
-from netq.collector.registry import Connection
+from netq.collector.registry import RegistryPeriods
 from netq.model import EVENING_PEAK
 
 Key = tuple[str, str, date, date]  # criteria, connection_id, effective_from, day
@@ -34,27 +32,6 @@ Tallied = tuple[dict[Key, Tally], dict[HourKey, Tally], list[dict[str, Any]]]
 HOURLY = (*tables.HOURLY_COUNTS, *tables.HOURLY_SUMS)
 REBUILD_CHUNK = 200  # connections rebuilt per pass: bounds memory on a national fleet
 log = structlog.get_logger("netq.rollups")
-
-
-class RegistryPeriods:
-    """The registry periods of some connections, to find the row in force on a day."""
-
-    def __init__(self, rows: Iterable[Connection]) -> None:
-        self.periods: dict[str, list[Connection]] = defaultdict(list)
-        for row in sorted(rows, key=lambda r: r.effective_from):
-            self.periods[row.connection_id].append(row)
-
-    @classmethod
-    def read(cls, db: Any, connection_ids: Iterable[str] | None = None) -> RegistryPeriods:
-        query = select(tables.connections)
-        if connection_ids is not None:
-            query = query.where(tables.connections.c.connection_id.in_(list(connection_ids)))
-        return cls(Connection(**row) for row in db.execute(query).mappings())
-
-    def in_force(self, connection_id: str, day: date) -> Connection | None:
-        periods = self.periods.get(connection_id, [])
-        index = bisect.bisect_right([p.effective_from for p in periods], day)
-        return periods[index - 1] if index else None
 
 
 class Rollups:
@@ -67,7 +44,7 @@ class Rollups:
         """Fold newly inserted results in, inside the caller's transaction."""
         if not rows:
             return
-        registry = RegistryPeriods.read(db, {row["connection_id"] for row in rows})
+        registry = queries.registry_periods(db, {row["connection_id"] for row in rows})
         self._upsert(db, *self._tally(rows, registry))
         self._note_down_intervals(db, rows)
 
@@ -104,7 +81,7 @@ class Rollups:
                         table.c.criteria.in_(list(self.criteria)),
                         table.c.connection_id.in_(chunk))))
                 db.execute(delete(down).where(down.c.connection_id.in_(chunk)))
-            registry = RegistryPeriods.read(db, chunk)
+            registry = queries.registry_periods(db, chunk)
             rows = list(self._results(db, chunk))
             self._upsert(db, *self._tally(rows, registry))
             self._note_down_intervals(db, rows)
