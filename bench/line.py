@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.compliance import INSERT_RESULTS, QUARTER, raw_rows, registry, run_measured
 from bench.report import pages_png
 from netq.collector.compliance.line import protocol, window
-from netq.collector.compliance.records import import_csv
+from netq.collector.records import import_csv
 from netq.collector.store import Store
 from netq.demo.operator import DEMO_OPERATOR
 from netq.reports import line as document

@@ -6,6 +6,7 @@ table or a connection."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -219,3 +220,139 @@ def peak_download_shares(db: Any, spans: Sequence[indicators.Span], until: date,
     for connection_id, effective_from, share in db.execute(query):
         found[(connection_id, effective_from)].append(share)
     return found
+
+
+def tickets(db: Any, period: Quarter | Period, connection_id: str | None = None,
+            ) -> tuple[list[Mapping[str, Any]], RegistryPeriods]:
+    """The tickets registered in the period (of one connection, or all), in order, and the
+    registry periods of their lines."""
+    t = tables.tickets
+    query = select(t).where(and_(t.c.registered_at >= period.start,
+                                 t.c.registered_at < period.end))
+    if connection_id is not None:
+        query = query.where(t.c.connection_id == connection_id)
+    rows = list(db.execute(query.order_by(t.c.registered_at, t.c.ticket_id)).mappings())
+    return rows, registry_periods(db, {row["connection_id"] for row in rows})
+
+
+def ticket_times(db: Any, connection_ids: Iterable[str], start: datetime, end: datetime,
+                 ) -> dict[str, list[tuple[str, datetime]]]:
+    """Each connection's tickets registered in [start, end): id and moment, in order."""
+    t = tables.tickets
+    ids = list(connection_ids)
+    found: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    for first in range(0, len(ids), CHUNK):
+        for row in db.execute(select(t.c.connection_id, t.c.ticket_id, t.c.registered_at)
+                              .where(and_(t.c.connection_id.in_(ids[first:first + CHUNK]),
+                                          t.c.registered_at >= start, t.c.registered_at < end))
+                              .order_by(t.c.registered_at)):
+            found[row.connection_id].append((row.ticket_id, row.registered_at))
+    return found
+
+
+def latest_nodes(db: Any) -> dict[str, str]:
+    """Each connection's node in its latest registry period."""
+    c = tables.connections
+    nodes: dict[str, str] = {}
+    for row in db.execute(select(c.c.connection_id, c.c.node).order_by(c.c.effective_from)):
+        nodes[row.connection_id] = row.node
+    return nodes
+
+
+def profiles_of_node(db: Any) -> dict[str, set[str]]:
+    """The profiles of the connections behind each node, in any registry period."""
+    c = tables.connections
+    found: dict[str, set[str]] = defaultdict(set)
+    for node, profile in db.execute(select(c.c.node, c.c.profile).distinct()):
+        found[node].add(profile)
+    return found
+
+
+def profiles_present(db: Any, last_day: date) -> list[str]:
+    """The registry profiles of the connections in force by `last_day`."""
+    c = tables.connections
+    return sorted(db.execute(select(c.c.profile).distinct().where(
+        c.c.effective_from <= last_day)).scalars())
+
+
+def _judged_rows(spans: Sequence[indicators.Span]) -> Any:
+    r = tables.rollups
+    return or_(false(), *(and_(r.c.criteria == s.edition.criteria, r.c.day >= s.first_day,
+                               r.c.day <= s.last_day) for s in spans))
+
+
+def _of_profile(profile: str) -> Any:
+    r, c = tables.rollups, tables.connections
+    return r.join(c, and_(c.c.connection_id == r.c.connection_id,
+                          c.c.effective_from == r.c.effective_from,
+                          c.c.profile == profile))
+
+
+def sample(db: Any, profile: str, spans: Sequence[indicators.Span]) -> dict[str, Any]:
+    """Who was measured: probes, and connections and results per region (from rollups)."""
+    r, c, p = tables.rollups, tables.connections, tables.probe_connections
+    in_quarter = _judged_rows(spans)
+    regions = db.execute(
+        select(c.c.region, func.count(func.distinct(r.c.connection_id)),
+               func.sum(r.c.results_n))
+        .select_from(_of_profile(profile))
+        .where(in_quarter).group_by(c.c.region).order_by(c.c.region)).all()
+    probes = db.execute(select(func.count(func.distinct(p.c.probe_id))).where(
+        p.c.connection_id.in_(select(r.c.connection_id).select_from(_of_profile(profile))
+                              .where(in_quarter)))).scalar_one()
+    return {"probes": int(probes),
+            "regions": [{"region": region, "connections": int(n), "results": int(results)}
+                        for region, n, results in regions]}
+
+
+def snapshot(db: Any, quarter: Quarter, profile: str, spans: Sequence[indicators.Span],
+             ) -> tuple[int, str]:
+    """The results behind the profile's quarter, and a SHA-256 over every row its figures
+    are made from: the rollups (with their fingerprints of the results), the registry, the
+    down intervals, the operator's records and the planned works."""
+    r, c = tables.rollups, tables.connections
+    digest = hashlib.sha256()
+    rows = db.execute(
+        select(r.c.connection_id, r.c.effective_from, r.c.day, r.c.results_n, r.c.digest)
+        .select_from(_of_profile(profile)).where(_judged_rows(spans))
+        .order_by(r.c.connection_id, r.c.effective_from, r.c.day))
+    results = 0
+    for row in rows:
+        digest.update(f"{row[0]}|{row[1]}|{row[2]}|{row[3]}|{row[4]}\n".encode())
+        results += row[3]
+    for row in db.execute(select(c).order_by(c.c.connection_id, c.c.effective_from)):
+        digest.update(("registry|" + "|".join(map(str, row)) + "\n").encode())
+    d = tables.down_intervals
+    for row in db.execute(select(d.c.result_id).where(and_(
+            d.c.started_at < quarter.end, d.c.ended_at > quarter.start)).order_by(d.c.result_id)):
+        digest.update(f"down|{row[0]}\n".encode())
+    for table, moment in ((tables.support_calls, "offered_at"), (tables.tickets, "registered_at"),
+                          (tables.planned_works, "starts_at")):
+        column = table.c[moment]
+        for row in db.execute(select(table).where(and_(
+                column >= quarter.start - timedelta(days=92), column < quarter.end))
+                .order_by(*table.primary_key.columns)):
+            digest.update((f"{table.name}|" + "|".join(map(str, row)) + "\n").encode())
+    held = tables.suspensions
+    for row in db.execute(select(held).where(and_(
+            held.c.starts_at < quarter.end,
+            or_(held.c.ends_at.is_(None), held.c.ends_at > quarter.start)))
+            .order_by(held.c.suspension_id)):
+        digest.update(("suspensions|" + "|".join(map(str, row)) + "\n").encode())
+    for row in db.execute(select(tables.contracts).order_by(tables.contracts.c.contract_id)):
+        digest.update(("contracts|" + "|".join(map(str, row)) + "\n").encode())
+    return int(results), digest.hexdigest()
+
+
+def registry_rows(db: Any, connection_id: str) -> list[Mapping[str, Any]]:
+    """A connection's registry rows as stored, oldest first."""
+    c = tables.connections
+    return list(db.execute(select(c).where(c.c.connection_id == connection_id)
+                           .order_by(c.c.effective_from)).mappings())
+
+
+def contracts_of(db: Any, connection_id: str) -> list[Mapping[str, Any]]:
+    """A connection's contracts as stored, by registration day."""
+    k = tables.contracts
+    return list(db.execute(select(k).where(k.c.connection_id == connection_id)
+                           .order_by(k.c.registered_on)).mappings())

@@ -24,11 +24,11 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from netq.collector import tables
 from netq.collector.compliance import thresholds
-from netq.collector.compliance.rollups import Rollups
 from netq.collector.compliance.thresholds import Thresholds
 from netq.collector.db import engine_for, migrate
 from netq.collector.identity import content_digest
 from netq.collector.registry import Connection
+from netq.collector.rollups import Rollups
 from netq.collector.validate import SUSPICIOUS_JSON, problems, suspicious
 from netq.record import Verdict
 

@@ -133,7 +133,7 @@ result_ids = Table(
 
 # Per connection, registry period and Minsk day: what that day's results add to the
 # indicators, judged under one set of per-test norms (`criteria`, see thresholds.py). Kept up
-# to date as results arrive (compliance/rollups.py), so a quarter reads O(connections × days).
+# to date as results arrive (collector/rollups.py), so a quarter reads O(connections × days).
 # The method's own counts (judgement.py), then those the measures' per-test norms keep: a new
 # measure's columns arrive with a migration (scripts/migration writes it from this table).
 ROLLUP_COUNTS = (
@@ -237,7 +237,7 @@ compliance_runs = Table(
     Column("document", JSON, nullable=False),
 )
 
-# The operator's own records (compliance/records.py), for indicators 1–3 and planned works.
+# The operator's own records (collector/records.py), for indicators 1–3 and planned works.
 support_calls = Table(
     "support_calls", metadata,
     Column("call_id", String(128), primary_key=True),

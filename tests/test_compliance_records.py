@@ -157,7 +157,7 @@ def test_good_rows_beside_a_bad_one_are_stored(db_url: str, tmp_path: Path) -> N
 def stored_ids(store: Store, kind: str) -> set[str]:
     from sqlalchemy import select
 
-    from netq.collector.compliance.records import KINDS
+    from netq.collector.records import KINDS
 
     spec = KINDS[kind]
     with store.engine.connect() as db:

@@ -88,8 +88,9 @@ def test_only_the_collector_touches_the_store_s_tables_and_engine(module: str,
     assert not engine, f"{module} uses a store's engine on lines {engine}"
 
 
-# the judging core: how a test is judged, the norms, the statistics and the calendar work on
-# plain values handed to them, so each can be tested without a database
+# the judging core: how a test is judged, the measures, the figures, the norms, the statistics
+# and the calendar work on plain values handed to them (collector/queries.py reads them), so
+# each can be tested without a database
 JUDGING_CORE = ("judgement", "thresholds", "limits", "figures", "indicators", "availability",
                 "document", "customer", "deadline", "line_counts", "stats", "quarter",
                 "workcalendar", "notices",
@@ -102,6 +103,19 @@ def test_the_judging_core_touches_no_database(name: str) -> None:
     path = ROOT / "collector" / "compliance" / f"{name}.py"
     touched = sorted(n for n in imports(path)
                      if n.split(".")[0] == "sqlalchemy" or n in (
-                         "netq.collector.store", "netq.collector.tables", "netq.collector.db"))
+                         "netq.collector.store", "netq.collector.tables", "netq.collector.db",
+                         "netq.collector.queries"))
     assert not touched, f"compliance/{name}.py reaches the store: {touched}"
 
+
+
+COMPLIANCE = sorted((ROOT / "collector" / "compliance").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", COMPLIANCE, ids=[p.name for p in COMPLIANCE])
+def test_compliance_asks_the_store_s_queries_and_writes_no_sql(path: Path) -> None:
+    """collector/queries.py owns every query the figures are made from; the compliance
+    package composes them (engine, explain, the line protocol) or works on what they give."""
+    sql = sorted(n for n in imports(path) if n.split(".")[0] == "sqlalchemy"
+                 or n in ("netq.collector.tables", "netq.collector.db"))
+    assert not sql, f"{path.relative_to(ROOT)} imports {sql}"

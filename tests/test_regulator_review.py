@@ -18,7 +18,7 @@ from netq.collector.compliance.explain import explain
 from netq.collector.compliance.indicators import MEASURES, Unit
 from netq.collector.compliance.lines import failing
 from netq.collector.compliance.quarter import Quarter
-from netq.collector.compliance.records import import_csv
+from netq.collector.records import import_csv
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.store import Store
 from tests.records import interval, latency, speed

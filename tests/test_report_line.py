@@ -17,7 +17,7 @@ from netq.collector.compliance import indicators
 from netq.collector.compliance.engine import judged, read_units
 from netq.collector.compliance.explain import explain
 from netq.collector.compliance.line import LineError, protocol, window
-from netq.collector.compliance.records import import_csv
+from netq.collector.records import import_csv
 from netq.collector.store import Store
 from netq.reports import line as document_of
 from tests import browser

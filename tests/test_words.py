@@ -14,7 +14,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from netq.collector.compliance.quarter import Quarter
-from netq.collector.compliance.records import import_csv
+from netq.collector.records import import_csv
 from netq.collector.registry import FIRST_PERIOD, Connection
 from netq.collector.store import Store
 from netq.reports import i18n, line, quarterly

@@ -149,7 +149,7 @@ def records() -> None:
 def import_records(kind: str, path: str, db: str | None, thresholds_path: str | None) -> None:
     """Import a CSV of records of one KIND: good rows stored (idempotent on the id), bad rows
     named by line; exit 1 when any row was rejected."""
-    from netq.collector.compliance.records import KINDS, import_csv
+    from netq.collector.records import KINDS, import_csv
 
     store = open_store(db, thresholds_path)
     with progress.lines_of(Path(path), f"importing {kind}") as lines:

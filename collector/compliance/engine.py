@@ -19,9 +19,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import metadata, resources
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
-
-from netq.collector import queries, tables
+from netq.collector import queries
 from netq.collector.compliance import customer, indicators, obligations
 from netq.collector.compliance.document import checked
 from netq.collector.compliance.figures import Unit
@@ -94,10 +92,8 @@ def judged(store: Store, period: Quarter | Period, profile: str | None = None,
 
 def profiles_present(store: Store, quarter: Quarter) -> list[str]:
     """The registry profiles of the connections in force during the quarter."""
-    c = tables.connections
     with store.engine.connect() as db:
-        return sorted(db.execute(select(c.c.profile).distinct().where(
-            c.c.effective_from <= quarter.last_day)).scalars())
+        return queries.profiles_present(db, quarter.last_day)
 
 
 def unknown_profiles(store: Store, quarter: Quarter) -> list[str]:
@@ -139,7 +135,7 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
         imported = queries.imported(db, quarter, judging.name,
                                     chosen.method.call_answer_max_s)
         records = customer.figures(imported, quarter, chosen, judging.name, now)
-        drawn = sample(db, quarter, judging) if evidence else None
+        drawn = queries.sample(db, judging.name, judging.spans) if evidence else None
         manifest = make_manifest(db, quarter, judging, store.norms.sha256, now) \
             if evidence else None
     notices = [*judging.warnings, *records.warnings]
@@ -291,76 +287,16 @@ def _beside(entries: list[dict[str, Any]], alternative: list[dict[str, Any]],
     return compared
 
 
-def _judged_rows(judging: Judged) -> Any:
-    r = tables.rollups
-    return or_(false(), *(and_(r.c.criteria == s.edition.criteria, r.c.day >= s.first_day,
-                               r.c.day <= s.last_day) for s in judging.spans))
-
-
-def _of_profile(judging: Judged) -> Any:
-    r, c = tables.rollups, tables.connections
-    return r.join(c, and_(c.c.connection_id == r.c.connection_id,
-                          c.c.effective_from == r.c.effective_from,
-                          c.c.profile == judging.name))
-
-
-def sample(db: Any, quarter: Quarter, judging: Judged) -> dict[str, Any]:
-    """Who was measured: probes, and connections and results per region (from rollups)."""
-    r, c, p = tables.rollups, tables.connections, tables.probe_connections
-    in_quarter = _judged_rows(judging)
-    regions = db.execute(
-        select(c.c.region, func.count(func.distinct(r.c.connection_id)),
-               func.sum(r.c.results_n))
-        .select_from(_of_profile(judging))
-        .where(in_quarter).group_by(c.c.region).order_by(c.c.region)).all()
-    probes = db.execute(select(func.count(func.distinct(p.c.probe_id))).where(
-        p.c.connection_id.in_(select(r.c.connection_id).select_from(_of_profile(judging))
-                              .where(in_quarter)))).scalar_one()
-    return {"probes": int(probes),
-            "regions": [{"region": region, "connections": int(n), "results": int(results)}
-                        for region, n, results in regions]}
-
-
 def make_manifest(db: Any, quarter: Quarter, judging: Judged, thresholds_sha256: str,
                   now: datetime) -> dict[str, Any]:
-    r, c = tables.rollups, tables.connections
-    snapshot = hashlib.sha256()
-    rows = db.execute(
-        select(r.c.connection_id, r.c.effective_from, r.c.day, r.c.results_n, r.c.digest)
-        .select_from(_of_profile(judging)).where(_judged_rows(judging))
-        .order_by(r.c.connection_id, r.c.effective_from, r.c.day))
-    results = 0
-    for row in rows:
-        snapshot.update(f"{row[0]}|{row[1]}|{row[2]}|{row[3]}|{row[4]}\n".encode())
-        results += row[3]
-    for row in db.execute(select(c).order_by(c.c.connection_id, c.c.effective_from)):
-        snapshot.update(("registry|" + "|".join(map(str, row)) + "\n").encode())
-    d = tables.down_intervals
-    for row in db.execute(select(d.c.result_id).where(and_(
-            d.c.started_at < quarter.end, d.c.ended_at > quarter.start)).order_by(d.c.result_id)):
-        snapshot.update(f"down|{row[0]}\n".encode())
-    for table, moment in ((tables.support_calls, "offered_at"), (tables.tickets, "registered_at"),
-                          (tables.planned_works, "starts_at")):
-        column = table.c[moment]
-        for row in db.execute(select(table).where(and_(
-                column >= quarter.start - timedelta(days=92), column < quarter.end))
-                .order_by(*table.primary_key.columns)):
-            snapshot.update((f"{table.name}|" + "|".join(map(str, row)) + "\n").encode())
-    held = tables.suspensions
-    for row in db.execute(select(held).where(and_(
-            held.c.starts_at < quarter.end,
-            or_(held.c.ends_at.is_(None), held.c.ends_at > quarter.start)))
-            .order_by(held.c.suspension_id)):
-        snapshot.update(("suspensions|" + "|".join(map(str, row)) + "\n").encode())
-    for row in db.execute(select(tables.contracts).order_by(tables.contracts.c.contract_id)):
-        snapshot.update(("contracts|" + "|".join(map(str, row)) + "\n").encode())
+    results, snapshot = queries.snapshot(db, quarter, judging.name, judging.spans)
     resolved = json.dumps([s.edition.model_dump(mode="json") for s in judging.spans]
                           or [judging.edition.model_dump(mode="json")],
                           sort_keys=True, ensure_ascii=False)
     return {
         "computed_at": now.isoformat(timespec="seconds"),
         "results": results,
-        "snapshot_sha256": snapshot.hexdigest(),
+        "snapshot_sha256": snapshot,
         "profile_sha256": hashlib.sha256(resolved.encode()).hexdigest(),
         "criteria": sorted({s.edition.criteria for s in judging.spans}),
         **code_identity(thresholds_sha256),

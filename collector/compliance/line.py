@@ -19,9 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
-
-from netq.collector import queries, tables
+from netq.collector import queries
 from netq.collector.compliance import availability, indicators, obligations
 from netq.collector.compliance.engine import Judged, code_identity, judged
 from netq.collector.compliance.explain import REACH_BACK, add, judged_results
@@ -90,7 +88,8 @@ def protocol(store: Store, connection_id: str, period: Period,
             db, period.start, period.end,
             obligations.announced_in_time(judging[-1].edition) if judging
             else lambda *_: True) if w.nodes & nodes]
-        tickets = obligations.tickets(db, period, store.norms, now, connection_id)
+        tickets = obligations.tickets(*queries.tickets(db, period, connection_id), store.norms,
+                                      now)
         for ticket in tickets:
             ticket["seen"] = _seen(db, connection_id, ticket, outages, min(now, period.end))
         contracts = _contracts(db, connection_id)
@@ -326,11 +325,9 @@ def _registry_row(unit: Unit) -> dict[str, Any]:
 
 
 def _contracts(db: Any, connection_id: str) -> list[dict[str, Any]]:
-    k = tables.contracts
     return [{key: value.isoformat() if isinstance(value, date) else value
              for key, value in row.items()}
-            for row in db.execute(select(k).where(k.c.connection_id == connection_id)
-                                  .order_by(k.c.registered_on)).mappings()]
+            for row in queries.contracts_of(db, connection_id)]
 
 
 def _manifest(db: Any, connection_id: str, period: Period, results_sha256: str,
@@ -340,14 +337,11 @@ def _manifest(db: Any, connection_id: str, period: Period, results_sha256: str,
     """What the protocol rests on: its results, its registry rows, tickets, contracts and
     planned works, hashed; the norms as resolved; the code."""
     snapshot = hashlib.sha256(f"results|{results_sha256}\n".encode())
-    c, t = tables.connections, tables.tickets
-    for row in db.execute(select(c).where(c.c.connection_id == connection_id)
-                          .order_by(c.c.effective_from)):
-        snapshot.update(("registry|" + "|".join(map(str, row)) + "\n").encode())
-    for row in db.execute(select(t).where(and_(
-            t.c.connection_id == connection_id, t.c.registered_at >= period.start,
-            t.c.registered_at < period.end)).order_by(t.c.ticket_id)):
-        snapshot.update(("tickets|" + "|".join(map(str, row)) + "\n").encode())
+    for row in queries.registry_rows(db, connection_id):
+        snapshot.update(("registry|" + "|".join(map(str, row.values())) + "\n").encode())
+    tickets, _ = queries.tickets(db, period, connection_id)
+    for row in sorted(tickets, key=lambda ticket: ticket["ticket_id"]):
+        snapshot.update(("tickets|" + "|".join(map(str, row.values())) + "\n").encode())
     for row in _contracts(db, connection_id):
         snapshot.update(("contracts|" + json.dumps(row, sort_keys=True) + "\n").encode())
     for work in works:

@@ -21,16 +21,16 @@ and that profile's edition in force on that day.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
-
-from netq.collector import queries, tables
+from netq.collector import queries
 from netq.collector.compliance import workcalendar
-from netq.collector.compliance.quarter import MINSK, Period, Quarter, minsk_day
+from netq.collector.compliance.availability import Span, Work
+from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
 from netq.collector.compliance.thresholds import Profile, SupportLevels, Thresholds, Urgency
+from netq.collector.registry import RegistryPeriods
 
 
 def announced_in_time(edition: Profile) -> Callable[[datetime, datetime], bool]:
@@ -52,7 +52,7 @@ def announced_in_time(edition: Profile) -> Callable[[datetime, datetime], bool]:
 def obligations(db: Any, quarter: Quarter, norms: Thresholds,
                 now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    listed = tickets(db, quarter, norms, now)
+    listed = tickets(*queries.tickets(db, quarter), norms, now)
     used = {t["edition"] for t in listed if t["edition"] is not None}
     return {
         "quarter": str(quarter),
@@ -61,22 +61,17 @@ def obligations(db: Any, quarter: Quarter, norms: Thresholds,
         "support_levels": [t for t in listed if t["support_level"] is not None],
         "restoration_over_working_hours": [
             t for t in listed if t["restoration"] is not None and t["restoration"]["late"]],
-        "planned_works_short_notice": short_notice(db, quarter, norms),
-        "outages": outages(db, quarter, norms),
+        "planned_works_short_notice": short_notice(
+            quarter, norms, queries.profiles_of_node(db),
+            queries.planned_works(db, quarter.start, quarter.end, lambda *_: True)),
+        "outages": outages_seen(db, quarter, norms),
     }
 
 
-def tickets(db: Any, quarter: Quarter | Period, norms: Thresholds, now: datetime,
-            connection_id: str | None = None) -> list[dict[str, Any]]:
-    """Every ticket registered in the quarter (of one connection, or all), with what each
-    rule of its profile says."""
-    t = tables.tickets
-    query = select(t).where(and_(t.c.registered_at >= quarter.start,
-                                 t.c.registered_at < quarter.end))
-    if connection_id is not None:
-        query = query.where(t.c.connection_id == connection_id)
-    rows = list(db.execute(query.order_by(t.c.registered_at, t.c.ticket_id)).mappings())
-    registry = queries.registry_periods(db, {row["connection_id"] for row in rows})
+def tickets(rows: Iterable[Mapping[str, Any]], registry: RegistryPeriods, norms: Thresholds,
+            now: datetime) -> list[dict[str, Any]]:
+    """Each ticket (queries.tickets: those registered in a quarter, of one connection or all,
+    with their lines' registry periods), with what each rule of its profile says."""
     listed = []
     for row in rows:
         registered = row["registered_at"]
@@ -158,22 +153,21 @@ def _support_level(row: Any, support: SupportLevels, registered: datetime,
     }
 
 
-def short_notice(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]]:
+def short_notice(quarter: Quarter, norms: Thresholds, profiles_of_node: Mapping[str, Set[str]],
+                 works: Iterable[Work]) -> list[dict[str, Any]]:
     """Planned works that began in the quarter announced later than a profile's rule asks,
-    per profile whose connections sit behind the works' nodes."""
-    c = tables.connections
-    profiles_of_node: dict[str, set[str]] = defaultdict(set)
-    for node, profile in db.execute(select(c.c.node, c.c.profile).distinct()):
-        profiles_of_node[node].add(profile)
+    per profile whose connections sit behind the works' nodes (`profiles_of_node`)."""
+    works = list(works)
     listed = []
     for name in norms.names():
         edition = norms.in_force(name, quarter.last_day)
         if edition is None:
             continue
-        for work in queries.planned_works(db, quarter.start, quarter.end,
-                                          announced_in_time(edition)):
-            if work.in_time or not quarter.start <= work.starts < quarter.end or not any(
-                    name in profiles_of_node[node] for node in work.nodes):
+        in_time = announced_in_time(edition)
+        for work in works:
+            if in_time(work.announced, work.starts) or \
+                    not quarter.start <= work.starts < quarter.end or not any(
+                    name in profiles_of_node.get(node, ()) for node in work.nodes):
                 continue
             listed.append({
                 "work_id": work.work_id, "profile": name, "edition": edition.key,
@@ -205,16 +199,22 @@ def covers(registered: datetime, start: datetime, end: datetime) -> bool:
     return start - COVERING <= registered < end
 
 
-def outages(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]]:
-    """Outages the probes saw in the quarter (at least the regulation's minimum length), with
-    the tickets of the same connection registered while it lasted: facts to check against the
-    tickets, not a verdict (the sources time obligations from the registered request)."""
+def outages_seen(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]]:
+    """The quarter's outages (at least the regulation's minimum length) and the tickets that
+    may cover them, read for `outages`."""
     minimum = min(p.method.outage_min_minutes for p in norms.profiles.values())
-    c, t = tables.connections, tables.tickets
-    nodes: dict[str, str] = {}
-    for row in db.execute(select(c.c.connection_id, c.c.node).order_by(c.c.effective_from)):
-        nodes[row.connection_id] = row.node  # the latest period's node
+    nodes = queries.latest_nodes(db)
     found = queries.outages(db, nodes, quarter.start, quarter.end, minimum)
+    return outages(found, nodes, queries.ticket_times(db, found, quarter.start - COVERING,
+                                                      quarter.end))
+
+
+def outages(found: Mapping[str, Sequence[Span]], nodes: Mapping[str, str],
+            registered: Mapping[str, Sequence[tuple[str, datetime]]]) -> list[dict[str, Any]]:
+    """Outages the probes saw (`found`, per connection), with the tickets of the same
+    connection (`registered`: id and moment) registered while it lasted: facts to check
+    against the tickets, not a verdict (the sources time obligations from the registered
+    request)."""
     by_node: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
     for connection_id, down in found.items():
         for a, b in down:
@@ -222,11 +222,8 @@ def outages(db: Any, quarter: Quarter, norms: Thresholds) -> list[dict[str, Any]
     listed = []
     for node, spans in by_node.items():
         for a, b, connection_id in spans:
-            covering = [row.ticket_id for row in db.execute(
-                select(t.c.ticket_id, t.c.registered_at).where(and_(
-                    t.c.connection_id == connection_id, t.c.registered_at < b,
-                    t.c.registered_at >= a - COVERING)).order_by(t.c.registered_at))
-                if covers(row.registered_at, a, b)]
+            covering = [ticket_id for ticket_id, moment in registered.get(connection_id, ())
+                        if covers(moment, a, b)]
             listed.append({
                 "connection_id": connection_id, "node": node, "from": a.isoformat(),
                 "to": b.isoformat(), "hours": round((b - a).total_seconds() / 3600, 3),

@@ -63,7 +63,7 @@ def judge_quarter(workdir: Path) -> None:
     from netq.collector.compliance.cli import table
     from netq.collector.compliance.engine import compliance
     from netq.collector.compliance.quarter import Quarter
-    from netq.collector.compliance.records import import_csv
+    from netq.collector.records import import_csv
     from netq.collector.runs import save_compliance
     from netq.collector.store import Store
 
