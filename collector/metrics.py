@@ -13,7 +13,7 @@ profile, whatever the fleet.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from netq.collector.compliance.document import Document
 from netq.collector.compliance.measures import PER_TEST_NORMS
 from netq.collector.compliance.quarter import minsk_day, minsk_midnight
 from netq.collector.compliance.thresholds import LINES, Thresholds
@@ -162,7 +163,7 @@ class CollectorMetrics:
             published.add_metric([entry["quarter"]], 1 if entry["state"] == "published" else 0)
         self.deadline.replace([deadline, published])
 
-    def publish_compliance(self, documents: list[dict[str, Any]], computed: bool = True) -> None:
+    def publish_compliance(self, documents: Sequence[Document], computed: bool = True) -> None:
         """The quarter-to-date gauges of every profile's computation, replacing the last."""
         def family(name: str, documentation: str, *extra: str) -> GaugeMetricFamily:
             return GaugeMetricFamily(name, documentation, labels=[*INDICATOR_LABELS, *extra])
@@ -192,27 +193,27 @@ class CollectorMetrics:
                                           "When the quarter-to-date indicators were last "
                                           "computed.")
         for document in documents:
-            for entry in document["indicators"]:
-                plan = entry.get("tariff_kbps")
-                labels = [document["profile"], entry["id"], entry["technology"] or "all",
+            for entry in document.indicators:
+                plan = entry.tariff_kbps
+                labels = [document.profile, entry.id, entry.technology or "all",
                           "" if plan is None else str(plan)]
                 # percent to a ratio, milliseconds to seconds
-                gauge, scale = {"share": (share, 1e-2), "delay": (delay, 1e-3)}[entry["series"]]
-                bound = "lower" if entry["norm"]["op"] == ">=" else "upper"
-                norm.add_metric([*labels, bound], float(entry["norm"]["value"]) * scale)
-                sample.add_metric(labels, entry["n"])
-                if entry["value"] is not None:
-                    gauge.add_metric(labels, float(entry["value"]) * scale)
-                if plan is not None and entry.get("mean_kbps") is not None:
-                    speed.add_metric(labels, entry["mean_kbps"] / plan)
-                if entry["meets"] is not None:
-                    meets.add_metric(labels, 1 if entry["meets"] else 0)
-                if entry["verdict"] in JUDGED:
+                gauge, scale = {"share": (share, 1e-2), "delay": (delay, 1e-3)}[entry.series]
+                bound = "lower" if entry.norm.op == ">=" else "upper"
+                norm.add_metric([*labels, bound], entry.norm.value * scale)
+                sample.add_metric(labels, entry.n)
+                if entry.value is not None:
+                    gauge.add_metric(labels, entry.value * scale)
+                if plan is not None and entry.mean_kbps is not None:
+                    speed.add_metric(labels, entry.mean_kbps / plan)
+                if entry.meets is not None:
+                    meets.add_metric(labels, 1 if entry.meets else 0)
+                if entry.verdict in JUDGED:
                     for state in JUDGED:
-                        verdict.add_metric([*labels, state], 1 if entry["verdict"] == state else 0)
+                        verdict.add_metric([*labels, state], 1 if entry.verdict == state else 0)
         if documents:
             quarter_end.add_metric([], datetime.fromisoformat(
-                documents[0]["period"]["to"]).timestamp())
+                documents[0].period.to).timestamp())
         if computed:
             last_computed.add_metric([], time.time())
         self.compliance.replace([share, delay, speed, norm, quarter_end, meets, verdict, sample,

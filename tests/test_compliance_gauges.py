@@ -5,22 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from netq.collector.compliance.indicators import MEASURES
+from netq.collector.compliance.document import Document, IndicatorEntry, Period
+from netq.collector.compliance.measures import MEASURES
 from netq.collector.metrics import CollectorMetrics
 
 
 def entry(id_: str, series: str, unit: str, value: float, norm: float) -> dict[str, Any]:
-    return {"id": id_, "technology": None, "series": series, "unit": unit, "value": value,
-            "norm": {"op": "<=", "value": norm}, "n": 10, "meets": True, "verdict": "meets"}
+    edition, _, item = id_.partition(".")
+    return {"id": id_, "edition": edition, "item": item, "name_ru": "…", "clause": "п. 1",
+            "service": "fixed", "technology": None, "measure": "delay_mean", "value": value,
+            "unit": unit, "norm": {"op": "<=", "value": norm}, "source_norm": None,
+            "raised_by": None, "meets": True, "verdict": "meets", "certain": True, "n": 10,
+            "n_counts": "sessions", "series": series, "connections": 40, "ci95": None,
+            "insufficient_sample": False, "averaging": "pooled"}
 
 
 def test_a_measure_s_series_not_its_unit_chooses_the_gauge() -> None:
     metrics = CollectorMetrics()
-    metrics.publish_compliance([{
-        "profile": "p", "period": {"to": "2026-10-01T00:00:00+03:00"},
-        # a share whose entry happens to write "ms" stays a share; a delay is in seconds
-        "indicators": [entry("p.jitter", "share", "ms", 95.0, 90.0),
-                       entry("p.10", "delay", "ms", 42.0, 100.0)]}])
+    # a share whose entry happens to write "ms" stays a share; a delay is in seconds
+    indicators = [IndicatorEntry.model_validate(e) for e in (
+        entry("p.jitter", "share", "ms", 95.0, 90.0), entry("p.10", "delay", "ms", 42.0, 100.0))]
+    metrics.publish_compliance([Document.model_construct(
+        profile="p", indicators=indicators, period=Period.model_validate(
+            {"from": "2026-07-01T00:00:00+03:00", "to": "2026-10-01T00:00:00+03:00"}))])
     labels = {"profile": "p", "technology": "all", "tariff_kbps": ""}
 
     def value(name: str, indicator: str, **more: str) -> float | None:

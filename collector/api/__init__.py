@@ -39,6 +39,7 @@ from netq.collector.admission import InFlight, RatePerProbe
 from netq.collector.api import health, plan, results, slots
 from netq.collector.api.problems import Problem, answer
 from netq.collector.api.shared import Collector
+from netq.collector.compliance.document import Document
 from netq.collector.compliance.engine import compliance, profiles_present
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.metrics import CollectorMetrics
@@ -107,7 +108,8 @@ def refresh_compliance(shared: Collector) -> None:
     names: list[str | None] = [
         n for n in profiles_present(store, quarter) if n in store.norms.names()]
     metrics.publish_compliance([
-        compliance(store, quarter, name, breakdown="technology", evidence=False)
+        Document.model_validate(compliance(store, quarter, name, breakdown="technology",
+                                           evidence=False))
         for name in names or [None]])
     today = minsk_day(datetime.now(UTC))
     quarters = report_status(store, today)
