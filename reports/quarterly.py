@@ -23,7 +23,7 @@ from netq.collector.compliance import deadline
 from netq.collector.compliance.engine import compliance, read_units
 from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS, SPEED_NORM
 from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
-from netq.collector.compliance.report_data import details
+from netq.collector.compliance.report_data import SESSIONS, details
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.settings import Operator
 from netq.collector.store import Store
@@ -389,6 +389,8 @@ INDICATOR_COLUMNS: list[tuple[str, str, str]] = [
                             "(slowest) test, kbit/s, shown beside the verdict"),
     ("clause", "string", "where the norm stands in its source"),
 ]
+SESSIONS_MEANING = {"throughput": "complete speed tests, both directions",
+                    "latency": "latency sessions judged"}
 CONNECTION_COLUMNS: list[tuple[str, str, str]] = [
     ("pseudonym", "string", "HMAC-SHA-256 of the connection id under the operator's key: the "
                             "same line across the operator's quarters, nobody else's"),
@@ -397,11 +399,12 @@ CONNECTION_COLUMNS: list[tuple[str, str, str]] = [
     ("region", "string", "the region"),
     ("period_from", "date", "the first day of the registry period within the quarter "
                             "(Europe/Minsk)"),
-    ("speed_sessions", "integer", "complete speed tests, both directions"),
-    ("latency_sessions", "integer", "latency sessions judged"),
-    *((f"{norm.name}_meeting_norm_percent", "number",
-       f"% of the tests the per-test norm {norm.key} judges that meet it; empty where the "
-       "line's profile sets none for its service and technology") for norm in PER_TEST_NORMS),
+    *(column for kind, sessions in SESSIONS.items() for column in (
+        (f"{sessions}_sessions", "integer", SESSIONS_MEANING[kind]),
+        *((f"{norm.name}_meeting_norm_percent", "number",
+           f"% of them meeting the per-test norm {norm.key}; empty where the line's profile "
+           "sets none for its service and technology")
+          for norm in PER_TEST_NORMS if norm.reads == kind))),
     ("packet_loss_percent", "number", "lost packets of all sent, %"),
     ("availability_percent", "number", "time available of time observed against the "
                                        "Internet (planned works in, lawful suspensions "

@@ -43,6 +43,30 @@ RECORD_SCHEMA = jsonschema.Draft202012Validator(json.loads(schema_text()))
 L2_GOODPUT = 1448 / 1514  # TCP payload per Ethernet frame (MTU 1500, TCP timestamps), as tbf counts
 
 
+@dataclass
+class MachineCpu:
+    busy: float = 0.0  # the share of every CPU's time not idle, over the stretch
+
+
+def _ticks() -> tuple[int, int]:
+    """(all, idle + iowait) clock ticks of every CPU, read here from /proc/stat so that the
+    probe's own reading is checked against the kernel, not against itself."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields[:8]), fields[3] + fields[4]
+
+
+@contextlib.contextmanager
+def machine_cpu() -> Iterator[MachineCpu]:
+    """How busy the whole machine was while inside: whatever else runs on it counts."""
+    seen = MachineCpu()
+    total, idle = _ticks()
+    try:
+        yield seen
+    finally:
+        total_after, idle_after = _ticks()
+        seen.busy = 1 - (idle_after - idle) / max(1, total_after - total)
+
+
 @contextlib.contextmanager
 def busy_cpu() -> Iterator[None]:
     """One spinning process pinned to each core, at normal priority, while inside: the probe

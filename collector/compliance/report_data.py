@@ -148,6 +148,12 @@ def day_and_peak(sums: dict[str, dict[str, list[list[float]]]],
     return rows
 
 
+# each test kind a per-test norm judges: its sessions' column in the open data, each followed
+# by the share of them meeting each norm of the kind
+SESSIONS = {"throughput": "speed", "latency": "latency"}
+SESSION_COLUMNS = {"throughput": ("speed_down_n", "speed_up_n"), "latency": ("latency_n",)}
+
+
 def connection_shares(unit: Unit, rules: Profile) -> dict[str, Any]:
     """One registry period's own figures; `connection_id` is for the caller to pseudonymise.
     A share of tests meeting a norm the line's profile does not set for it is empty (does not
@@ -161,12 +167,12 @@ def connection_shares(unit: Unit, rules: Profile) -> dict[str, Any]:
         "connection_id": unit.connection.connection_id,
         "service": unit.connection.service, "technology": unit.connection.technology,
         "region": unit.connection.region, "period_from": minsk_day(unit.begins).isoformat(),
-        "speed_sessions": int(unit["speed_down_n"] + unit["speed_up_n"]),
-        "latency_sessions": int(unit["latency_n"]),
-        **{f"{norm.name}_meeting_norm_percent":
-           None if norms is None or norms.value(norm.key, line.technology) is None
-           else ratio(norm.tests(unit) - norm.failed(unit), norm.tests(unit))
-           for norm in PER_TEST_NORMS},
+        **{column: value for kind, sessions in SESSIONS.items() for column, value in (
+            (f"{sessions}_sessions", int(sum(unit[c] for c in SESSION_COLUMNS[kind]))),
+            *((f"{norm.name}_meeting_norm_percent",
+               None if norms is None or norms.value(norm.key, line.technology) is None
+               else ratio(norm.tests(unit) - norm.failed(unit), norm.tests(unit)))
+              for norm in PER_TEST_NORMS if norm.reads == kind))},
         "packet_loss_percent": ratio(unit["packets_lost"], unit["packets_sent"]),
         "availability_percent": ratio(unit.scheduled_s - unit.unavailable_s, unit.scheduled_s),
     }
