@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from netq.collector.compliance.document import Document, IndicatorEntry
 from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS
 from netq.messages import N_
 from netq.reports import formatting
@@ -51,33 +51,33 @@ class Failing:
     state: str
 
 
-def indicators_by_state(document: dict[str, Any], lang: str) -> tuple[int, list[Counted]]:
+def indicators_by_state(document: Document, lang: str) -> tuple[int, list[Counted]]:
     """Each indicator once, over all its lines (item 9: its worst tariff plan), counted by
     verdict; states no indicator is in are left out."""
     worst: dict[str, str] = {}
-    for entry in document["indicators"]:
-        if entry["technology"] is not None:
+    for entry in document.indicators:
+        if entry.technology is not None:
             continue
-        state = entry["verdict"]
-        known = worst.get(entry["id"])
-        worst[entry["id"]] = state if known is None else min(known, state, key=WORST.index)
+        state = entry.verdict
+        known = worst.get(entry.id)
+        worst[entry.id] = state if known is None else min(known, state, key=WORST.index)
     words = Words(lang)
     counted = [Counted(MARKS[s], words(COUNTED[s]), list(worst.values()).count(s), s)
                for s in STATES]
     return len(worst), [c for c in counted if c.n]
 
 
-def failing(document: dict[str, Any], lang: str) -> list[Failing]:
+def failing(document: Document, lang: str) -> list[Failing]:
     """Every indicator that fails, then every one on the edge, over all lines, and under a
     technology only where it does worse there than over all; item 9 as how many of its tariff
     plans fail; the operator's own records (items 1–3) included."""
     words = Words(lang)
-    groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-    for entry in document["indicators"]:
-        groups.setdefault((entry["id"], entry["technology"]), []).append(entry)
+    groups: dict[tuple[str, str | None], list[IndicatorEntry]] = {}
+    for entry in document.indicators:
+        groups.setdefault((entry.id, entry.technology), []).append(entry)
 
-    def state(entries: list[dict[str, Any]]) -> str:
-        return str(min((e["verdict"] for e in entries), key=WORST.index))
+    def state(entries: list[IndicatorEntry]) -> str:
+        return str(min((e.verdict for e in entries), key=WORST.index))
     found = []
     for wanted in ("fails", "edge"):
         for (key, technology), entries in groups.items():
@@ -87,22 +87,21 @@ def failing(document: dict[str, Any], lang: str) -> list[Failing]:
                 continue
             shown = row(entries[0], lang)
             where = formatting.technology(technology) if technology else words("all lines")
-            if entries[0].get("tariff_kbps") is None:
+            line_norm = entries[0].line_norm
+            if line_norm is None:
                 value, norm = f"{shown.value} {shown.unit}", shown.norm
             else:  # item 9: a norm of every contract, judged per tariff plan
-                judged = [e for e in entries if e["value"] is not None]
+                judged = [e for e in entries if e.value is not None]
                 value = words.plural("%(failing)s of %(n)s tariff plan",
                                      "%(failing)s of %(n)s tariff plans", len(judged),
-                                     failing=sum(e["verdict"] == wanted for e in judged),
+                                     failing=sum(e.verdict == wanted for e in judged),
                                      n=len(judged))
                 norm = words("every line: %(norm)s %% of its tariff", norm=formatting.norm(
-                    entries[0]["line_norm"]["op"], entries[0]["line_norm"]["share_of_tariff"],
-                    lang))
+                    line_norm.op, line_norm.share_of_tariff, lang))
+            said = shown.verdict if len(entries) == 1 else \
+                formatting.verdict(wanted, wanted == "edge", lang)
             found.append(Failing(shown.number, shown.name.split(" — ")[0], where, value, norm,
-                                 formatting.verdict(entries[0] if len(entries) == 1 else
-                                                    {"verdict": wanted,
-                                                     "meets": wanted == "edge"}, lang),
-                                 wanted))
+                                 said, wanted))
     return found
 
 
@@ -127,22 +126,22 @@ class Plain:
     state: str
 
 
-def in_plain_words(document: dict[str, Any], lang: str) -> list[tuple[str, list[Plain]]]:
+def in_plain_words(document: Document, lang: str) -> list[tuple[str, list[Plain]]]:
     """What the main figures mean, a sentence each, over all lines, service by service: the
     value against its norm in everyday words, and the verdict."""
     words = Words(lang)
     found = []
     for service, title in PLAIN_SERVICES.items():
         said = []
-        for entry in document["indicators"]:
-            if entry["service"] != service or entry["technology"] is not None or \
-                    entry["measure"] not in PLAIN or entry["value"] is None:
+        for entry in document.indicators:
+            if entry.service != service or entry.technology is not None or \
+                    entry.measure not in PLAIN or entry.value is None:
                 continue
-            norm = formatting.norm(entry["norm"]["op"], entry["norm"]["value"], lang)
-            said.append(Plain(words(PLAIN[entry["measure"]],
-                                    value=formatting.number(entry["value"], lang, 1),
-                                    norm=norm),
-                              formatting.verdict(entry, lang), entry["verdict"]))
+            norm = formatting.norm(entry.norm.op, entry.norm.value, lang)
+            said.append(Plain(words(PLAIN[entry.measure],
+                                    value=formatting.number(entry.value, lang, 1), norm=norm),
+                              formatting.verdict(entry.verdict, entry.meets, lang),
+                              entry.verdict))
         if said:
             found.append((words(title), said))
     return found
@@ -183,13 +182,13 @@ class Term:
     clause: str | None
 
 
-def glossary(document: dict[str, Any], lang: str) -> list[Term]:
+def glossary(document: Document, lang: str) -> list[Term]:
     """The terms in the report's language, each citing its indicator's clause in this
     profile where it has one."""
     words = Words(lang)
     clauses: dict[str, str] = {}
-    for entry in document["indicators"]:  # the first entry of a measure cites its clause
-        clauses.setdefault(entry["measure"], entry["clause"].split(":")[0])
+    for entry in document.indicators:  # the first entry of a measure cites its clause
+        clauses.setdefault(entry.measure, entry.clause.split(":")[0])
     # the measures' own terms in the order the document shows the measures
     named = sorted(((name, m.term) for name, m in MEASURES.items() if m.term is not None),
                    key=lambda item: list(clauses).index(item[0]) if item[0] in clauses

@@ -94,12 +94,12 @@ def norm(op: str, value: float, lang: str) -> str:
     return f"{Words(lang)(NORM_WORDS[op])} {number(value, lang, places)}"
 
 
-def verdict(entry: dict[str, Any], lang: str) -> str:
+def verdict(state: str, meets: bool | None, lang: str) -> str:
     """The verdict in words; «on the edge» says which side the value itself is on."""
     words = Words(lang)
-    said = words(VERDICTS[entry["verdict"]])
-    if entry["verdict"] == "edge":
-        said += " (" + (words("the value within the norm") if entry["meets"]
+    said = words(VERDICTS[state])
+    if state == "edge":
+        said += " (" + (words("the value within the norm") if meets
                         else words("the value outside it")) + ")"
     return said
 

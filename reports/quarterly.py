@@ -20,6 +20,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from netq.collector.compliance import deadline
+from netq.collector.compliance.document import Document, IndicatorEntry
 from netq.collector.compliance.engine import compliance, read_units
 from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS, SPEED_NORM
 from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
@@ -79,17 +80,17 @@ class Section:
     rows: list[Row]
 
 
-def sections(document: dict[str, Any], lang: str) -> list[Section]:
+def sections(document: Document, lang: str) -> list[Section]:
     """Per service the profile has indicators of: the whole population first, then each
     technology that has figures."""
     found = []
     words = Words(lang)
     for service in SERVICES:
-        entries = [e for e in document["indicators"] if e["service"] == service]
-        technologies = sorted({e["technology"] for e in entries if e["technology"]})
+        entries = [e for e in document.indicators if e.service == service]
+        technologies = sorted({e.technology for e in entries if e.technology})
         for technology in (None, *technologies):
-            chosen = [e for e in entries if e["technology"] == technology]
-            if not chosen or (technology is not None and all(e["value"] is None
+            chosen = [e for e in entries if e.technology == technology]
+            if not chosen or (technology is not None and all(e.value is None
                                                            for e in chosen)):
                 continue  # a service the profile has no indicator of: no empty table
             found.append(Section(service, words(TITLES[service]), technology,
@@ -124,47 +125,47 @@ class Summary:
 
 
 
-def summary(document: dict[str, Any], lang: str) -> list[Summary]:
+def summary(document: Document, lang: str) -> list[Summary]:
     """Page one's matrix: each service's indicators × its technologies, a verdict mark in each
     cell."""
     tables: list[Summary] = []
     words = Words(lang)
     for service in SERVICES:
-        entries = [e for e in document["indicators"] if e["service"] == service]
+        entries = [e for e in document.indicators if e.service == service]
         if not entries:
             continue
         technologies: list[str | None] = [None, *sorted(
-            {e["technology"] for e in entries if e["technology"] and e["value"] is not None})]
+            {e.technology for e in entries if e.technology and e.value is not None})]
         rows = []
-        for key in dict.fromkeys(e["id"] for e in entries):
-            chosen = [e for e in entries if e["id"] == key]
-            rows.append(SummaryRow(row(chosen[0], lang).number, chosen[0]["name_ru"],
-                                   formatting.norm(chosen[0]["norm"]["op"],
-                                                   chosen[0]["norm"]["value"], lang)
-                                   if chosen[0].get("tariff_kbps") is None
+        for key in dict.fromkeys(e.id for e in entries):
+            chosen = [e for e in entries if e.id == key]
+            rows.append(SummaryRow(row(chosen[0], lang).number, chosen[0].name_ru,
+                                   formatting.norm(chosen[0].norm.op, chosen[0].norm.value,
+                                                   lang)
+                                   if chosen[0].tariff_kbps is None
                                    else words("per tariff plan"),
-                                   [_cell([e for e in chosen if e["technology"] == t], lang)
+                                   [_cell([e for e in chosen if e.technology == t], lang)
                                     for t in technologies]))
         tables.append(Summary(service, words(TITLES[service]), technologies, rows))
     return tables
 
 
-def _cell(entries: list[dict[str, Any]], lang: str) -> Cell:
+def _cell(entries: list[IndicatorEntry], lang: str) -> Cell:
     """A verdict mark with the value and interval; item 9's plans as how many fail."""
     words = Words(lang)
     if not entries:  # the indicator counts none of this technology's lines
         return Cell("", words("does not apply"), None)
-    if all(e["value"] is None for e in entries):
-        state = entries[0]["verdict"]
+    if all(e.value is None for e in entries):
+        state = entries[0].verdict
         return Cell(MARKS[state], words(formatting.VERDICTS[state]), state)
-    if len(entries) > 1 or entries[0].get("tariff_kbps") is not None:
-        judged = [e["verdict"] for e in entries if e["value"] is not None]
+    if len(entries) > 1 or entries[0].tariff_kbps is not None:
+        judged = [e.verdict for e in entries if e.value is not None]
         state = min(judged, key=WORST.index)
         return Cell(MARKS[state], f"{judged.count('fails')}/{len(judged)}", state)
     entry = entries[0]
     shown = row(entry, lang)
     text = shown.value if not shown.interval else f"{shown.value} ({shown.interval})"
-    return Cell(MARKS[entry["verdict"]], text, entry["verdict"])
+    return Cell(MARKS[entry.verdict], text, entry.verdict)
 
 
 def observed_to(document: dict[str, Any], quarter: Quarter) -> date:
@@ -277,7 +278,7 @@ def _trend_in_words(months: list[dict[str, Any]], names: list[str], lang: str) -
                   for m in months]
         if all(v is None for v in values):
             continue
-        said.append(f"№ {entry['id'].split('.', 1)[1]}: " + ", ".join(
+        said.append(f"№ {entry['item']}: " + ", ".join(
             f"{name} {formatting.number(v, lang)}" for name, v in zip(names, values, strict=True))
             + f" ({formatting.norm(entry['norm']['op'], entry['norm']['value'], lang)})")
     return "; ".join(said)
@@ -291,6 +292,7 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
     units = read_units(store, quarter, profile)  # once, for the table and the details
     document = compliance(store, quarter, profile, breakdown="technology", units=units,
                           now=now)
+    typed = Document.model_validate(document)  # what the report reads; `document`, it publishes
     today = minsk_day(now)
     document["preliminary"] = today <= quarter.last_day
     document["operator"] = None if operator is None else operator.model_dump()
@@ -304,12 +306,12 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "lang": lang,
         "quarter": quarter,
         "profile": chosen,
-        "sections": sections(document, lang),
-        "summary": summary(document, lang),
-        "indicators_by_state": findings.indicators_by_state(document, lang),
-        "failing": findings.failing(document, lang),
-        "plain": findings.in_plain_words(document, lang),
-        "glossary": findings.glossary(document, lang),
+        "sections": sections(typed, lang),
+        "summary": summary(typed, lang),
+        "indicators_by_state": findings.indicators_by_state(typed, lang),
+        "failing": findings.failing(typed, lang),
+        "plain": findings.in_plain_words(typed, lang),
+        "glossary": findings.glossary(typed, lang),
         "lines": {key: shown[key] for key in ("lines_total", "lines_by_region", "worst_nodes",
                                               "plans", "day_and_peak", "panel")},
         "norm_names": findings.norm_names(shown["norms"], lang),
@@ -325,7 +327,7 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
         "number": lambda v, places=2: formatting.number(v, lang, places),
         "count": lambda n, counts: formatting.count(n, counts, lang),
         "unit": lambda name: formatting.unit(name, lang),
-        "verdict_word": lambda entry: formatting.verdict(entry, lang),
+        "verdict_word": lambda shown: formatting.verdict(shown["verdict"], shown["meets"], lang),
         "technology": formatting.technology,
         "layer": lambda name: formatting.word(formatting.LAYERS, name, lang),
         "excluded": lambda name: formatting.word(EXCLUDED, name, lang),

@@ -185,7 +185,7 @@ def test_plain_words_a_glossary_and_the_wireless_caveat(written: dict[str, Path]
         "the connection to the Internet worked %(value)s %% of the time it was observed (the "
         "norm: %(norm)s %%)", value=formatting.number(available["value"], "ru", 1),
         norm="не менее 99")
-    assert f"{said} — {formatting.verdict(available, 'ru')}" in plain
+    assert f"{said} — {formatting.verdict(available['verdict'], available['meets'], 'ru')}" in plain
     glossary = page.split('<table class="glossary">')[1].split("</table>")[0]
     row = glossary.split("Коэффициент готовности соединения")[1].split("</tr>")[0]
     assert "Приложение, п. 12" in row
