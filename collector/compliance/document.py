@@ -19,6 +19,7 @@ from netq.collector.compliance.thresholds import LineService, Method, PerTest
 
 Verdict = Literal["meets", "fails", "edge", "insufficient_sample", "not_measured", "no_data"]
 Interval = tuple[float, float]
+Number = int | float  # as computed: a count stays an integer in the JSON
 
 
 class Closed(BaseModel):
@@ -27,15 +28,15 @@ class Closed(BaseModel):
 
 class NormOut(Closed):
     op: Literal[">=", "<="]
-    value: float
+    value: Number
 
 
 class LineNorm(Closed):
     """Item 9: what each line of a plan must reach."""
 
     op: Literal[">=", "<="]
-    share_of_tariff: float
-    kbps: float
+    share_of_tariff: Number
+    kbps: Number
 
 
 class IndicatorEntry(Closed):
@@ -52,7 +53,7 @@ class IndicatorEntry(Closed):
     region: str | None = None
     node: str | None = None
     measure: str
-    value: float | None
+    value: Number | None
     unit: str
     norm: NormOut
     source_norm: NormOut | None = Field(description="an operator's laxer norm, shown beside "
@@ -61,7 +62,7 @@ class IndicatorEntry(Closed):
     meets: bool | None = Field(description="which side of the norm the value is on")
     verdict: Verdict
     certain: bool | None = Field(description="whether the whole 95 % interval is on that side")
-    n: float = Field(description="what the measure counts (n_counts)")
+    n: Number = Field(description="what the measure counts (n_counts)")
     n_counts: str
     series: Series = Field(description="the Prometheus series the figure is published as")
     connections: int | None = Field(description="the units of sampling behind the figure")
@@ -74,13 +75,22 @@ class IndicatorEntry(Closed):
     line_norm: LineNorm | None = None
     lines_failing: int | None = None
     tests: int | None = None
-    mean_kbps: float | None = None
+    mean_kbps: Number | None = None
     mean_ci95_kbps: Interval | None = None
     # item 12: what its figure holds of planned works
-    planned_works_down_minutes: float | None = None
-    planned_works_late_notice_down_minutes: float | None = None
+    planned_works_down_minutes: Number | None = None
+    planned_works_late_notice_down_minutes: Number | None = None
     # the figure under the other reading of each open question (sensitivity)
     readings: dict[str, dict[str, Any]] | None = None
+
+
+class LineFigure(IndicatorEntry):
+    """An indicator made from one line's own tests (the line protocol): as the published
+    figure is made, with the totals `explain` gives and whether this one line's value meets
+    the norm's (item 9: the line's own contract, in kbit/s)."""
+
+    totals: dict[str, Number]
+    line_meets: bool | None
 
 
 class EditionSpan(Closed):

@@ -21,6 +21,7 @@ from typing import Any
 
 from netq.collector import queries
 from netq.collector.compliance import availability, indicators, obligations
+from netq.collector.compliance.document import LineFigure
 from netq.collector.compliance.engine import Judged, code_identity, judged
 from netq.collector.compliance.explain import REACH_BACK, add, judged_results
 from netq.collector.compliance.figures import Unit
@@ -118,7 +119,8 @@ def protocol(store: Store, connection_id: str, period: Period,
                           for service, norms in s.edition.per_test.items()},
              "speed_layer": s.edition.method.speed_layer} for s in j.spans]}
             for j in judging],
-        "figures": _figures(judging, units, walked["totals"]),
+        "figures": [figure.model_dump(mode="json", exclude_unset=True)
+                    for figure in _figures(judging, units, walked["totals"])],
         "tests": walked["tests"],
         "excluded": walked["excluded"],
         "days": _days(period, walked["days"], outages),
@@ -238,7 +240,7 @@ def _test(row: Mapping[str, Any], connection: Connection, edition: Profile,
 
 
 def _figures(judging: Sequence[Judged], units: dict[tuple[str, date], Unit],
-             totals: dict[tuple[str, date], dict[str, float]]) -> list[dict[str, Any]]:
+             totals: dict[tuple[str, date], dict[str, float]]) -> list[LineFigure]:
     """The line's own figure for each indicator whose population it is in: made as the
     published figure is made, from the line's units alone; with the totals `explain` gives.
     `line_meets` compares this one line's figure with the norm's value; the regulation's
@@ -258,16 +260,17 @@ def _figures(judging: Sequence[Judged], units: dict[tuple[str, date], Unit],
             for unit in covered:
                 add(summed, totals.get((unit.connection.connection_id,
                                         unit.connection.effective_from), {}))
-            entry["totals"] = {c: summed.get(c, 0.0) for c in MEASURES[indicator.measure].columns}
-            if "lines_failing" in entry:  # item 9: the line's own contract, in kbit/s
-                entry.update(value=entry["mean_kbps"], unit="kbit/s", n=entry["tests"],
-                             n_counts="tests", norm={"op": entry["line_norm"]["op"],
-                                                     "value": entry["line_norm"]["kbps"]},
-                             line_meets=not entry["lines_failing"])
+            mine_only: dict[str, Any] = {
+                "totals": {c: summed.get(c, 0.0) for c in MEASURES[indicator.measure].columns}}
+            if entry.get("line_norm") is not None:  # item 9: the line's contract, in kbit/s
+                mine_only.update(value=entry["mean_kbps"], unit="kbit/s", n=entry["tests"],
+                                 n_counts="tests", norm={"op": entry["line_norm"]["op"],
+                                                         "value": entry["line_norm"]["kbps"]},
+                                 line_meets=not entry["lines_failing"])
             else:
                 value = entry["value"]
-                entry["line_meets"] = None if value is None else indicator.norm.met_by(value)
-            found.append(entry)
+                mine_only["line_meets"] = None if value is None else indicator.norm.met_by(value)
+            found.append(LineFigure.model_validate({**entry, **mine_only}))
     return found
 
 
