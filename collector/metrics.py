@@ -152,7 +152,8 @@ class CollectorMetrics:
         """The last ended quarter's deadline, from compliance.deadline.status."""
         deadline = GaugeMetricFamily(
             "netq_report_deadline_timestamp_seconds", "When the last ended quarter's report "
-            "must be published by: the end of the 15th of the month after, in Minsk (com645).",
+            "must be published by: the end, in Minsk, of the day of the month after that the "
+            "sources set (com645: the 15th).",
             labels=["quarter"])
         published = GaugeMetricFamily(
             "netq_report_published", "1 when a report of the last ended quarter has been "
