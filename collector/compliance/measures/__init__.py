@@ -184,13 +184,13 @@ def speed_extreme(direction: str, extreme: str) -> Callable[[Unit], float | None
     return value
 
 
-def tariff_speed(direction: Literal["down", "up"], extreme: Literal["max", "min"]) -> dict[
-        str, Any]:
-    """What every item 9 measure is: per tariff plan, its lines' extreme tests."""
-    return {"kind": "per_line", "counts": "tests", "per_plan": (direction, extreme),
-            "numerator": speed_extreme(direction, extreme),
-            "denominator": column(f"speed_{direction}_n"),
-            "columns": (f"speed_{direction}_n", f"speed_{direction}_share_{extreme}")}
+def tariff_speed(name: str, direction: Literal["down", "up"], extreme: Literal["max", "min"],
+                 term: tuple[str, str] | None = None) -> Measure:
+    """An item 9 measure: per tariff plan, its lines' fastest or slowest tests of a direction."""
+    return Measure(name, "per_line", "tests", speed_extreme(direction, extreme),
+                   column(f"speed_{direction}_n"),
+                   (f"speed_{direction}_n", f"speed_{direction}_share_{extreme}"),
+                   per_plan=(direction, extreme), term=term)
 
 
 def _discover() -> dict[str, Measure]:

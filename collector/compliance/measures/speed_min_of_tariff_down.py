@@ -2,6 +2,6 @@
 70 процентов от максимальной скорости»): per tariff plan, each line's slowest download test as %
 of its tariff."""
 
-from netq.collector.compliance.measures import Measure, tariff_speed
+from netq.collector.compliance.measures import tariff_speed
 
-MEASURE = Measure("speed_min_of_tariff_down", **tariff_speed("down", "min"))
+MEASURE = tariff_speed("speed_min_of_tariff_down", "down", "min")
