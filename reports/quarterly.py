@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from netq.collector.compliance import deadline
 from netq.collector.compliance.document import Document, IndicatorEntry
-from netq.collector.compliance.engine import compliance, read_units
+from netq.collector.compliance.engine import compliance_read, read_units
 from netq.collector.compliance.measures import MEASURES, PER_TEST_NORMS, SPEED_NORM
 from netq.collector.compliance.quarter import MINSK, Quarter, minsk_day
 from netq.collector.compliance.report_data import SESSIONS, details
@@ -290,9 +290,9 @@ def build(store: Store, quarter: Quarter, profile: str | None = None, lang: str 
     of it is shown; `operator`: who publishes it."""
     now = now or datetime.now(UTC)
     units = read_units(store, quarter, profile)  # once, for the table and the details
-    document = compliance(store, quarter, profile, breakdown="technology", units=units,
-                          now=now)
-    typed = Document.model_validate(document)  # what the report reads; `document`, it publishes
+    # what it publishes, and what it reads
+    document, typed = compliance_read(store, quarter, profile, breakdown="technology",
+                                      units=units, now=now)
     today = minsk_day(now)
     document["preliminary"] = today <= quarter.last_day
     document["operator"] = None if operator is None else operator.model_dump()
@@ -391,8 +391,6 @@ INDICATOR_COLUMNS: list[tuple[str, str, str]] = [
                             "(slowest) test, kbit/s, shown beside the verdict"),
     ("clause", "string", "where the norm stands in its source"),
 ]
-SESSIONS_MEANING = {"throughput": "complete speed tests, both directions",
-                    "latency": "latency sessions judged"}
 CONNECTION_COLUMNS: list[tuple[str, str, str]] = [
     ("pseudonym", "string", "HMAC-SHA-256 of the connection id under the operator's key: the "
                             "same line across the operator's quarters, nobody else's"),
@@ -402,7 +400,7 @@ CONNECTION_COLUMNS: list[tuple[str, str, str]] = [
     ("period_from", "date", "the first day of the registry period within the quarter "
                             "(Europe/Minsk)"),
     *(column for kind, sessions in SESSIONS.items() for column in (
-        (f"{sessions}_sessions", "integer", SESSIONS_MEANING[kind]),
+        (sessions.column, "integer", sessions.meaning),
         *((f"{norm.name}_meeting_norm_percent", "number",
            f"% of them meeting the per-test norm {norm.key}; empty where the line's profile "
            "sets none for its service and technology")

@@ -39,8 +39,7 @@ from netq.collector.admission import InFlight, RatePerProbe
 from netq.collector.api import health, plan, results, slots
 from netq.collector.api.problems import Problem, answer
 from netq.collector.api.shared import Collector
-from netq.collector.compliance.document import Document
-from netq.collector.compliance.engine import compliance, profiles_present
+from netq.collector.compliance.engine import compliance_read, profiles_present
 from netq.collector.compliance.quarter import Quarter, minsk_day
 from netq.collector.metrics import CollectorMetrics
 from netq.collector.plans import PlanBook
@@ -108,8 +107,7 @@ def refresh_compliance(shared: Collector) -> None:
     names: list[str | None] = [
         n for n in profiles_present(store, quarter) if n in store.norms.names()]
     metrics.publish_compliance([
-        Document.model_validate(compliance(store, quarter, name, breakdown="technology",
-                                           evidence=False))
+        compliance_read(store, quarter, name, breakdown="technology", evidence=False)[1]
         for name in names or [None]])
     today = minsk_day(datetime.now(UTC))
     quarters = report_status(store, today)

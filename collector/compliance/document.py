@@ -3,8 +3,8 @@ its every key typed, so that what netq publishes has a schema (`docs/compliance.
 generated from these models and checked by the tests) and a key the engine adds without
 declaring it here is an error before it is ever published.
 
-The engine builds the document, then `checked()` validates it against these models and gives
-it back exactly as built (no key added, none dropped).
+The engine builds the document, then validates it against these models once: `checked()`
+gives it back exactly as built (no key added, none dropped), `typed()` as the models read it.
 """
 
 from __future__ import annotations
@@ -197,10 +197,15 @@ class Document(Closed):
     manifest: Manifest | None
 
 
+def typed(document: dict[str, Any]) -> Document:
+    """The document as its models read it (a ValidationError names the key that does not
+    match them)."""
+    return Document.model_validate(document)
+
+
 def checked(document: dict[str, Any]) -> dict[str, Any]:
-    """The document as built, once it matches the models (a ValidationError names the key
-    that does not)."""
-    Document.model_validate(document)
+    """The document as built, once it matches the models."""
+    typed(document)
     return document
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from netq.collector import queries
 from netq.collector.compliance import customer, indicators, obligations
-from netq.collector.compliance.document import checked
+from netq.collector.compliance.document import Document, checked, typed
 from netq.collector.compliance.figures import Unit
 from netq.collector.compliance.measures import MEASURES, Measure
 from netq.collector.compliance.notices import Notice
@@ -126,6 +126,22 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
 
     `evidence=False` leaves out the sample, the manifest (a hash over every rollup row of the
     quarter) and the readings beside: for the collector's periodic gauges, never published."""
+    return checked(_built(store, quarter, profile, breakdown, units, evidence, edition, now))
+
+
+def compliance_read(store: Store, quarter: Quarter, profile: str | None = None,
+                    breakdown: indicators.Breakdown | None = None,
+                    units: list[Unit] | None = None, evidence: bool = True,
+                    now: datetime | None = None) -> tuple[dict[str, Any], Document]:
+    """`compliance()`'s document as published and as its models read it, checked once: for
+    the report, which publishes the one and reads the other, and the gauges."""
+    document = _built(store, quarter, profile, breakdown, units, evidence, None, now)
+    return document, typed(document)
+
+
+def _built(store: Store, quarter: Quarter, profile: str | None,
+           breakdown: indicators.Breakdown | None, units: list[Unit] | None,
+           evidence: bool, edition: str | None, now: datetime | None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     judging = judged(store, quarter, profile, edition)
     chosen = judging.edition
@@ -167,7 +183,7 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
                               {"profiles": ", ".join(unknown)}))
     entries = indicators.compute(units, chosen, breakdown, records.figures)
     owed = chosen.obligations
-    return checked({
+    return {
         "quarter": str(quarter),
         "profile": judging.name,
         "edition": chosen.key,
@@ -199,7 +215,7 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
         "warnings": [str(notice) for notice in notices],
         "notices": [notice.to_json() for notice in notices],
         "manifest": manifest,
-    })
+    }
 
 
 DECISION_RULE = ("meets (fails) when the whole 95 % interval lies on the meeting (failing) "

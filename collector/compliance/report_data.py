@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -148,10 +149,20 @@ def day_and_peak(sums: dict[str, dict[str, list[list[float]]]],
     return rows
 
 
-# each test kind a per-test norm judges: its sessions' column in the open data, each followed
-# by the share of them meeting each norm of the kind
-SESSIONS = {"throughput": "speed", "latency": "latency"}
-SESSION_COLUMNS = {"throughput": ("speed_down_n", "speed_up_n"), "latency": ("latency_n",)}
+@dataclass(frozen=True)
+class Sessions:
+    """A test kind a per-test norm judges, in the open data: its column of sessions (then the
+    share of them meeting each norm of the kind), the rollup columns that count them, and
+    what the column means."""
+
+    column: str
+    counted_by: tuple[str, ...]
+    meaning: str
+
+
+SESSIONS = {"throughput": Sessions("speed_sessions", ("speed_down_n", "speed_up_n"),
+                                   "complete speed tests, both directions"),
+            "latency": Sessions("latency_sessions", ("latency_n",), "latency sessions judged")}
 
 
 def connection_shares(unit: Unit, rules: Profile) -> dict[str, Any]:
@@ -168,7 +179,7 @@ def connection_shares(unit: Unit, rules: Profile) -> dict[str, Any]:
         "service": unit.connection.service, "technology": unit.connection.technology,
         "region": unit.connection.region, "period_from": minsk_day(unit.begins).isoformat(),
         **{column: value for kind, sessions in SESSIONS.items() for column, value in (
-            (f"{sessions}_sessions", int(sum(unit[c] for c in SESSION_COLUMNS[kind]))),
+            (sessions.column, int(sum(unit[c] for c in sessions.counted_by))),
             *((f"{norm.name}_meeting_norm_percent",
                None if norms is None or norms.value(norm.key, line.technology) is None
                else ratio(norm.tests(unit) - norm.failed(unit), norm.tests(unit)))

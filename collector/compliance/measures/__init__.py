@@ -84,13 +84,17 @@ class PerTestNorm:
     gauge: NormGauge | None = None
 
     def tests(self, counted: Mapping[str, float] | Unit) -> float:
-        return sum(counted[c] if isinstance(counted, Unit) else counted.get(c, 0.0)
-                   for c in self.tested)
+        return _summed(counted, self.tested)
 
     def failed(self, counted: Mapping[str, float] | Unit) -> float:
-        kept = sum(counted[c] if isinstance(counted, Unit) else counted.get(c, 0.0)
-                   for c in self.kept)
+        kept = _summed(counted, self.kept)
         return kept if self.kept_counts_failures else self.tests(counted) - kept
+
+
+def _summed(counted: Mapping[str, float] | Unit, columns: tuple[str, ...]) -> float:
+    """A test's tally, or a unit's sums: a column absent counts 0."""
+    return sum(counted[c] if isinstance(counted, Unit) else counted.get(c, 0.0)
+               for c in columns)
 
 
 def _nothing(unit: Unit) -> float | None:
