@@ -28,11 +28,16 @@ Printed per mode: tests lost to a busy server (share), busy retries, port utilis
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
+import itertools
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +45,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from netq.collector.slots import Refusal, Server, SlotBroker
+from netq.collector.store import Store
 from netq.probe.schedule import MINSK, day_moments, in_peak
+from tests.pg import create_database
 
 BASE = 12.0  # seconds a test holds its port at the least: connect, 2 s warm-up, 10 s measured
 TAIL_S = 1.0  # mean of the exponential tail beyond it
@@ -61,6 +68,7 @@ class Stats:
     done_in_peak: int = 0
     busy_s: float = 0.0
     busy_peak_s: float = 0.0
+    calls: int = 0  # leases asked for and given back: the store's work
     waits: list[float] = field(default_factory=list)
 
 
@@ -89,10 +97,10 @@ def moments(probes: int, per_day: float, days: int, peak_share: float | None,
 
 
 def simulate(mode: str, probes: int, per_day: float, days: int, ports: int,
-             peak_share: float, seed: int) -> Stats:
+             peak_share: float, seed: int, brokers: list[SlotBroker]) -> Stats:
     rng = random.Random(seed)
     server = Server("speed", "192.0.2.10", tuple(5201 + i for i in range(ports)))
-    broker = SlotBroker(rng=random.Random(seed + 1))
+    turns = itertools.cycle(brokers)  # a proxy deals the requests out to the collectors
     stats = Stats()
     busy_until = dict.fromkeys(server.ports, -1.0)
     events: list[tuple[float, int, str, int, dict[str, object]]] = []
@@ -114,7 +122,8 @@ def simulate(mode: str, probes: int, per_day: float, days: int, ports: int,
             push(now, "try", probe, port=server.ports[probe % ports], attempt=0, lease=None)
         elif what in ("due", "ask"):
             asked_at = float(data.get("since", now))  # type: ignore[arg-type]
-            granted = broker.lease(f"p{probe}", server, LEASED, now)
+            granted = next(turns).lease(f"p{probe}", server, LEASED, now)
+            stats.calls += 1
             if isinstance(granted, Refusal):
                 if now + granted.retry_after_s - asked_at > MAX_WAIT:
                     stats.lost += 1
@@ -130,7 +139,8 @@ def simulate(mode: str, probes: int, per_day: float, days: int, ports: int,
                 if attempt + 1 >= ATTEMPTS:
                     stats.lost += 1
                     if data["lease"] is not None:
-                        broker.release(str(data["lease"]), f"p{probe}", now)
+                        next(turns).release(str(data["lease"]), f"p{probe}", now)
+                        stats.calls += 1
                 else:
                     stats.retries += 1
                     push(now + backoff(attempt, rng), "try", probe, port=port,
@@ -147,8 +157,23 @@ def simulate(mode: str, probes: int, per_day: float, days: int, ports: int,
             if data["lease"] is not None:
                 push(now + held, "end", probe, lease=data["lease"])
         elif what == "end":
-            broker.release(str(data["lease"]), f"p{probe}", now)
+            next(turns).release(str(data["lease"]), f"p{probe}", now)
+            stats.calls += 1
     return stats
+
+
+@contextlib.contextmanager
+def stores(collectors: int, server: str | None) -> Iterator[list[SlotBroker]]:
+    """`collectors` brokers on a new store of their own (one engine each, as separate
+    processes have): an SQLite file, or a database on the PostgreSQL `server`."""
+    with tempfile.TemporaryDirectory() as scratch:
+        db = create_database(server) if server else str(Path(scratch) / "slots.db")
+        opened = [Store.open(db) for _ in range(collectors)]
+        try:
+            yield [SlotBroker(s.engine, rng=random.Random(n)) for n, s in enumerate(opened)]
+        finally:
+            for store in opened:
+                store.close()
 
 
 def report(mode: str, stats: Stats, ports: int, days: int) -> str:
@@ -171,18 +196,34 @@ def main() -> None:
     parser.add_argument("--peak-share", type=float, default=0.25,
                         help="share of the day's tests in the evening peak (19-23 Minsk)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--collectors", type=int, default=1,
+                        help="brokers on one store, the requests dealt out in turn")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="the store on a throwaway PostgreSQL server, not SQLite")
     args = parser.parse_args()
     print(f"{args.probes} probes x {args.per_day:g} speed tests a day, {args.days} days, "
           f"{args.ports} ports; peak share {args.peak_share:.0%} "
-          f"(uniform would be {4 / 24:.1%})")
+          f"(uniform would be {4 / 24:.1%}); {args.collectors} collector(s) on "
+          f"{'PostgreSQL' if args.postgresql else 'SQLite'}")
     print(f"{'mode':15} {'tests':>8} {'lost':>8} {'retries':>8} {'util':>8} {'util pk':>8} "
-          f"{'in peak':>8} {'wait s':>8} {'wait p99':>8}")
-    for mode in ("random", "admission", "admission+peak"):
-        started = time.perf_counter()
-        stats = simulate(mode, args.probes, args.per_day, args.days, args.ports,
-                         args.peak_share, args.seed)
-        print(report(mode, stats, args.ports, args.days),
-              f"  ({time.perf_counter() - started:.1f} s simulated)", flush=True)
+          f"{'in peak':>8} {'wait s':>8} {'wait p99':>8} {'calls/s':>8}")
+    with contextlib.ExitStack() as stack:
+        server = None
+        if args.postgresql:
+            from tests.pg import postgres_server
+
+            # its own folder in /tmp: the server runs as the postgres user
+            scratch = Path(tempfile.mkdtemp(prefix="netq-pg-"))
+            stack.callback(shutil.rmtree, scratch, ignore_errors=True)
+            server = stack.enter_context(postgres_server(scratch))
+        for mode in ("random", "admission", "admission+peak"):
+            with stores(args.collectors, server) as brokers:
+                started = time.perf_counter()
+                stats = simulate(mode, args.probes, args.per_day, args.days, args.ports,
+                                 args.peak_share, args.seed, brokers)
+                took = time.perf_counter() - started
+            print(report(mode, stats, args.ports, args.days),
+                  f"{stats.calls / took:8.0f}", f" ({took:.1f} s simulated)", flush=True)
     print(f"(clock: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
 
 

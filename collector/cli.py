@@ -58,7 +58,7 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
                      settings.max_records, settings.compliance_every,
                      settings.max_inflight_bytes,
                      RatePerProbe(settings.probe_requests_per_second,
-                                  settings.probe_requests_burst))
+                                  settings.probe_requests_burst), settings.lines_every)
     serve(app, host, port, settings.idle_timeout, settings.read_timeout,
           settings.max_connections, settings.tls_certfile, settings.tls_keyfile)
 

@@ -8,12 +8,17 @@ profile's per-test norms (`netq_line_norm_*`, one series per profile, service an
 10 000 connections: about 50 000 series, an ordinary scrape. The quarter-to-date compliance
 gauges add one series per indicator and technology (and "all"): at most 31 × 10 per gauge and
 profile, whatever the fleet.
+
+Several collectors on one store: the counters and `probe_id` gauges are each process's own
+(Prometheus scrapes every collector and sums); the gauges read from the store (the quarter,
+the deadline, the lines' readings and norms, the slot leases) are exported by the one
+collector that holds the store's leadership (leader.py), so they appear once.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -27,16 +32,15 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from netq.collector import readings
 from netq.collector.compliance.document import Document
 from netq.collector.compliance.measures import PER_TEST_NORMS
-from netq.collector.compliance.quarter import minsk_day, minsk_midnight
+from netq.collector.compliance.quarter import minsk_midnight
 from netq.collector.compliance.thresholds import LINES, Thresholds
-from netq.collector.registry import Connection
 from netq.model import TECHNOLOGIES
 from netq.record import VERDICTS
 
 disable_created_metrics()
-CONNECTION_LABELS = ["connection_id", "profile", "service", "technology", "region", "node"]
 LINE_NORM_LABELS = ["profile", "service", "technology"]
 # the decision rule's three states (docs/method.md)
 JUDGED = ("meets", "fails", "edge")
@@ -99,32 +103,40 @@ class CollectorMetrics:
         self.slot_wait = Histogram("netq_collector_slot_wait_seconds", "From a granted slot "
                                    "request to the slot's start.", registry=r,
                                    buckets=(0, 1, 5, 15, 30, 60, 120, 300, 600))
-        self.slot_leases = Gauge("netq_collector_slot_leases", "Slots leased and not yet "
-                                 "over.", registry=r)
         self.last_seen = Gauge("netq_collector_probe_last_seen_timestamp_seconds", "When a "
-                               "probe last delivered a batch.", ["probe_id"], registry=r)
-        self.rtt = Gauge("netq_connection_rtt_mean_seconds", "Mean round trip of the "
-                         "connection's latest latency session.", CONNECTION_LABELS, registry=r)
-        self.loss = Gauge("netq_connection_loss_ratio", "Packet loss of the connection's "
-                          "latest latency session.", CONNECTION_LABELS, registry=r)
-        self.up = Gauge("netq_connection_up", "1 when the connection's latest availability "
-                        "interval was up, 0 when down (known when the interval closes: on a "
-                        "change of state, and at least every 15 minutes).", CONNECTION_LABELS,
-                        registry=r)
-        self.speed = Gauge("netq_connection_throughput_tariff_ratio", "Goodput of the "
-                           "connection's latest completed speed test, as a share of the tariff "
-                           "in force when it ran.", [*CONNECTION_LABELS, "direction"],
-                           registry=r)
+                               "probe last delivered a batch to this collector (several "
+                               "collectors: the latest of them is the probe's).", ["probe_id"],
+                               registry=r)
+        self.leader = Gauge("netq_collector_leader", "1 when this collector publishes the "
+                            "store's gauges (the quarter to date, the report deadline, the "
+                            "lines' readings and norms, the slot leases), 0 while another "
+                            "collector on the store does.", registry=r)
 
-        # the quarter to date and the report deadline: computed by a worker, replaced whole,
-        # so a scrape sees the last computation complete and never a gauge half re-set (a
-        # cleared `netq_compliance_meets` would reset an alert's `for: 1d`)
+        # the store's gauges: computed by the leader, replaced whole, so a scrape sees the
+        # last computation complete and never a gauge half re-set (a cleared
+        # `netq_compliance_meets` would reset an alert's `for: 1d`)
         self.compliance = Snapshot(r)
         self.deadline = Snapshot(r)
         self.line_norms = Snapshot(r)
-        self.publish_compliance([], computed=False)  # named on /metrics before the first
+        self.lines = Snapshot(r)
+        self.follow()  # named on /metrics before the first computation
+
+    def follow(self) -> None:
+        """Another collector publishes the store's gauges: none of them here."""
+        self.leader.set(0)
+        self.publish_compliance([], computed=False)
         self.publish_deadline(None)
         self.publish_line_norms(None, None)
+        self.publish_lines([], None)
+
+    def publish_lines(self, latest: Iterable[Mapping[str, Any]], leases: int | None) -> None:
+        """Every line's latest readings (readings.py) and the slot leases held, from the
+        store."""
+        held = GaugeMetricFamily("netq_collector_slot_leases", "Slots leased on the store "
+                                 "and not yet over.")
+        if leases is not None:
+            held.add_metric([], leases)
+        self.lines.replace([*readings.families(latest), held])
 
     def publish_line_norms(self, norms: Thresholds | None, today: date | None) -> None:
         """Each profile's per-test norms in force today, per service and technology: the
@@ -222,30 +234,3 @@ class CollectorMetrics:
 
     def probe_seen(self, probe_id: str) -> None:
         self.last_seen.labels(probe_id).set(time.time())
-
-    def observe(self, record: dict[str, Any],
-                tariff_at: Callable[[str, date], Connection | None]) -> None:
-        """Update the per-connection gauges from one accepted record."""
-        if not record["ok"] or record["exclusion"] or record["kind"] not in (
-                "latency", "throughput", "availability"):
-            return
-        day = minsk_day(datetime.fromisoformat(record["started_at"]))
-        connection = tariff_at(record["connection_id"], day)
-        if connection is None:
-            return
-        labels = (connection.connection_id, connection.profile, connection.service,
-                  connection.technology, connection.region, connection.node)
-        metrics = record["metrics"]
-        if record["kind"] == "availability":
-            self.up.labels(*labels).set(1 if metrics["up"] else 0)
-        elif record["kind"] == "latency":
-            if metrics["rtt_ms"]:
-                self.rtt.labels(*labels).set(metrics["rtt_ms"]["mean"] / 1000)
-            if metrics.get("loss_ratio") is not None:
-                self.loss.labels(*labels).set(metrics["loss_ratio"])
-        elif metrics["ended"] == "complete":
-            direction = metrics["direction"]
-            tariff_kbps = (connection.tariff_down_kbps if direction == "down"
-                           else connection.tariff_up_kbps)
-            self.speed.labels(*labels, direction).set(
-                metrics["bits_per_second"] / (tariff_kbps * 1000))

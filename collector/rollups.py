@@ -40,11 +40,14 @@ class Rollups:
         self.criteria = dict(criteria)
 
     # ---- as results arrive ----------------------------------------------------------------
-    def add(self, db: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Fold newly inserted results in, inside the caller's transaction."""
+    def add(self, db: Any, rows: Sequence[Mapping[str, Any]],
+            registry: RegistryPeriods | None = None) -> None:
+        """Fold newly inserted results in, inside the caller's transaction; `registry`: the
+        periods of their connections, when the caller has read them."""
         if not rows:
             return
-        registry = queries.registry_periods(db, {row["connection_id"] for row in rows})
+        registry = registry or queries.registry_periods(
+            db, {row["connection_id"] for row in rows})
         self._upsert(db, *self._tally(rows, registry))
         self._note_down_intervals(db, rows)
 

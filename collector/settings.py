@@ -47,6 +47,8 @@ class Settings(Strict):
     max_connections: int = Field(4096, ge=1, le=100_000)
     # how often the quarter to date is judged for /metrics (seconds; 0: never)
     compliance_every: Duration = Field(300, ge=0)
+    # how often the lines' latest readings and the slot leases are read for /metrics
+    lines_every: Duration = Field(30, ge=0)
     # TLS directly; or leave both empty and terminate TLS at a reverse proxy (README)
     tls_certfile: str | None = None
     tls_keyfile: str | None = None

@@ -8,20 +8,30 @@ A lease ends at its end, or earlier when the probe gives it back; a probe that d
 port when its lease runs out. A request that no port can serve within `horizon_s` is
 answered with the wait until one could, and the probe tries again later.
 
-State is in the memory of the collector process that answers `/api/v1/slots`: a restarted
-collector forgets its leases, so for at most one test length two tests may meet on a port
-(each then sees "busy" and retries, as without the broker).
+Leases are kept in the store (`slot_leases`), so every collector on it hands out the same
+ports and a restart forgets nothing. On PostgreSQL the leases of one server are computed
+under a transaction-scoped advisory lock on its name, on the database's clock (collectors on
+several hosts need not agree on the time), and an exclusion constraint on server, port and
+time makes a double booking impossible even so. SQLite serves one collector process: a lock
+in the process orders its requests.
 """
 
 from __future__ import annotations
 
-import bisect
 import random
 import threading
+import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, delete, func, select, text, update
+
+from netq.collector import tables
 
 MAX_SECONDS = 900.0  # the longest a lease lasts: a speed test's own upper bound and then some
+SERVER_LOCKS = 0x6E7173  # advisory locks' first key for a server's leases ("nqs")
 
 
 @dataclass(frozen=True)
@@ -37,8 +47,13 @@ class Lease:
     probe_id: str
     server: str
     port: int
-    start: float  # on the broker's clock, seconds
+    start: float  # seconds since the epoch
     end: float
+    granted_at: float  # the broker's clock when it was granted
+
+    @property
+    def wait_s(self) -> float:
+        return self.start - self.granted_at
 
 
 @dataclass
@@ -48,92 +63,106 @@ class Refusal:
     retry_after_s: float
 
 
-@dataclass
-class _Port:
-    starts: list[float] = field(default_factory=list)  # sorted, parallel to `leases`
-    leases: list[Lease] = field(default_factory=list)
-
-
 class SlotBroker:
-    def __init__(self, horizon_s: float = 600, rng: random.Random | None = None) -> None:
+    def __init__(self, engine: Engine, horizon_s: float = 600,
+                 rng: random.Random | None = None) -> None:
+        self.engine = engine
         self.horizon_s = horizon_s
         self._rng = rng or random.Random()
-        self._lock = threading.Lock()
-        self._ports: dict[tuple[str, int], _Port] = {}
-        self._leases: dict[str, Lease] = {}
-        self._held: dict[str, str] = {}  # probe id -> its lease id
+        self._lock = threading.Lock()  # SQLite's one process; PostgreSQL locks in the store
+        self._postgresql = engine.dialect.name == "postgresql"
 
     def lease(self, probe_id: str, server: Server, seconds: float,
-              now: float) -> Lease | Refusal:
-        """The earliest slot of `seconds` on any of the server's ports, from `now`."""
+              now: float | None = None) -> Lease | Refusal:
+        """The earliest slot of `seconds` on any of the server's ports, from `now` (default:
+        the store's clock)."""
         seconds = min(max(seconds, 1.0), MAX_SECONDS)
-        with self._lock:
-            earlier = self._held.pop(probe_id, None)
-            if earlier is not None:  # a probe runs one exclusive test at a time
-                self._end(earlier, now)
-            options = []
-            for port in server.ports:
-                slot = self._port((server.name, port), now)
-                options.append((self._earliest(slot, now, seconds), port))
+        leases = tables.slot_leases
+        with self._lock, self.engine.begin() as db:
+            if self._postgresql:
+                db.execute(text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:server))"),
+                           {"namespace": SERVER_LOCKS, "server": server.name})
+            now = self._now(db, now)
+            self._end_held(db, probe_id, now)  # a probe runs one exclusive test at a time
+            db.execute(delete(leases).where(leases.c.server == server.name,
+                                            leases.c.ends_at <= _instant(now)))
+            taken: dict[int, list[tuple[float, float]]] = {port: [] for port in server.ports}
+            for port, start, end in db.execute(
+                    select(leases.c.port, leases.c.starts_at, leases.c.ends_at)
+                    .where(leases.c.server == server.name)
+                    .order_by(leases.c.starts_at)):
+                if port in taken:
+                    taken[port].append((start.timestamp(), end.timestamp()))
+            options = [(_earliest(taken[port], now, seconds), port) for port in server.ports]
             start = min(at for at, _ in options)
             if start - now > self.horizon_s:
                 return Refusal(retry_after_s=round(start - now - self.horizon_s + 1, 1))
             port = self._rng.choice([p for at, p in options if at == start])
-            lease = Lease(str(uuid.uuid4()), probe_id, server.name, port, start, start + seconds)
-            slot = self._ports[(server.name, port)]
-            index = bisect.bisect(slot.starts, start)
-            slot.starts.insert(index, start)
-            slot.leases.insert(index, lease)
-            self._leases[lease.id] = lease
-            self._held[probe_id] = lease.id
+            lease = Lease(str(uuid.uuid4()), probe_id, server.name, port, start,
+                          start + seconds, now)
+            db.execute(leases.insert().values(
+                id=lease.id, probe_id=probe_id, server=server.name, port=port,
+                starts_at=_instant(lease.start), ends_at=_instant(lease.end)))
             return lease
 
-    def release(self, lease_id: str, probe_id: str, now: float) -> bool:
+    def release(self, lease_id: str, probe_id: str, now: float | None = None) -> bool:
         """The probe is done: the rest of its slot is free. False for a lease it does not
         hold (another probe's, or one already over)."""
-        with self._lock:
-            lease = self._leases.get(lease_id)
-            if lease is None or lease.probe_id != probe_id or lease.end <= now:
+        leases = tables.slot_leases
+        with self._lock, self.engine.begin() as db:
+            now = self._now(db, now)
+            held = db.execute(select(leases.c.id).where(
+                leases.c.id == lease_id, leases.c.probe_id == probe_id,
+                leases.c.ends_at > _instant(now))).first()
+            if held is None:
                 return False
-            self._held.pop(probe_id, None)
-            self._end(lease_id, now)
+            self._end(db, [lease_id], now)
             return True
 
-    def holding(self, now: float) -> int:
+    def holding(self, now: float | None = None) -> int:
         """Leases not yet over."""
-        with self._lock:
-            return sum(1 for lease in self._leases.values() if lease.end > now)
+        leases = tables.slot_leases
+        with self.engine.connect() as db:
+            now = self._now(db, now)
+            return int(db.execute(select(func.count()).select_from(leases)
+                                  .where(leases.c.ends_at > _instant(now))).scalar_one())
 
-    def _port(self, key: tuple[str, int], now: float) -> _Port:
-        slot = self._ports.setdefault(key, _Port())
-        while slot.leases and slot.leases[0].end <= now:  # over: forget it
-            over = slot.leases.pop(0)
-            slot.starts.pop(0)
-            self._leases.pop(over.id, None)
-            if self._held.get(over.probe_id) == over.id:
-                del self._held[over.probe_id]
-        return slot
+    def _now(self, db: Connection, now: float | None) -> float:
+        if now is not None:
+            return now
+        if self._postgresql:
+            return float(db.execute(text("SELECT extract(epoch FROM clock_timestamp())"))
+                         .scalar_one())
+        return time.time()
+
+    def _end_held(self, db: Connection, probe_id: str, now: float) -> None:
+        leases = tables.slot_leases
+        held = db.execute(select(leases.c.id).where(
+            leases.c.probe_id == probe_id, leases.c.ends_at > _instant(now))).scalars().all()
+        self._end(db, held, now)
 
     @staticmethod
-    def _earliest(slot: _Port, now: float, seconds: float) -> float:
-        """The first moment from `now` with `seconds` free before the next lease."""
-        at = now
-        for lease in slot.leases:
-            if lease.start >= at + seconds:
-                break
-            at = max(at, lease.end)
-        return at
+    def _end(db: Connection, lease_ids: Sequence[str], now: float) -> None:
+        """Leases end now: one not begun frees its whole slot, one begun keeps what it used."""
+        if not lease_ids:
+            return
+        leases, moment = tables.slot_leases, _instant(now)
+        db.execute(delete(leases).where(leases.c.id.in_(lease_ids),
+                                        leases.c.starts_at >= moment))
+        db.execute(update(leases).where(leases.c.id.in_(lease_ids), leases.c.ends_at > moment)
+                   .values(ends_at=moment))
 
-    def _end(self, lease_id: str, now: float) -> None:
-        lease = self._leases.pop(lease_id, None)
-        if lease is None:
-            return
-        slot = self._ports[(lease.server, lease.port)]
-        index = slot.leases.index(lease)
-        if lease.start >= now:  # not begun: the whole slot is free again
-            del slot.leases[index]
-            del slot.starts[index]
-            return
-        shortened = Lease(lease.id, lease.probe_id, lease.server, lease.port, lease.start, now)
-        slot.leases[index] = shortened
-        self._leases[lease.id] = shortened
+
+def _instant(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _earliest(taken: list[tuple[float, float]], now: float, seconds: float) -> float:
+    """The first moment from `now` with `seconds` free before the next lease; `taken` is
+    sorted by start."""
+    at = now
+    for start, end in taken:
+        if start >= at + seconds:
+            break
+        at = max(at, end)
+    return at

@@ -1,8 +1,9 @@
 """The store, behind one narrow interface, on SQLite or PostgreSQL.
 
 Results are append-only and idempotent on the record's id: a batch sent twice is stored
-once, and the second time every record answers `duplicate`. A batch is one transaction;
-when `ingest` returns, what it called accepted is committed.
+once, and the second time every record answers `duplicate`. The batches that arrive while
+one commits are stored together in the next transaction (commits.py); when `ingest`
+returns, what it called accepted is committed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
 
-from netq.collector import tables
+from netq.collector import queries, readings, tables
+from netq.collector.commits import GroupCommit
 from netq.collector.compliance import thresholds
 from netq.collector.compliance.thresholds import Thresholds
 from netq.collector.db import engine_for, migrate
@@ -58,6 +60,7 @@ class Answer:
 
 
 log = structlog.get_logger("netq.collector")
+PARTITION_LOCKS = 0x6E7170  # advisory locks' first key for a month's partition ("nqp")
 TOKEN_ID_CHARS = 12  # of the token's sha256: names a token in lists and revocations
 
 
@@ -79,6 +82,7 @@ class Store:
         self.norms = norms
         self.rollups = Rollups(self.dialect, norms.criteria())
         self._partitions: set[str] = set()
+        self._together: GroupCommit[Answer] = GroupCommit(self._commit)
 
     @classmethod
     def open(cls, db: str | None = None, norms: Thresholds | None = None) -> Store:
@@ -136,8 +140,7 @@ class Store:
         if rows:
             self._ensure_partitions({row["started_at"] for _, row in rows})
             try:
-                with self.engine.begin() as db:
-                    stored = self._store(db, [row for _, row in rows])
+                stored = self._together.submit([row for _, row in rows])
             except (DataError, IntegrityError):
                 # a value the checks let through and the database refused: find which record,
                 # each on its own, so its neighbours are stored regardless. Any other failure
@@ -161,6 +164,10 @@ class Store:
             log.exception("record_check_failed", id=_id_of(record))
             return Answer(_id_of(record), "rejected", (
                 f"record: could not be checked ({type(exc).__name__})",)), {}
+
+    def _commit(self, rows: list[Any]) -> dict[str, Answer]:
+        with self.engine.begin() as db:
+            return self._store(db, rows)
 
     def _store(self, db: Any, rows: list[dict[str, Any]]) -> dict[str, Answer]:
         """Claim each row's id, store the rows claimed, and answer every row: one whose id
@@ -189,7 +196,9 @@ class Store:
         new = [r for r in rows if r["id"] in claimed]
         if new:
             db.execute(insert(tables.results), new)
-            self.rollups.add(db, new)
+            registry = queries.registry_periods(db, {row["connection_id"] for row in new})
+            self.rollups.add(db, new, registry)
+            readings.add(db, new, registry)
             unknown = [r for r in new if r["plan"] is not None
                        and r["plan"] not in self._applied_plans(db)]
             if unknown:
@@ -212,8 +221,7 @@ class Store:
 
     def _store_alone(self, row: dict[str, Any]) -> dict[str, Answer]:
         try:
-            with self.engine.begin() as db:
-                return self._store(db, [row])
+            return self._commit([row])
         except (DataError, IntegrityError) as exc:
             log.warning("record_refused_by_store", id=row["id"], error=str(exc.orig))
             return {row["id"]: Answer(row["id"], "rejected", (
@@ -271,6 +279,10 @@ class Store:
             start = date(month[0], month[1], 1)
             end = date(month[0] + month[1] // 12, month[1] % 12 + 1, 1)
             with self.engine.begin() as db:
+                # IF NOT EXISTS does not order two sessions creating it at once (a month's
+                # first batches at two threads or collectors): the second waits for the first
+                db.execute(text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:name))"),
+                           {"namespace": PARTITION_LOCKS, "name": name})
                 db.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF results "
                                 f"FOR VALUES FROM ('{start}T00:00:00Z') TO ('{end}T00:00:00Z')"))
             self._partitions.add(name)

@@ -310,3 +310,34 @@ plan_sets = Table(
     Column("source_sha256", String(64), nullable=False),
     Column("plans", JSON, nullable=False),
 )
+
+# Leases of measurement servers' ports for exclusive tests (collector/slots.py), shared by
+# every collector on the store and kept across restarts. On PostgreSQL an exclusion
+# constraint (migration 0015, not expressible here) refuses two leases of one port that
+# overlap in time, whichever collector grants them.
+slot_leases = Table(
+    "slot_leases", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("probe_id", String(128), nullable=False, index=True),
+    Column("server", String(64), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Index("slot_leases_server_end", "server", "ends_at"),
+)
+
+# Each connection's latest reading of each per-line gauge (collector/readings.py), written
+# with the record it comes from, whichever collector took it: the newest measurement wins.
+line_readings = Table(
+    "line_readings", metadata,
+    Column("connection_id", String(128), primary_key=True),
+    Column("gauge", String(64), primary_key=True),
+    Column("direction", String(8), primary_key=True),  # "" unless the gauge has one
+    Column("value", Float, nullable=False),
+    Column("measured_at", UtcDateTime(), nullable=False),
+    Column("profile", String(64), nullable=False),
+    Column("service", String(16), nullable=False),
+    Column("technology", String(16), nullable=False),
+    Column("region", String(128), nullable=False),
+    Column("node", String(128), nullable=False),
+)

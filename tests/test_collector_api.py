@@ -169,25 +169,38 @@ def speed_record(started_at: str, bits_per_second: float, direction: str = "down
     return record
 
 
-def test_connection_gauges_judge_speed_against_the_tariff_in_force_then(collector) -> None:
-    store = Store.open(collector.db)  # C-1: 100 Mbit/s down until 10 August, then 300
-    store.upsert_connections([registry_row("C-1", date(2026, 8, 10), down=300_000)])
-    store.close()
-    # 23:30 UTC on 9 August is already 10 August in Minsk: the new tariff applies
-    collector.post([speed_record("2026-08-09T23:30:00.000+00:00", 150e6),
-                    latency_record(metrics__rtt_ms__mean=12.5)])
-    text = httpx.get(f"{collector.url}/metrics").text
-    labels = ('connection_id="C-1",node="node-1",profile="com645",region="Minsk",'
-              'service="fixed",technology="pon"')
-    speed_labels = labels.replace('",node', '",direction="down",node')  # sorted by name
-    assert f"netq_connection_throughput_tariff_ratio{{{speed_labels}}} 0.5" in text
-    assert f"netq_connection_rtt_mean_seconds{{{labels}}} 0.0125" in text
-    assert f"netq_connection_loss_ratio{{{labels}}} 0.01" in text
-    promtool = shutil.which("promtool")
-    assert promtool, "promtool is missing: scripts/setup installs Debian's prometheus"
-    lint = subprocess.run([promtool, "check", "metrics"], input=text.encode(),
-                          capture_output=True)
-    assert (lint.returncode, lint.stdout) == (0, b""), lint.stdout + lint.stderr
+def test_connection_gauges_judge_speed_against_the_tariff_in_force_then(
+        db_url: str, tmp_path: Path) -> None:
+    with configured_collector(db_url, tmp_path, "lines_every: 0.2\n") as collector:
+        store = Store.open(collector.db)  # C-1: 100 Mbit/s down until 10 August, then 300
+        store.upsert_connections([registry_row("C-1", date(2026, 8, 10), down=300_000)])
+        store.close()
+        # 23:30 UTC on 9 August is already 10 August in Minsk: the new tariff applies
+        collector.post([speed_record("2026-08-09T23:30:00.000+00:00", 150e6),
+                        latency_record(metrics__rtt_ms__mean=12.5)])
+        # an older session arriving later does not replace the newer reading
+        collector.post([latency_record(started_at="2026-08-01T10:00:00.000+00:00",
+                                       ended_at="2026-08-01T10:00:20.000+00:00",
+                                       metrics__rtt_ms__mean=99.0)])
+        labels = ('connection_id="C-1",node="node-1",profile="com645",region="Minsk",'
+                  'service="fixed",technology="pon"')
+        speed_labels = labels.replace('",node', '",direction="down",node')  # sorted by name
+        rtt = f"netq_connection_rtt_mean_seconds{{{labels}}} 0.0125"
+        text = ""
+        deadline = time.monotonic() + 20
+        while rtt not in text and time.monotonic() < deadline:
+            time.sleep(0.1)
+            text = httpx.get(f"{collector.url}/metrics").text
+        assert rtt in text
+        assert f"netq_connection_throughput_tariff_ratio{{{speed_labels}}} 0.5" in text
+        assert f"netq_connection_loss_ratio{{{labels}}} 0.01" in text
+        assert "netq_collector_leader 1.0" in text
+        assert "netq_collector_slot_leases 0.0" in text
+        promtool = shutil.which("promtool")
+        assert promtool, "promtool is missing: scripts/setup installs Debian's prometheus"
+        lint = subprocess.run([promtool, "check", "metrics"], input=text.encode(),
+                              capture_output=True)
+        assert (lint.returncode, lint.stdout) == (0, b""), lint.stdout + lint.stderr
 
 
 def test_health_readiness_metrics_and_openapi(collector) -> None:

@@ -115,6 +115,10 @@ def test_the_server_package_installs_beside_it_and_the_whole_loop_runs(
         "/usr/lib/netq-server/bin/netq"
     assert root.file("/usr/share/netq/prometheus/netq.rules.yml").exists()
     assert root.file("/usr/share/netq/prometheus/alertmanager.yml").exists()
+    # several collectors on one store: instances enabled by hand, one per port
+    assert root.file("/lib/systemd/system/netq-collector@.service").exists()
+    assert not any(root.file("/etc/systemd/system/multi-user.target.wants").glob(
+        "netq-collector@*"))
 
     db = "/var/lib/netq/collector/netq.db"  # as /etc/netq/collector.yaml says
     root.file("/tmp/connections.csv").write_text(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -39,7 +40,22 @@ def test_the_example_collector_config_is_valid() -> None:
 
 
 UNITS = ["netq-probe.service", "netq-reflector.service", "netq-collector.service",
-         "netq-iperf3@5201.service"]
+         "netq-iperf3@5201.service", "netq-collector@8081.service"]
+
+
+def test_a_collector_instance_is_the_collector_on_its_own_port() -> None:
+    """The unit of one of several collectors differs from the single collector's only in
+    its description and listen port: hardening and limits cannot drift apart."""
+    def lines(name: str) -> list[str]:
+        return [line for line in (ROOT / "systemd" / name).read_text().splitlines()
+                if not line.startswith(("#", "Description="))]
+
+    single, instance = lines("netq-collector.service"), lines("netq-collector@.service")
+    assert [line for line in instance if line not in single] == [
+        "ExecStart=/usr/bin/netq collector serve --config /etc/netq/collector.yaml "
+        "--listen 127.0.0.1:%i"]
+    assert [line for line in single if line not in instance] == [
+        "ExecStart=/usr/bin/netq collector serve --config /etc/netq/collector.yaml"]
 
 
 def installed(unit: str, tmp_path: Path) -> Path:
@@ -48,7 +64,7 @@ def installed(unit: str, tmp_path: Path) -> Path:
     if analyze is None:
         pytest.skip("systemd-analyze is not on this machine")
     netq = str(Path(sys.executable).parent / "netq")
-    source = ROOT / "systemd" / unit.replace("@5201", "@")
+    source = ROOT / "systemd" / re.sub(r"@\d+", "@", unit)
     (tmp_path / unit).write_text(source.read_text().replace("/usr/bin/netq", netq))
     return tmp_path / unit
 

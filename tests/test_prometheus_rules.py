@@ -65,6 +65,11 @@ CASES: list[tuple[str, list[tuple[str, str]], str, list[tuple[dict[str, str], st
     ("NetqProbeSilent", [
         ('netq_collector_probe_last_seen_timestamp_seconds{probe_id="quiet"}', "0x40"),
     ], "16m", []),  # 15 minutes of silence, but not yet for 5 more
+    ("NetqProbeSilent", [  # two collectors: the probe delivers to the second only
+        ('netq_collector_probe_last_seen_timestamp_seconds{instance="a",probe_id="p"}', "0x40"),
+        ('netq_collector_probe_last_seen_timestamp_seconds{instance="b",probe_id="p"}',
+         "0+60x40"),
+    ], "25m", []),
     ("NetqConnectionDown", [
         (connection("netq_connection_up", "C1"), "1 1 0x10"),
         (connection("netq_connection_up", "C2"), "1x12"),

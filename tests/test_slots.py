@@ -21,6 +21,7 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from netq.collector.slots import Lease, Refusal, Server, SlotBroker
+from netq.collector.store import Store
 from netq.probe.config import Server as ProbeServer
 from netq.probe.config import Upload
 from netq.probe.schedule import MINSK, day_moments, in_peak
@@ -38,8 +39,8 @@ def granted(answer: Lease | Refusal) -> Lease:
     return answer
 
 
-def test_slots_are_the_earliest_free_on_any_port_and_never_overlap() -> None:
-    broker = SlotBroker(horizon_s=100, rng=random.Random(1))
+def test_slots_are_the_earliest_free_on_any_port_and_never_overlap(store: Store) -> None:
+    broker = SlotBroker(store.engine, horizon_s=100, rng=random.Random(1))
     a = granted(broker.lease("a", SERVER, 15, now=0))
     b = granted(broker.lease("b", SERVER, 15, now=0))
     assert (a.start, b.start) == (0, 0)
@@ -56,8 +57,8 @@ def test_slots_are_the_earliest_free_on_any_port_and_never_overlap() -> None:
     assert broker.holding(now=11) == 3
 
 
-def test_a_slot_that_fits_before_a_later_lease_is_used() -> None:
-    broker = SlotBroker(horizon_s=1000, rng=random.Random(1))
+def test_a_slot_that_fits_before_a_later_lease_is_used(store: Store) -> None:
+    broker = SlotBroker(store.engine, horizon_s=1000, rng=random.Random(1))
     one = Server("one", "192.0.2.10", (5201,))
     first = granted(broker.lease("a", one, 10, now=0))
     second = granted(broker.lease("b", one, 10, now=0))
@@ -69,16 +70,16 @@ def test_a_slot_that_fits_before_a_later_lease_is_used() -> None:
     assert later.start == 20
 
 
-def test_a_dead_probe_frees_its_port_when_its_lease_runs_out() -> None:
-    broker = SlotBroker(horizon_s=100)
+def test_a_dead_probe_frees_its_port_when_its_lease_runs_out(store: Store) -> None:
+    broker = SlotBroker(store.engine, horizon_s=100)
     one = Server("one", "192.0.2.10", (5201,))
     granted(broker.lease("dead", one, 15, now=0))  # never given back
     assert granted(broker.lease("b", one, 15, now=15)).start == 15
     assert broker.holding(now=31) == 0
 
 
-def test_beyond_the_horizon_the_probe_is_told_when_to_ask_again() -> None:
-    broker = SlotBroker(horizon_s=20)
+def test_beyond_the_horizon_the_probe_is_told_when_to_ask_again(store: Store) -> None:
+    broker = SlotBroker(store.engine, horizon_s=20)
     one = Server("one", "192.0.2.10", (5201,))
     granted(broker.lease("a", one, 15, now=0))
     granted(broker.lease("b", one, 15, now=0))  # starts at 15, within the horizon
@@ -89,6 +90,71 @@ def test_beyond_the_horizon_the_probe_is_told_when_to_ask_again() -> None:
     again = granted(broker.lease("b", one, 15, now=1))
     assert again.start == 15
     assert broker.holding(now=1) == 2
+
+
+def test_leases_are_the_stores_so_a_restarted_or_second_collector_knows_them(
+        db_url: str) -> None:
+    """Two brokers, each with its own engine (two collector processes, or one restarted),
+    hand out one port's time once."""
+    first, second = Store.open(db_url), Store.open(db_url)
+    try:
+        one = Server("one", "192.0.2.10", (5201,))
+        a = granted(SlotBroker(first.engine).lease("a", one, 15, now=100))
+        b = granted(SlotBroker(second.engine).lease("b", one, 15, now=101))
+        assert (a.start, b.start) == (100, 115)
+        assert SlotBroker(second.engine).release(a.id, "a", now=110)
+        assert SlotBroker(first.engine).holding(now=110) == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_collectors_leasing_at_once_never_double_book_a_port(postgres_url: str) -> None:
+    """Four collectors' brokers, each on its own engine, lease one server's two ports from
+    eight threads at once on the database's clock: no two leases of a port overlap, and the
+    exclusion constraint refuses one written beside the broker."""
+    import threading
+
+    from sqlalchemy import select, text
+
+    from netq.collector import tables
+    from tests import pg
+
+    db = pg.create_database(postgres_url)
+    stores = [Store.open(db) for _ in range(4)]
+    try:
+        brokers = [SlotBroker(s.engine, horizon_s=3600) for s in stores]
+        two = Server("two", "192.0.2.10", (5201, 5202))
+        errors: list[BaseException] = []
+
+        def lease_many(index: int) -> None:
+            try:
+                for n in range(15):
+                    granted(brokers[index % 4].lease(f"p{index}-{n}", two, 5))
+            except BaseException as exc:  # reported by the main thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=lease_many, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        leases = tables.slot_leases
+        with stores[0].engine.connect() as connection:
+            rows = connection.execute(select(leases.c.port, leases.c.starts_at, leases.c.ends_at)
+                                      .order_by(leases.c.port, leases.c.starts_at)).all()
+            assert len(rows) == 120
+            for (port, _, end), (next_port, start, _) in itertools.pairwise(rows):
+                assert port != next_port or end <= start
+            first = rows[0]
+            with pytest.raises(Exception, match="slot_leases_no_overlap"):
+                connection.execute(text(
+                    "INSERT INTO slot_leases VALUES ('x', 'x', 'two', :port, :start, :end)"),
+                    {"port": first.port, "start": first.starts_at, "end": first.ends_at})
+    finally:
+        for s in stores:
+            s.close()
 
 
 @pytest.mark.parametrize(("every", "share", "runs", "in_the_peak"), [
@@ -125,8 +191,6 @@ def test_a_fraction_of_runs_a_day_is_kept_on_average() -> None:
 
 def enrolled(db: str, names: list[str]) -> dict[str, str]:
     """A store with a connection C-NAME for each probe NAME, and the probe's token."""
-    from netq.collector.store import Store
-
     store = Store.open(db)
     store.upsert_connections([registry_row(f"C-{n}") for n in names])
     tokens = {n: store.create_token(n, [f"C-{n}"]) for n in names}
@@ -345,7 +409,6 @@ def stored_records(db: str) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
     from netq.collector import tables
-    from netq.collector.store import Store
     from netq.record import rfc3339
 
     store = Store.open(db)

@@ -18,14 +18,15 @@ operator's `/healthz`, `/readyz` and `/metrics` (health.py).
   malformed or too deeply nested JSON (400) and a body that is not an array (422) are refused
   whole; beyond `max_inflight_bytes` of bodies at once, 503 with Retry-After.
 - Every `compliance_every_s` the quarter to date is judged from the rollups and published
-  as gauges on /metrics, per technology, for dashboards and alerts.
+  as gauges on /metrics, per technology, for dashboards and alerts; every `lines_every_s`
+  the lines' latest readings and the slot leases are read from the store. Of several
+  collectors on one store only the leader (leader.py) does either, so each is exported once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Callable
 from copy import deepcopy
 from datetime import UTC, datetime
@@ -35,12 +36,14 @@ import structlog
 from fastapi import FastAPI
 
 from netq import __version__
+from netq.collector import readings
 from netq.collector.admission import InFlight, RatePerProbe
 from netq.collector.api import health, plan, results, slots
 from netq.collector.api.problems import Problem, answer
 from netq.collector.api.shared import Collector
 from netq.collector.compliance.engine import compliance_read, profiles_present
 from netq.collector.compliance.quarter import Quarter, minsk_day
+from netq.collector.leader import Leadership
 from netq.collector.metrics import CollectorMetrics
 from netq.collector.plans import PlanBook
 from netq.collector.runs import report_status
@@ -56,25 +59,27 @@ log = structlog.get_logger("netq.collector")
 def create_app(store: Store, max_body_bytes: int = results.MAX_BODY_BYTES,
                max_records: int = results.MAX_RECORDS, compliance_every_s: float = 300,
                max_inflight_bytes: int = MAX_INFLIGHT_BYTES,
-               rate: RatePerProbe | None = None) -> FastAPI:
+               rate: RatePerProbe | None = None, lines_every_s: float = 30) -> FastAPI:
     shared = Collector(
         store=store, metrics=CollectorMetrics(), max_body_bytes=max_body_bytes,
         max_records=max_records, inflight=InFlight(max_inflight_bytes),
         rate=rate or RatePerProbe(PROBE_REQUESTS_PER_SECOND, PROBE_REQUESTS_BURST),
-        book=PlanBook(store), broker=SlotBroker())
-    shared.metrics.slot_leases.set_function(lambda: shared.broker.holding(time.monotonic()))
+        book=PlanBook(store), broker=SlotBroker(store.engine),
+        leadership=Leadership(store.engine))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(keep_alive())]  # systemd: ready, then the watchdog
-        if compliance_every_s > 0:
-            tasks.append(asyncio.create_task(every(compliance_every_s,
-                                                   lambda: refresh_compliance(shared))))
+        for seconds, work in ((compliance_every_s, refresh_compliance),
+                              (lines_every_s, refresh_lines)):
+            if seconds > 0:
+                tasks.append(asyncio.create_task(every(seconds, led(shared, work))))
         yield
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        shared.leadership.close()
 
     app = FastAPI(title="netq collector", version=__version__, lifespan=lifespan,
                   description="Takes result records (wire format netq.result/1) from probes.")
@@ -97,6 +102,26 @@ def create_app(store: Store, max_body_bytes: int = results.MAX_BODY_BYTES,
     # FastAPI's documented way to publish a custom schema; mypy sees a method replaced
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def led(shared: Collector, work: Callable[[Collector], None]) -> Callable[[], None]:
+    """`work` done while this collector leads; while another does, none of the store's
+    gauges are exported here."""
+    def run() -> None:
+        if shared.leadership.held():
+            shared.metrics.leader.set(1)
+            work(shared)
+        else:
+            shared.metrics.follow()
+
+    return run
+
+
+def refresh_lines(shared: Collector) -> None:
+    """Every line's latest readings and the slot leases held, as the store has them."""
+    with shared.store.engine.connect() as db:
+        lines = readings.latest(db)
+    shared.metrics.publish_lines(lines, shared.broker.holding())
 
 
 def refresh_compliance(shared: Collector) -> None:
@@ -123,5 +148,5 @@ async def every(seconds: float, work: Callable[[], None]) -> None:
         try:
             await loop.run_in_executor(None, work)
         except Exception:  # the store may be away for a moment; ingest goes on regardless
-            log.exception("compliance_refresh_failed")
+            log.exception("store_gauges_refresh_failed")
         await asyncio.sleep(seconds)

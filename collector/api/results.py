@@ -7,7 +7,6 @@ body of millions of empty objects would cost gigabytes to parse)."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import zlib
 from collections.abc import Iterator
@@ -189,17 +188,7 @@ async def _stored(shared: Collector, probe: Authenticated, body: bytes) -> JSONR
         if answer.status in ("conflict", "rejected"):
             log.warning("record_not_stored", probe_id=probe.id, id=answer.id,
                         status=answer.status, reasons=list(answer.reasons))
-    accepted = [record for record, answer in zip(batch, answers, strict=True)
-                if answer.status == "accepted"]
-    await run_in_threadpool(_observe, shared, accepted)
     counts = {verdict: sum(a.status == verdict for a in answers) for verdict in VERDICTS}
     held = sum(counts[verdict] for verdict in HELD)
     return JSONResponse({**counts, "results": [a.to_json() for a in answers]},
                         status_code=200 if held == len(answers) else 422)
-
-
-def _observe(shared: Collector, records: list[dict[str, Any]]) -> None:
-    # a batch is one probe's, mostly one connection and day: one registry look-up each
-    tariff_at = functools.lru_cache(maxsize=None)(shared.store.connection_at)
-    for record in records:
-        shared.metrics.observe(record, tariff_at)

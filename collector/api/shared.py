@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from netq.collector.admission import InFlight, RatePerProbe
 from netq.collector.api.problems import Problem
+from netq.collector.leader import Leadership
 from netq.collector.metrics import CollectorMetrics
 from netq.collector.plans import PlanBook
 from netq.collector.slots import SlotBroker
@@ -34,6 +35,7 @@ class Collector:
     rate: RatePerProbe
     book: PlanBook
     broker: SlotBroker
+    leadership: Leadership
 
 
 def collector(request: Request) -> Collector:

@@ -64,16 +64,17 @@ async def post_slot(request: Request, shared: Shared, probe: Authenticated) -> J
     if served is None:
         raise Problem(404, f"no server {asked.server!r} in the plan of probe {probe.id}")
     server, holds_s = served
-    clock, wall = time.monotonic(), time.time()
-    granted = shared.broker.lease(probe.id, server, min(asked.seconds, holds_s), clock)
+    granted = await run_in_threadpool(shared.broker.lease, probe.id, server,
+                                      min(asked.seconds, holds_s))
     if isinstance(granted, Refusal):
         raise Problem(503, f"every port of {server.name} is taken for the next "
                            f"{shared.broker.horizon_s:g} s", retry_after_s=granted.retry_after_s)
-    shared.metrics.slot_wait.observe(granted.start - clock)
+    shared.metrics.slot_wait.observe(granted.wait_s)
     return JSONResponse({
         "lease": granted.id, "target": f"{server.host}:{granted.port}",
-        "wait_s": round(granted.start - clock, 3),
-        "start_at": rfc3339(datetime.fromtimestamp(wall + granted.start - clock, UTC)),
+        "wait_s": round(granted.wait_s, 3),
+        # on this collector's clock: a probe whose clock is off still waits `wait_s`
+        "start_at": rfc3339(datetime.fromtimestamp(time.time() + granted.wait_s, UTC)),
         "seconds": round(granted.end - granted.start, 3)})
 
 
@@ -82,6 +83,6 @@ async def post_slot(request: Request, shared: Shared, probe: Authenticated) -> J
                responses={204: {"description": "released"},
                           404: {"description": "no such lease of this probe, or over"}})
 async def delete_slot(lease: str, shared: Shared, probe: Authenticated) -> Response:
-    if not shared.broker.release(lease, probe.id, time.monotonic()):
+    if not await run_in_threadpool(shared.broker.release, lease, probe.id):
         raise Problem(404, f"no lease {lease} of probe {probe.id} is held")
     return Response(status_code=204)
