@@ -31,6 +31,25 @@ def open_store(db: str | None, thresholds_path: str | None = None) -> Any:
         raise NetqError(f"cannot open the store {db or ''}: {exc.__cause__ or exc}") from None
 
 
+PRIMARY_HELP = ("when --db is a read replica: the primary (postgresql:// URL), where what is "
+                "computed or written is recorded")
+
+
+def keeping_store(store: Any, primary: str | None, thresholds_path: str | None) -> Any | None:
+    """The store that records what a command computes or writes: the store itself, or
+    for a read replica the primary (--primary); None when a replica has no primary."""
+    if not store.read_only:
+        if primary is not None:
+            raise click.UsageError("--primary is for a read replica, and --db is not one")
+        return store
+    if primary is None:
+        return None
+    keeper = open_store(primary, thresholds_path)
+    if keeper.read_only:
+        raise NetqError("--primary is a read replica too: give the primary's URL")
+    return keeper
+
+
 @click.group()
 def collector() -> None:
     """The collector: takes probe results and keeps them."""
@@ -54,7 +73,11 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
         host, port = split_host_port(settings.listen, 8080)
     except ValueError as exc:
         raise click.ClickException(f"collector configuration: listen: {exc}") from None
-    app = create_app(open_store(settings.db, settings.thresholds), settings.max_body_bytes,
+    store = open_store(settings.db, settings.thresholds)
+    if store.read_only:
+        raise NetqError("the store is a read replica: a collector writes, so it serves the "
+                        "primary (a replica is for `netq compliance` and `netq report`)")
+    app = create_app(store, settings.max_body_bytes,
                      settings.max_records, settings.compliance_every,
                      settings.max_inflight_bytes,
                      RatePerProbe(settings.probe_requests_per_second,

@@ -9,7 +9,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+
+from netq.errors import ReadReplica
 
 DEFAULT_DB = "./netq.db"
 
@@ -43,11 +47,29 @@ def engine_for(db: str | None) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def read_only(engine: Engine) -> bool:
+    """A PostgreSQL read replica (a hot standby): it takes reads, and no write."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as connection:
+        return bool(connection.execute(text("SELECT pg_is_in_recovery()")).scalar_one())
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (creates it on first start)."""
+    """Bring the schema to the newest revision (creates it on first start). A read replica
+    is not written: its schema, replicated from the primary, must already be the newest."""
     config = Config()
     config.set_main_option("script_location",
                            str(resources.files("netq.collector").joinpath("migrations")))
+    if read_only(engine):
+        head = ScriptDirectory.from_config(config).get_current_head()
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        if current != head:
+            raise ReadReplica(f"the read replica's schema is at revision {current}, this netq "
+                              f"needs {head}: migrate the primary (start its collector) and "
+                              "let the replica catch up")
+        return
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

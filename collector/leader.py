@@ -10,6 +10,8 @@ collector takes it at its next turn. SQLite serves one collector process, which 
 
 from __future__ import annotations
 
+import threading
+
 import structlog
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,11 +26,16 @@ class Leadership:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._session: Connection | None = None  # holds the lock while it lives
+        self._turn = threading.Lock()  # the refreshers ask from threads of their own
 
     def held(self) -> bool:
         """True while this collector leads: the lock is taken if free, kept if held."""
         if self.engine.dialect.name != "postgresql":
             return True
+        with self._turn:
+            return self._hold()
+
+    def _hold(self) -> bool:
         try:
             if self._session is not None:
                 self._session.execute(text("SELECT 1"))  # the session, and so the lock, lives
@@ -43,11 +50,15 @@ class Leadership:
             return False
         except SQLAlchemyError as exc:
             log.warning("collector_leadership_lost", error=str(exc).splitlines()[0])
-            self.close()
+            self._release()
             return False
 
     def close(self) -> None:
         """Give the lead up (the lock goes with the session)."""
+        with self._turn:
+            self._release()
+
+    def _release(self) -> None:
         if self._session is not None:
             session, self._session = self._session, None
             # closed, not given back to the pool: a pooled connection would keep the lock

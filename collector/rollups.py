@@ -24,6 +24,7 @@ from netq.collector.compliance.measures import Tally
 from netq.collector.compliance.quarter import MINSK, minsk_day
 from netq.collector.compliance.thresholds import Profile
 from netq.collector.registry import RegistryPeriods
+from netq.errors import ReadReplica
 from netq.model import EVENING_PEAK
 
 Key = tuple[str, str, date, date]  # criteria, connection_id, effective_from, day
@@ -65,6 +66,17 @@ class Rollups:
             db.execute(insert(tables.rollup_criteria), [
                 {"criteria": key, "profile": p.key, "built_at": datetime.now(UTC)}
                 for key, p in missing.items()])
+
+    def check_built(self, engine: Any) -> None:
+        """On a read replica: every criteria's rollups are there (built on the primary)."""
+        with engine.connect() as db:
+            built = set(db.execute(select(tables.rollup_criteria.c.criteria)).scalars())
+        missing = sorted(key for key in self.criteria if key not in built)
+        if missing:
+            raise ReadReplica(
+                f"the read replica has no rollups for criteria {', '.join(missing)} (a "
+                "profile or norm new to these thresholds): open the primary with them once "
+                "(its collector builds them) and let the replica catch up")
 
     def rebuild(self, db: Any, connection_ids: Iterable[str] | None) -> None:
         """Recompute the rollups (and down intervals) of these connections, or of all."""

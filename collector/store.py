@@ -27,7 +27,7 @@ from netq.collector import queries, readings, tables
 from netq.collector.commits import GroupCommit
 from netq.collector.compliance import thresholds
 from netq.collector.compliance.thresholds import Thresholds
-from netq.collector.db import engine_for, migrate
+from netq.collector.db import engine_for, migrate, read_only
 from netq.collector.identity import content_digest
 from netq.collector.registry import Connection
 from netq.collector.rollups import Rollups
@@ -83,15 +83,21 @@ class Store:
         self.rollups = Rollups(self.dialect, norms.criteria())
         self._partitions: set[str] = set()
         self._together: GroupCommit[Answer] = GroupCommit(self._commit)
+        self.read_only = False  # a read replica: figures computed, nothing written
 
     @classmethod
     def open(cls, db: str | None = None, norms: Thresholds | None = None) -> Store:
         """The store at `db`, migrated, with rollups for every per-test criteria of `norms`
-        (default: the packaged thresholds.yaml)."""
+        (default: the packaged thresholds.yaml). A read replica is only read: its schema
+        and rollups must be the primary's already."""
         engine = engine_for(db)
         migrate(engine)
         store = cls(engine, norms or thresholds.load())
-        store.rollups.ensure_built(engine)
+        store.read_only = read_only(engine)
+        if store.read_only:
+            store.rollups.check_built(engine)
+        else:
+            store.rollups.ensure_built(engine)
         return store
 
     def close(self) -> None:

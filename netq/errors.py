@@ -17,3 +17,7 @@ class ConfigError(NetqError):
 
 class NotFound(NetqError):
     """Something asked for by name is not there: a profile, an indicator, a probe, a token."""
+
+
+class ReadReplica(NetqError):
+    """A read replica cannot serve as it is, or was asked for a write."""

@@ -12,7 +12,13 @@ from typing import Any
 import click
 
 from netq import progress
-from netq.collector.cli import DB_HELP, THRESHOLDS_HELP, open_store
+from netq.collector.cli import (
+    DB_HELP,
+    PRIMARY_HELP,
+    THRESHOLDS_HELP,
+    keeping_store,
+    open_store,
+)
 from netq.collector.compliance.cli import quarter_option
 
 FORMATS = ("html", "pdf", "csv", "json")
@@ -45,9 +51,10 @@ def report() -> None:
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+@click.option("--primary", envvar="NETQ_PRIMARY_DB", help=PRIMARY_HELP)
 def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
               profile: str | None, pseudonym_key_file: Path | None, config_path: str | None,
-              db: str | None, thresholds_path: str | None) -> None:
+              db: str | None, thresholds_path: str | None, primary: str | None) -> None:
     """Write the quarter's report: the operator, the public table, method and sample,
     pictures, deadline."""
     from netq.collector.compliance.engine import profiles_present
@@ -56,6 +63,10 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
 
     settings = publisher(config_path, db, thresholds_path)
     store = open_store(settings.db, settings.thresholds)
+    keeper = keeping_store(store, primary, settings.thresholds)
+    if keeper is None:
+        raise click.UsageError("the store is a read replica: give --primary, the primary "
+                               "where the report is recorded as written")
     names: list[str | None] = [profile] if profile else [
         name for name in profiles_present(store, quarter) if name in store.norms.names()]
     key = pseudonym_key_file.read_bytes() if pseudonym_key_file else None
@@ -63,12 +74,12 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
         with progress.step(f"judging {quarter}{' · ' + name if name else ''} and drawing "
                            "its charts"):
             context = builder.build(store, quarter, name, lang, operator=settings.operator)
-        save_compliance(store, context["document"])
+        save_compliance(keeper, context["document"])
         with progress.step(f"writing {', '.join(dict.fromkeys(formats))}"):
             written = builder.write(context, list(dict.fromkeys(formats)), out, key)
         for path in written:
             click.echo(path)
-        if not save_report(store, context["document"], formats):
+        if not save_report(keeper, context["document"], formats):
             click.echo(f"{quarter} has not ended: the report is marked preliminary and not "
                        "counted as published", err=True)
 

@@ -67,3 +67,42 @@ def postgres_server(workdir: Path) -> Iterator[str]:
     finally:
         subprocess.run([*as_postgres, str(bin_ / "pg_ctl"), "-D", str(data), "-m", "immediate",
                         "stop"], capture_output=True)
+
+
+@contextlib.contextmanager
+def replica_server(primary_url: str, workdir: Path) -> Iterator[str]:
+    """A streaming read replica of the server at `primary_url` (pg_basebackup -R: a hot
+    standby following its WAL); yields its URL, naming the same database."""
+    bin_ = bindir()
+    assert bin_ is not None
+    primary_port = primary_url.rsplit(":", 1)[1].split("/", 1)[0]
+    data = workdir / "replica"
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(workdir, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_postgres, str(bin_ / "pg_basebackup"), "-h", "127.0.0.1", "-p",
+                    primary_port, "-U", "netq", "-D", str(data), "-R", "-X", "stream",
+                    "--checkpoint=fast", "--no-sync"], check=True, capture_output=True)
+    port = free_port()
+    subprocess.run([*as_postgres, str(bin_ / "pg_ctl"), "-D", str(data), "-l",
+                    str(workdir / "replica.log"), "-w", "start", "-o",
+                    f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"],
+                   check=True, capture_output=True)
+    try:
+        yield primary_url.replace(f":{primary_port}/", f":{port}/")
+    finally:
+        subprocess.run([*as_postgres, str(bin_ / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                        "stop"], capture_output=True)
+
+
+def caught_up(primary_url: str, replica_url: str) -> bool:
+    """The replica has replayed everything the primary has written so far."""
+    import psycopg
+
+    with psycopg.connect(primary_url, autocommit=True) as primary:
+        written = primary.execute("SELECT pg_current_wal_lsn()").fetchone()
+    with psycopg.connect(replica_url, autocommit=True) as replica:
+        row = replica.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
+                              written).fetchone()
+    return bool(row and row[0])

@@ -18,12 +18,16 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 # bench, tiny arguments, a line of its output that says it measured
 TINY: list[tuple[str, list[str], str]] = [
     ("admission.py", ["--probes", "20", "--per-day", "2", "--days", "1"], "admission+peak"),
+    ("admission.py", ["--probes", "20", "--per-day", "2", "--days", "1", "--collectors", "2",
+                      "--postgresql"], "admission+peak"),
     ("compliance.py", ["--raw-connections", "3", "--fleet", "20"], "ratio baseline/netq"),
     ("fleet.py", ["--probes", "5", "--period", "1", "--periods", "1"], "| sqlite | 5 |"),
-    ("ingest.py", ["--records", "200"], "| sqlite | 4 | 200 |"),
+    ("ingest.py", ["--records", "200"], "| sqlite | 1 | 4 | 200 |"),
+    ("ingest.py", ["--records", "200", "--postgresql"], "| postgresql | 2 | 4 | 200 |"),
     ("line.py", ["--others", "2"], "ratio to the baseline"),
     ("plans.py", ["--probes", "20", "--poll", "5", "--seconds", "3"], "ratio p99 plan/healthz"),
     ("probe_resources.py", ["--idle-seconds", "3"], "RSS idle"),
+    ("replica.py", ["--connections", "20", "--seconds", "2"], "| on the replica |"),
     ("report.py", ["--connections", "20"], "netq report quarterly html+pdf"),
     ("validation.py", ["--records", "200"], "| refused (NaN) |"),
 ]
@@ -48,7 +52,9 @@ def test_every_bench_is_run_here() -> None:
     assert named == {path.name for path in BENCH.glob("*.py") if path.name != "__init__.py"}
 
 
-@pytest.mark.parametrize(("bench", "args", "said"), TINY, ids=[b for b, _, _ in TINY])
+@pytest.mark.parametrize(("bench", "args", "said"), TINY,
+                         ids=[f"{b} postgresql" if "--postgresql" in a else b
+                              for b, a, _ in TINY])
 def test_a_bench_runs_at_a_tiny_size(bench: str, args: list[str], said: str,
                                      tmp_path: Path) -> None:
     run(bench, args, said, tmp_path)

@@ -201,3 +201,27 @@ def rollup_criteria(db: str) -> list[Any]:
         rows = connection.execute(select(tables.rollup_criteria.c.criteria)).scalars().all()
     store.close()
     return list(rows)
+
+
+def test_one_collector_leads_until_it_stops_or_loses_its_session(postgres_url: str) -> None:
+    from sqlalchemy import text
+
+    from netq.collector.leader import Leadership
+
+    db = pg.create_database(postgres_url)
+    stores = [Store.open(db) for _ in range(3)]
+    try:
+        first, second, third = (Leadership(s.engine) for s in stores)
+        assert [first.held(), second.held(), first.held()] == [True, False, True]
+        first.close()  # stopped: the next to ask leads
+        assert [second.held(), first.held()] == [True, False]
+        # the leader's session ends under it (a database restart, a network cut)
+        with stores[2].engine.connect() as connection:
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND objsubid = 1 AND granted"))
+        assert [second.held(), third.held(), second.held()] == [False, True, False]
+        third.close()
+    finally:
+        for store in stores:
+            store.close()

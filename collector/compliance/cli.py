@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from netq import progress
-from netq.collector.cli import DB_HELP, THRESHOLDS_HELP, open_store
+from netq.collector.cli import (
+    DB_HELP,
+    PRIMARY_HELP,
+    THRESHOLDS_HELP,
+    keeping_store,
+    open_store,
+)
 
 if TYPE_CHECKING:  # the command line loads before any role's heavy imports
     from netq.collector.compliance.indicators import Breakdown
@@ -43,12 +49,13 @@ def _quarter(_: click.Context, __: click.Parameter, value: str | None) -> Any:
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+@click.option("--primary", envvar="NETQ_PRIMARY_DB", help=PRIMARY_HELP)
 @click.option("--json", "as_json", is_flag=True,
               help="print JSON: one document for one profile; {quarter, documents} for several")
 @click.pass_context
 def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: str | None,
                breakdown: Breakdown | None, db: str | None, thresholds_path: str | None,
-               as_json: bool) -> None:
+               primary: str | None, as_json: bool) -> None:
     """Judge a quarter against thresholds.yaml: every indicator with n, 95 % interval, norm,
     for the connections of each registry profile under the edition in force."""
     if ctx.invoked_subcommand is not None:
@@ -60,13 +67,18 @@ def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: s
     from netq.collector.runs import save_compliance
 
     store = open_store(db, thresholds_path)
+    keeper = keeping_store(store, primary, thresholds_path)
+    if keeper is None:
+        click.echo("the store is a read replica: the computation is shown, not kept (give "
+                   "--primary to keep it)", err=True)
     names = [profile] if profile or edition else [
         name for name in profiles_present(store, quarter) if name in store.norms.names()]
     documents = []
     for name in names or [None]:
         with progress.step(f"judging {quarter}" + (f" · {name}" if name else "")):
             documents.append(compute(store, quarter, name, breakdown, edition=edition))
-            save_compliance(store, documents[-1])  # kept, with its manifest
+            if keeper is not None:
+                save_compliance(keeper, documents[-1])  # kept, with its manifest
     if as_json:
         shown: Any = documents[0] if len(documents) == 1 else {
             "quarter": str(quarter), "documents": documents}
