@@ -5,7 +5,9 @@ every 5 minutes (at its own random offset), on a compressed clock.
 
 --period is the compressed 5 minutes in seconds (3 s: 100x real time). Prints request latency
 percentiles and whether the collector kept up: every batch answered before the probe's next
-one was due. The load generator runs on the same 2 cores as the collector.
+one was due. The load generator runs on the same 2 cores as the collector. --collectors 2
+(PostgreSQL only: SQLite serves one collector process) starts two on the store, the probes
+dealt out between them as a proxy would.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ async def probe_loop(client: httpx.AsyncClient, url: str, connection: str, token
             late.append(1)
 
 
-async def simulate(url: str, fleet: list[tuple[str, str]], period: float, periods: int,
+async def simulate(urls: list[str], fleet: list[tuple[str, str]], period: float, periods: int,
                    batch: int) -> tuple[list[float], list[float], int, float]:
     latencies: list[float] = []
     lags: list[float] = []
@@ -79,25 +81,29 @@ async def simulate(url: str, fleet: list[tuple[str, str]], period: float, period
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         start = time.perf_counter() + 1
-        await asyncio.gather(*(probe_loop(client, url, c, t, period, periods, batch, start,
-                                          latencies, lags, late) for c, t in fleet))
+        await asyncio.gather(*(probe_loop(client, urls[n % len(urls)], c, t, period, periods,
+                                          batch, start, latencies, lags, late)
+                               for n, (c, t) in enumerate(fleet)))
         elapsed = time.perf_counter() - start
     return latencies, lags, len(late), elapsed
 
 
-def run(db: str, probes: int, period: float, periods: int, batch: int, kind: str) -> None:
+def run(db: str, probes: int, period: float, periods: int, batch: int, kind: str,
+        collectors: int) -> None:
     fleet = enrol(db, probes)
-    port = free_port()
-    collector = start_collector(db, port)
+    ports = [free_port() for _ in range(collectors)]
+    processes = [start_collector(db, port) for port in ports]
     try:
         latencies, lags, late, elapsed = asyncio.run(simulate(
-            f"http://127.0.0.1:{port}/api/v1/results", fleet, period, periods, batch))
+            [f"http://127.0.0.1:{port}/api/v1/results" for port in ports], fleet, period,
+            periods, batch))
     finally:
-        collector.terminate()
-        collector.wait(10)
+        for process in processes:
+            process.terminate()
+            process.wait(10)
     q = statistics.quantiles(latencies, n=100)
     records = probes * periods * batch
-    print(f"| {kind} | {probes} | {300 / period:.0f}x | {batch} | {len(latencies)} "
+    print(f"| {kind} | {collectors} | {probes} | {300 / period:.0f}x | {batch} | {len(latencies)} "
           f"| {records / elapsed:,.0f} | {q[49] * 1000:.0f} | {q[98] * 1000:.0f} "
           f"| {max(lags) * 1000:.0f} | {'yes' if late == 0 else f'no ({late} late or failed)'} |",
           flush=True)
@@ -110,19 +116,22 @@ def main() -> None:
     parser.add_argument("--periods", type=int, default=3)
     parser.add_argument("--batch", type=int, default=20, help="records per batch")
     parser.add_argument("--postgresql", action="store_true")
+    parser.add_argument("--collectors", type=int, default=1)
     args = parser.parse_args()
-    print("| back end | probes | clock | records/batch | requests | records/s "
+    if args.collectors > 1 and not args.postgresql:
+        parser.error("several collectors share a PostgreSQL store: add --postgresql")
+    print("| back end | collectors | probes | clock | records/batch | requests | records/s "
           "| p50 ms | p99 ms | worst start lag ms | kept up |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     workdir = Path(tempfile.mkdtemp(prefix="netq-fleet-"))
     for probes in args.probes:
         if args.postgresql:
             with postgres_server(Path(tempfile.mkdtemp(prefix="netq-pg-"))) as server:
                 run(create_database(server), probes, args.period, args.periods, args.batch,
-                    "postgresql")
+                    "postgresql", args.collectors)
         else:
             run(str(workdir / f"fleet-{probes}.db"), probes, args.period, args.periods,
-                args.batch, "sqlite")
+                args.batch, "sqlite", 1)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[indicators.Sp
     extremes = tables.ROLLUP_EXTREMES
     wanted = set(columns) if columns is not None else set(SUMMED) | set(extremes)
     query = (select(r.c.connection_id, r.c.effective_from,
+                    func.count().label("rollup_days"),
                     *(func.sum(r.c[name]).label(name) for name in SUMMED
                       if name in wanted),
                     *(func.min(r.c[name]).label(name) for name in extremes
@@ -59,10 +60,12 @@ def read_units(db: Any, quarter: Quarter | Period, spans: Sequence[indicators.Sp
     for row in db.execute(query).mappings():
         unit = units.get((row["connection_id"], row["effective_from"]))
         if unit is not None:
+            unit.rollup_days = int(row["rollup_days"])
+            unit.ids_digest = int(row.get("digest") or 0)  # exact: beyond a float's 53 bits
             # PostgreSQL sums bigints as numeric: one number type from here on; an extreme
             # no test set (NULL) is absent, as readers ask with .get()
-            unit.sums = {k: float(v) for k, v in row.items()
-                         if k not in ("connection_id", "effective_from") and v is not None}
+            unit.sums = {k: float(v) for k, v in row.items() if v is not None and k not in (
+                "connection_id", "effective_from", "rollup_days")}
     if columns is None:
         settle_availability(db, units.values(), quarter, spans[-1].edition.method
                             .outage_min_minutes, spans[-1].edition.suspensions, planned)
@@ -275,51 +278,39 @@ def profiles_present(db: Any, last_day: date) -> list[str]:
         c.c.effective_from <= last_day)).scalars())
 
 
-def _judged_rows(spans: Sequence[indicators.Span]) -> Any:
-    r = tables.rollups
-    return or_(false(), *(and_(r.c.criteria == s.edition.criteria, r.c.day >= s.first_day,
-                               r.c.day <= s.last_day) for s in spans))
+def sample(db: Any, units: Iterable[Unit]) -> dict[str, Any]:
+    """Who was measured, of the units read: probes, and connections and results per
+    region."""
+    measured: dict[str, set[str]] = defaultdict(set)
+    results: dict[str, int] = defaultdict(int)
+    for unit in units:
+        if unit.rollup_days:
+            measured[unit.connection.region].add(unit.connection.connection_id)
+            results[unit.connection.region] += int(unit.sums.get("results_n", 0))
+    ids = set().union(*measured.values())
+    p = tables.probe_connections
+    probes = {probe for probe, connection in db.execute(select(p.c.probe_id, p.c.connection_id))
+              if connection in ids}
+    return {"probes": len(probes),
+            "regions": [{"region": region, "connections": len(measured[region]),
+                         "results": results[region]} for region in sorted(measured)]}
 
 
-def _of_profile(profile: str) -> Any:
-    r, c = tables.rollups, tables.connections
-    return r.join(c, and_(c.c.connection_id == r.c.connection_id,
-                          c.c.effective_from == r.c.effective_from,
-                          c.c.profile == profile))
-
-
-def sample(db: Any, profile: str, spans: Sequence[indicators.Span]) -> dict[str, Any]:
-    """Who was measured: probes, and connections and results per region (from rollups)."""
-    r, c, p = tables.rollups, tables.connections, tables.probe_connections
-    in_quarter = _judged_rows(spans)
-    regions = db.execute(
-        select(c.c.region, func.count(func.distinct(r.c.connection_id)),
-               func.sum(r.c.results_n))
-        .select_from(_of_profile(profile))
-        .where(in_quarter).group_by(c.c.region).order_by(c.c.region)).all()
-    probes = db.execute(select(func.count(func.distinct(p.c.probe_id))).where(
-        p.c.connection_id.in_(select(r.c.connection_id).select_from(_of_profile(profile))
-                              .where(in_quarter)))).scalar_one()
-    return {"probes": int(probes),
-            "regions": [{"region": region, "connections": int(n), "results": int(results)}
-                        for region, n, results in regions]}
-
-
-def snapshot(db: Any, quarter: Quarter, profile: str, spans: Sequence[indicators.Span],
-             ) -> tuple[int, str]:
-    """The results behind the profile's quarter, and a SHA-256 over every row its figures
-    are made from: the rollups (with their fingerprints of the results), the registry, the
-    down intervals, the operator's records and the planned works."""
-    r, c = tables.rollups, tables.connections
+def snapshot(db: Any, quarter: Quarter, units: Iterable[Unit]) -> tuple[int, str]:
+    """The results behind the units, and a SHA-256 over what their figures are made from:
+    each unit's rollups as the database summed them (rows, results and the sum of their ids'
+    fingerprints), the registry, the down intervals, the operator's records and the planned
+    works."""
+    c = tables.connections
     digest = hashlib.sha256()
-    rows = db.execute(
-        select(r.c.connection_id, r.c.effective_from, r.c.day, r.c.results_n, r.c.digest)
-        .select_from(_of_profile(profile)).where(_judged_rows(spans))
-        .order_by(r.c.connection_id, r.c.effective_from, r.c.day))
     results = 0
-    for row in rows:
-        digest.update(f"{row[0]}|{row[1]}|{row[2]}|{row[3]}|{row[4]}\n".encode())
-        results += row[3]
+    for unit in sorted(units, key=lambda u: (u.connection.connection_id,
+                                             u.connection.effective_from)):
+        if unit.rollup_days:
+            n = int(unit.sums.get("results_n", 0))
+            digest.update(f"{unit.connection.connection_id}|{unit.connection.effective_from}|"
+                          f"{unit.rollup_days}|{n}|{unit.ids_digest}\n".encode())
+            results += n
     for row in db.execute(select(c).order_by(c.c.connection_id, c.c.effective_from)):
         digest.update(("registry|" + "|".join(map(str, row)) + "\n").encode())
     d = tables.down_intervals

@@ -124,8 +124,8 @@ def compliance(store: Store, quarter: Quarter, profile: str | None = None,
     regulation's), as `netq compliance --json` prints them, as of `now` (default: now), which
     is also the manifest's `computed_at`.
 
-    `evidence=False` leaves out the sample, the manifest (a hash over every rollup row of the
-    quarter) and the readings beside: for the collector's periodic gauges, never published."""
+    `evidence=False` leaves out the sample, the manifest (a hash over the data the figures
+    rest on) and the readings beside: for the collector's periodic gauges, never published."""
     return checked(_built(store, quarter, profile, breakdown, units, evidence, edition, now))
 
 
@@ -151,8 +151,8 @@ def _built(store: Store, quarter: Quarter, profile: str | None,
         imported = queries.imported(db, quarter, judging.name,
                                     chosen.method.call_answer_max_s)
         records = customer.figures(imported, quarter, chosen, judging.name, now)
-        drawn = queries.sample(db, judging.name, judging.spans) if evidence else None
-        manifest = make_manifest(db, quarter, judging, store.norms.sha256, now) \
+        drawn = queries.sample(db, units) if evidence else None
+        manifest = make_manifest(db, quarter, judging, units, store.norms.sha256, now) \
             if evidence else None
     notices = [*judging.warnings, *records.warnings]
     if not judging.spans:
@@ -303,9 +303,9 @@ def _beside(entries: list[dict[str, Any]], alternative: list[dict[str, Any]],
     return compared
 
 
-def make_manifest(db: Any, quarter: Quarter, judging: Judged, thresholds_sha256: str,
-                  now: datetime) -> dict[str, Any]:
-    results, snapshot = queries.snapshot(db, quarter, judging.name, judging.spans)
+def make_manifest(db: Any, quarter: Quarter, judging: Judged, units: Sequence[Unit],
+                  thresholds_sha256: str, now: datetime) -> dict[str, Any]:
+    results, snapshot = queries.snapshot(db, quarter, units)
     resolved = json.dumps([s.edition.model_dump(mode="json") for s in judging.spans]
                           or [judging.edition.model_dump(mode="json")],
                           sort_keys=True, ensure_ascii=False)

@@ -18,6 +18,10 @@ class Unit:
     begins: datetime  # the part of the quarter this period covers
     ends: datetime
     sums: dict[str, float] = field(default_factory=dict)
+    # the rollup rows summed, and the exact sum of their results' id fingerprints: what the
+    # manifest's snapshot hashes (a result added or taken away changes it)
+    rollup_days: int = 0
+    ids_digest: int = 0
     down_s: float = 0.0  # in outages of at least the method's minimum
     # observed and down time taken out of item 12 by a clause (lawful suspensions)
     excluded_covered_s: float = 0.0
