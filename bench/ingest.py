@@ -1,8 +1,8 @@
-"""Ingest throughput: records/s through the collector's HTTP API in batches of 100, from 1
-and 4 clients, beside a baseline that inserts the same rows with the bare database driver in
-one transaction.
+"""Ingest throughput: records/s through the collector's HTTP API in batches of --batch
+records (100; a probe uploading as it measures sends 1 or 2), from 1 and 4 clients, beside a
+baseline that inserts the same rows with the bare database driver in one transaction.
 
-    .venv/bin/python bench/ingest.py [--records 20000] [--postgresql]
+    .venv/bin/python bench/ingest.py [--records 20000] [--batch 100] [--postgresql]
 
 --postgresql starts a throwaway PostgreSQL server (needs Debian's postgresql; as root it runs
 the server as the postgres user) and measures one collector and two on it, the clients'
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -32,17 +33,19 @@ from tests.pg import create_database
 from tests.records import latency_record, registered_probe
 from tests.test_collector_api import start_collector
 
-BATCH = 100
-
 
 def records(n: int) -> list[dict]:
     return [latency_record(id=str(uuid.uuid4())) for _ in range(n)]
 
 
-def via_api(db: str, batches: list[list[dict]], clients: int, collectors: int) -> float:
+def via_api(db: str, batches: list[list[dict]], clients: int, collectors: int,
+            workdir: Path) -> float:
     token = registered_probe(db)
     ports = [free_port() for _ in range(collectors)]
-    processes = [start_collector(db, port) for port in ports]
+    # one sender stands for a fleet: no per-probe rate limit
+    config = workdir / "collector.yaml"
+    config.write_text("probe_requests_per_second: 10000\nprobe_requests_burst: 1000000\n")
+    processes = [start_collector(db, port, "--config", str(config)) for port in ports]
     urls = [f"http://127.0.0.1:{port}/api/v1/results" for port in ports]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     bodies = [json.dumps(b).encode() for b in batches]
@@ -96,33 +99,40 @@ def fresh_db(kind: str, workdir: Path, server: str | None) -> str:
     return create_database(server)
 
 
-def run(kind: str, n: int, workdir: Path, server: str | None) -> None:
+def run(kind: str, n: int, batch: int, workdir: Path, server: str | None) -> None:
     data = records(n)
-    batches = [data[i:i + BATCH] for i in range(0, n, BATCH)]
+    batches = [data[i:i + batch] for i in range(0, n, batch)]
     base_s = baseline(fresh_db(kind, workdir, server), data)
     for collectors in (1, 2) if kind == "postgresql" else (1,):
         for clients in (1, 4):
-            api_s = via_api(fresh_db(kind, workdir, server), batches, clients, collectors)
-            print(f"| {kind} | {collectors} | {clients} | {n} | {n / api_s:,.0f} "
-                  f"| {n / base_s:,.0f} | {base_s / api_s:.2f} |", flush=True)
+            api_s = via_api(fresh_db(kind, workdir, server), batches, clients, collectors,
+                            workdir)
+            print(f"| {kind} | {collectors} | {clients} | {n} | {batch} | {n / api_s:,.0f} "
+                  f"| {len(batches) / api_s:,.0f} | {n / base_s:,.0f} | {base_s / api_s:.2f} |",
+                  flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=100, help="records per request")
     parser.add_argument("--postgresql", action="store_true")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="netq-bench-ingest-"))
-    print("| back end | collectors | HTTP clients | records | API records/s (batches of 100) "
-          "| bare driver records/s (one transaction) | ratio |")
-    print("|---|---|---|---|---|---|---|")
-    run("sqlite", args.records, workdir, None)
-    if args.postgresql:
-        from tests.pg import postgres_server
+    pg_dir = Path(tempfile.mkdtemp(prefix="netq-pg-"))  # the server runs as postgres
+    print("| back end | collectors | HTTP clients | records | records/request | API records/s "
+          "| API requests/s | bare driver records/s (one transaction) | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    try:
+        run("sqlite", args.records, args.batch, workdir, None)
+        if args.postgresql:
+            from tests.pg import postgres_server
 
-        pg_dir = Path(tempfile.mkdtemp(prefix="netq-pg-"))
-        with postgres_server(pg_dir) as server:
-            run("postgresql", args.records, workdir, server)
+            with postgres_server(pg_dir) as server:
+                run("postgresql", args.records, args.batch, workdir, server)
+    finally:
+        for folder in (workdir, pg_dir):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -26,13 +26,14 @@ TINY: list[tuple[str, list[str], str]] = [
     ("fleet.py", ["--probes", "5", "--period", "1", "--periods", "1"], "| sqlite | 1 | 5 |"),
     ("fleet.py", ["--probes", "5", "--period", "1", "--periods", "1", "--collectors", "2",
                   "--postgresql"], "| postgresql | 2 | 5 |"),
-    ("ingest.py", ["--records", "200"], "| sqlite | 1 | 4 | 200 |"),
-    ("ingest.py", ["--records", "200", "--postgresql"], "| postgresql | 2 | 4 | 200 |"),
+    ("ingest.py", ["--records", "200"], "| sqlite | 1 | 4 | 200 | 100 |"),
+    ("ingest.py", ["--records", "200", "--postgresql"], "| postgresql | 2 | 4 | 200 | 100 |"),
     ("line.py", ["--others", "2"], "ratio to the baseline"),
     ("plans.py", ["--probes", "20", "--poll", "5", "--seconds", "3"], "ratio p99 plan/healthz"),
     ("probe_resources.py", ["--idle-seconds", "3"], "RSS idle"),
     ("replica.py", ["--connections", "20", "--seconds", "2"], "| on the replica |"),
     ("report.py", ["--connections", "20"], "netq report quarterly html+pdf"),
+    ("storage.py", ["--lines", "2", "--days", "1", "--postgresql"], "| postgresql | 2 | 1 |"),
     ("validation.py", ["--records", "200"], "| refused (NaN) |"),
 ]
 # those that build the network lab: root, namespaces
