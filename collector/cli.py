@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -87,38 +90,43 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
 
 
 @collector.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True,
+                                        path_type=Path))
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 def import_results(path: Path, db: str | None) -> None:
-    """Backfill result records from a JSON Lines file: validated, idempotent."""
+    """Backfill result records, validated and idempotent, from PATH: JSON Lines (one record a
+    line, as `netq probe measure` prints them), or one JSON array of records; `-` reads
+    standard input.
+
+    \b
+    Example:
+      netq probe measure latency --target 192.0.2.1 >> results.jsonl
+      netq collector import results.jsonl --db /var/lib/netq/collector/netq.db
+    """
     from netq.record import HELD, VERDICTS
 
     store = open_store(db)
     totals: Counter[str] = Counter()
     rejected: list[str] = []
+    name = "stdin" if str(path) == "-" else str(path)
 
-    def flush(batch: list[tuple[int, Any]]) -> None:
+    def flush(batch: list[tuple[str, Any]]) -> None:
         answers = store.ingest([record for _, record in batch])
-        for (line, _), answer in zip(batch, answers, strict=True):
+        for (where, _), answer in zip(batch, answers, strict=True):
             totals[answer.status] += 1
             if answer.status not in HELD:
-                rejected.extend(f"{path}: line {line}: {answer.status}: {r}"
+                rejected.extend(f"{name}: {where}: {answer.status}: {r}"
                                 for r in answer.reasons)
         batch.clear()
 
-    batch: list[tuple[int, Any]] = []
-    size = path.stat().st_size
-    with path.open("rb") as lines, progress.bar(size, "importing") as bar:
-        for number, raw in enumerate(lines, start=1):
-            bar.update(len(raw))
-            if not raw.strip():
-                continue
-            try:
-                batch.append((number, json.loads(raw)))
-            except ValueError as exc:
+    batch: list[tuple[str, Any]] = []
+    with _records_of(path, name) as records:
+        for where, record in records:
+            if isinstance(record, ValueError):
                 totals["rejected"] += 1
-                rejected.append(f"{path}: line {number}: not JSON: {exc}")
+                rejected.append(f"{name}: {where}: not JSON: {record}")
                 continue
+            batch.append((where, record))
             if len(batch) >= BATCH:
                 flush(batch)
         flush(batch)
@@ -129,6 +137,39 @@ def import_results(path: Path, db: str | None) -> None:
     click.echo(", ".join(f"{totals[verdict]} {verdict}" for verdict in VERDICTS))
     if sum(totals[verdict] for verdict in VERDICTS if verdict not in HELD):
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _records_of(path: Path, name: str) -> Iterator[Iterator[tuple[str, Any]]]:
+    """(where, record or the ValueError that kept a line from being JSON) of a JSON Lines
+    file or of one JSON array, told apart by its first character; read under a progress
+    bar when it is a file."""
+    stdin = sys.stdin.buffer
+    source = (path.open("rb") if str(path) != "-" else stdin
+              if isinstance(stdin, io.BufferedReader) else io.BufferedReader(cast(Any, stdin)))
+    size = None if str(path) == "-" else path.stat().st_size
+    with source, progress.bar(size or 0, "importing") as bar:
+        if source.peek(4096).lstrip()[:1] == b"[":
+            try:
+                whole = json.load(source)
+            except ValueError as exc:
+                raise NetqError(f"{name}: begins as a JSON array but is not one: {exc}") from None
+            bar.update(size or 0)
+            if not isinstance(whole, list):
+                raise NetqError(f"{name}: not a JSON array of records")
+            yield ((f"record {n}", record) for n, record in enumerate(whole, start=1))
+            return
+
+        def lines() -> Iterator[tuple[str, Any]]:
+            for number, raw in enumerate(source, start=1):
+                bar.update(len(raw))
+                if raw.strip():
+                    try:
+                        yield f"line {number}", json.loads(raw)
+                    except ValueError as exc:
+                        yield f"line {number}", exc
+
+        yield lines()
 
 
 @collector.group()

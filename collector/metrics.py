@@ -168,8 +168,8 @@ class CollectorMetrics:
             "sources set (com645: the 15th).",
             labels=["quarter"])
         published = GaugeMetricFamily(
-            "netq_report_published", "1 when a report of the last ended quarter has been "
-            "written, else 0.", labels=["quarter"])
+            "netq_report_published", "1 when the report of the last ended quarter is "
+            "recorded as published (netq report publish), else 0.", labels=["quarter"])
         if entry is not None:
             due = minsk_midnight(date.fromisoformat(entry["due"]) + timedelta(days=1))
             deadline.add_metric([entry["quarter"]], due.timestamp())

@@ -171,13 +171,30 @@ def imported(db: Any, quarter: Quarter, name: str, answer_max_s: Decimal) -> Imp
                     (int(calls_n), int(answered or 0), int(unassigned or 0)))
 
 
-def reports_written(db: Any) -> tuple[date | None, list[tuple[str, datetime]]]:
-    """The first day anything was measured, and each report written (its quarter and
-    moment, oldest first): what deadline.status judges."""
+def report_history(db: Any) -> tuple[date | None, list[tuple[str, datetime, str]],
+                                      list[tuple[str, datetime]]]:
+    """The first day anything was measured, each report published (quarter, moment,
+    address) and each written (quarter, moment), oldest first: what deadline.status
+    judges."""
     first = db.execute(select(func.min(tables.rollups.c.day))).scalar()
-    runs = tables.report_runs
-    return first, [(row.quarter, row.generated_at) for row in db.execute(
+    up, runs = tables.publications, tables.report_runs
+    published = [(row.quarter, row.published_at, row.url) for row in db.execute(
+        select(up.c.quarter, up.c.published_at, up.c.url).order_by(up.c.published_at))]
+    written = [(row.quarter, row.generated_at) for row in db.execute(
         select(runs.c.quarter, runs.c.generated_at).order_by(runs.c.generated_at))]
+    return first, published, written
+
+
+def reports_to_publish(db: Any, quarter: str, profile: str | None,
+                       ended: datetime) -> list[tuple[int, str]]:
+    """The latest report of each profile written for `quarter` once it had `ended` (of
+    `profile`, when given): (its run, its profile)."""
+    runs = tables.report_runs
+    query = select(runs.c.id, runs.c.profile).where(
+        runs.c.quarter == quarter, runs.c.generated_at >= ended).order_by(runs.c.generated_at)
+    if profile is not None:
+        query = query.where(runs.c.profile == profile)
+    return list({name: (run, name) for run, name in db.execute(query)}.values())
 
 
 def results(db: Any, start: datetime, end: datetime,

@@ -1,7 +1,7 @@
 """What was published from the store, kept in it: each compliance computation someone asked
-to keep (with its manifest: the records and the rules it rests on), and each report written
-(so that `netq report status` knows a quarter as published). Computing never writes; these
-are the calls that do."""
+to keep (with its manifest: the records and the rules it rests on), each report written, and
+each report's publication, when and where (what `netq report status`, the deadline gauge and
+its alert count). Computing never writes; these are the calls that do."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import insert
 
 from netq.collector import queries, tables
 from netq.collector.compliance import deadline
+from netq.collector.compliance.quarter import Quarter, minsk_midnight
 from netq.collector.store import Store
 
 
@@ -31,8 +32,8 @@ def save_compliance(store: Store, document: dict[str, Any]) -> bool:
 
 
 def save_report(store: Store, document: dict[str, Any], formats: tuple[str, ...]) -> bool:
-    """Note a report as written: its quarter counts as published. A preliminary report (its
-    quarter not ended) is not noted; False then."""
+    """Note a report as written (not as published: `save_publication`). A preliminary
+    report (its quarter not ended) is not noted; False then."""
     if document["preliminary"]:
         return False
     with store.engine.begin() as db:
@@ -43,8 +44,25 @@ def save_report(store: Store, document: dict[str, Any], formats: tuple[str, ...]
     return True
 
 
+def save_publication(store: Store, quarter: Quarter, profile: str | None, url: str,
+                     published_at: datetime) -> list[str]:
+    """Record that the quarter's written report (of `profile`, or of every profile that has
+    one) is published at `url`: the profiles recorded, none when no report of the ended
+    quarter was written."""
+    ended = minsk_midnight(quarter.next.first_day)
+    with store.engine.begin() as db:
+        reports = queries.reports_to_publish(db, str(quarter), profile, ended)
+        if reports:
+            db.execute(insert(tables.publications), [
+                {"quarter": str(quarter), "profile": name, "url": url,
+                 "published_at": published_at, "recorded_at": datetime.now(UTC),
+                 "report_run": run} for run, name in reports])
+    return [name for _, name in reports]
+
+
 def report_status(store: Store, today: date) -> list[dict[str, Any]]:
-    """Every ended quarter: its deadline and whether its report was written (deadline.status)."""
+    """Every ended quarter: its deadline and whether its report was published
+    (deadline.status)."""
     with store.engine.connect() as db:
-        first, reports = queries.reports_written(db)
-    return deadline.status(first, reports, store.norms, today)
+        first, published, written = queries.report_history(db)
+    return deadline.status(first, published, written, store.norms, today)

@@ -341,3 +341,18 @@ line_readings = Table(
     Column("region", String(128), nullable=False),
     Column("node", String(128), nullable=False),
 )
+
+# Each quarter's report as the operator published it (`netq report publish`): when and where.
+# Only this counts a quarter as published (the deadline check, its gauge and alert): writing
+# a report, a trial one included, does not.
+publications = Table(
+    "publications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("quarter", String(8), nullable=False, index=True),
+    Column("profile", String(64), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    # the written report it publishes
+    Column("report_run", Integer, ForeignKey("report_runs.id"), nullable=False),
+)

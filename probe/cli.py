@@ -54,7 +54,8 @@ def options_from(model: type[BaseModel]) -> list[click.Option]:
 def measure_command(kind: Kind) -> click.Command:
     prober = PROBERS[kind]
 
-    def callback(probe_id: str, connection_id: str, as_json: bool, **values: Any) -> None:
+    def callback(probe_id: str, connection_id: str, as_json: bool, pretty: bool,
+                 **values: Any) -> None:
         from netq.probe.runner import run_test
 
         try:
@@ -64,10 +65,8 @@ def measure_command(kind: Kind) -> click.Command:
         identity = Identity(probe_id, connection_id)
         record = asyncio.run(run_test(kind, params, identity, structlog.get_logger("netq.probe")))
         document = record.to_json()
-        if as_json:
-            click.echo(json.dumps(document, ensure_ascii=False))
-        else:
-            click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        # one line: what `>> results.jsonl` and `netq collector import` expect
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2 if pretty else None))
         if not record.outcome.ok:
             click.echo(f"error: {record.outcome.error}", err=True)
             sys.exit(1)
@@ -77,7 +76,9 @@ def measure_command(kind: Kind) -> click.Command:
                      envvar="NETQ_PROBE_ID", help="probe identity stamped on the record"),
         click.Option(["--connection-id"], default="adhoc", show_default=True,
                      envvar="NETQ_CONNECTION_ID", help="subscriber connection measured"),
-        click.Option(["--json", "as_json"], is_flag=True, help="print exactly one JSON document"),
+        click.Option(["--json", "as_json"], is_flag=True,
+                     help="one JSON line (the default; kept for scripts that pass it)"),
+        click.Option(["--pretty"], is_flag=True, help="indented, for people"),
     ]
     params: list[click.Parameter] = [*options_from(prober.params), *identity_options]
     return click.Command(kind, callback=callback, params=params, help=prober.summary or kind)

@@ -5,18 +5,28 @@ already had it: a resend after a lost answer). One it will not take as it is (re
 conflict, too large) moves to the spool's quarantine with the collector's reasons; one whose
 connection it has not registered yet is offered again after `unregistered_retry`. Anything
 else (collector down, network gone, 5xx, a bad token) keeps the records and retries with
-jittered exponential backoff. Killed mid-upload, the probe sends the batch again on restart
-and the collector answers `duplicate`: nothing lost, nothing twice.
+jittered exponential backoff; a collector that says when to come back (429 or 503 with
+Retry-After) is not asked sooner, up to the probe's own `max_backoff`. Killed mid-upload,
+the probe sends the batch again on restart and the collector answers `duplicate`: nothing
+lost, nothing twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from structlog.typing import FilteringBoundLogger
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponential
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    wait_random_exponential,
+)
 
 from netq.errors import ConfigError
 from netq.probe.config import Upload
@@ -26,7 +36,30 @@ from netq.record import HELD, REFUSED
 
 
 class UploadError(Exception):
-    """The batch was not answered; it stays in the spool."""
+    """The batch was not answered; it stays in the spool. `retry_after_s`: when the
+    collector said to come back."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Retry-After in seconds: a number of seconds or an HTTP date (RFC 9110 10.2.3)."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class Uploader:
@@ -41,6 +74,7 @@ class Uploader:
         self.unregistered_retry_s = upload.unregistered_retry
         self.metrics = metrics
         self.log = log
+        self._backoff = wait_random_exponential(multiplier=1, max=self.max_backoff_s)
 
     async def drain(self, client: httpx.AsyncClient) -> int:
         """Upload until nothing is due; returns how many records the collector now holds."""
@@ -69,7 +103,8 @@ class Uploader:
             self._quarantine([(records[0]["id"], "too_large", [reason])])
             return 0
         if response.status_code not in (200, 422):
-            raise UploadError(f"collector answered {response.status_code}: {response.text[:300]}")
+            raise UploadError(f"collector answered {response.status_code}: {response.text[:300]}",
+                              retry_after(response))
         try:
             results = response.json()["results"]
             answered = {r["id"]: r for r in results if isinstance(r.get("id"), str)}
@@ -106,7 +141,7 @@ class Uploader:
         """Drain, then wait `interval_s`, forever; failures back off up to max_backoff_s."""
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(UploadError),
-            wait=wait_random_exponential(multiplier=1, max=self.max_backoff_s),
+            wait=self._wait,
             before_sleep=lambda state: self.log.warning(
                 "upload_failed", attempt=state.attempt_number,
                 error=str(state.outcome.exception()) if state.outcome else None),
@@ -118,3 +153,14 @@ class Uploader:
                 if sent:
                     self.log.info("uploaded", records=sent)
                 await asyncio.sleep(interval_s)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Backoff before the next try: jittered exponential, but never sooner than the
+        collector asked (itself jittered, so that a fleet told alike does not come back at
+        once), and never longer than the probe's own bound."""
+        chosen = self._backoff(state)
+        error = state.outcome.exception() if state.outcome else None
+        asked = getattr(error, "retry_after_s", None)
+        if asked is not None:
+            chosen = max(chosen, asked * random.uniform(1.0, 1.2))
+        return min(chosen, self.max_backoff_s)

@@ -20,6 +20,7 @@ from netq.collector.cli import (
     open_store,
 )
 from netq.collector.compliance.cli import quarter_option
+from netq.errors import NetqError
 
 FORMATS = ("html", "pdf", "csv", "json")
 LINE_FORMATS = ("html", "pdf", "json")
@@ -82,6 +83,9 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
         if not save_report(keeper, context["document"], formats):
             click.echo(f"{quarter} has not ended: the report is marked preliminary and not "
                        "counted as published", err=True)
+        else:
+            click.echo(f"written, not yet published: once it is up, record where with `netq "
+                       f"report publish --quarter {quarter} --url URL`", err=True)
 
 
 @report.command()
@@ -127,8 +131,8 @@ def line(connection_id: str, first_day: datetime, last_day: datetime, formats: t
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="as if it were this day")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON document")
 def status(db: str | None, today: datetime | None, as_json: bool) -> None:
-    """Quarters whose report is published, due, or late (com645: by the 15th of the month
-    after the quarter). Exit 1 when any is late."""
+    """Quarters whose report is published (`report publish`), due, or late (com645: by the
+    15th of the month after the quarter). Exit 1 when any is late."""
     from netq.collector.runs import report_status
 
     store = open_store(db)
@@ -140,6 +144,45 @@ def status(db: str | None, today: datetime | None, as_json: bool) -> None:
             click.echo(line)
     if any(entry["state"] == "late" for entry in listed):
         raise SystemExit(1)
+
+
+@report.command()
+@quarter_option
+@click.option("--url", required=True, help="where the report went up (http:// or https://)")
+@click.option("--profile", help="the profile whose report it is (default: every profile "
+                                "whose report of the quarter was written)")
+@click.option("--at", "published_at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d"]),
+              help="when it went up, Europe/Minsk (default: now)")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+def publish(quarter: Any, url: str, profile: str | None, published_at: datetime | None,
+            db: str | None) -> None:
+    """Record that the quarter's report is published, and where: from then on the quarter
+    counts as published (`report status`, the deadline gauge and its alert). Writing a
+    report, a trial one included, never does.
+
+    \b
+    Example:
+      netq report quarterly --quarter 2026Q3 --format html --format pdf --out /srv/www/quality
+      netq report publish --quarter 2026Q3 --url https://isp.example/quality/2026Q3
+    """
+    from urllib.parse import urlsplit
+
+    from netq.collector.compliance.quarter import MINSK
+    from netq.collector.runs import save_publication
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{url!r} is not an http:// or https:// address",
+                                 param_hint="--url")
+    moment = (published_at.replace(tzinfo=MINSK) if published_at else datetime.now(UTC))
+    store = open_store(db)
+    recorded = save_publication(store, quarter, profile, url, moment)
+    if not recorded:
+        of = f" of profile {profile}" if profile else ""
+        raise NetqError(f"no report{of} of {quarter} was written after the quarter ended: "
+                        f"write it first (netq report quarterly --quarter {quarter})")
+    for name in recorded:
+        click.echo(f"{quarter} · {name}: published at {url}")
 
 
 def publisher(config_path: str | None, db: str | None, thresholds_path: str | None) -> Any:
@@ -162,13 +205,15 @@ def publisher(config_path: str | None, db: str | None, thresholds_path: str | No
 
 def status_lines(listed: list[dict[str, Any]]) -> list[str]:
     return [f"{entry['quarter']}  due {entry['due']}  {entry['state']:<9} "
-            f"{_days(entry['days_left'], entry['state'])}".rstrip() for entry in listed]
+            f"{_beside(entry)}".rstrip() for entry in listed]
 
 
-def _days(left: int, state: str) -> str:
-    if state == "published":
-        return ""
-    return f"{left} days left" if left >= 0 else f"{-left} days late"
+def _beside(entry: dict[str, Any]) -> str:
+    if entry["state"] == "published":
+        return entry["url"] or ""
+    left = entry["days_left"]
+    days = f"{left} days left" if left >= 0 else f"{-left} days late"
+    return f"{days} (written, not published)" if entry["written_at"] else days
 
 
 def today_in_minsk() -> date:

@@ -132,3 +132,47 @@ def test_tokens_are_listed_without_secrets_scoped_and_revoked_one_by_one(tmp_pat
         result = netq("collector", "token", *argv, "--db", db)
         assert result.returncode == 1, argv
         assert message in result.stderr
+
+
+def test_measured_records_round_trip_as_json_lines_an_array_or_stdin(tmp_path: Path) -> None:
+    """`probe measure … >> file` then `collector import file` stores what was measured; a
+    JSON array is one document, not a line each; `-` reads standard input."""
+    db = str(tmp_path / "netq.db")
+    csv = tmp_path / "connections.csv"
+    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n")
+    assert netq("connections", "import", str(csv), "--db", db).returncode == 0
+    jsonl = tmp_path / "measured.jsonl"
+    for _ in range(2):
+        measured = netq("probe", "measure", "attempt", "--target", "127.0.0.1:1",
+                        "--probe-id", "p-1", "--connection-id", "C-1")
+        assert measured.returncode == 1  # nothing listens there: a failed attempt
+        assert measured.stdout.count("\n") == 1  # one compact line
+        with jsonl.open("a") as appended:
+            appended.write(measured.stdout)
+    pretty = netq("probe", "measure", "attempt", "--target", "127.0.0.1:1", "--pretty")
+    assert pretty.stdout.count("\n") > 5
+    imported = netq("collector", "import", str(jsonl), "--db", db)
+    assert imported.stdout.strip().splitlines()[-1] == \
+        "2 accepted, 0 duplicate, 0 conflict, 0 unregistered, 0 rejected", imported.stderr
+    assert imported.returncode == 0
+
+    records = [latency_record(connection_id="C-1") for _ in range(3)]
+    array = tmp_path / "records.json"
+    array.write_text("  \n" + json.dumps(records, indent=1))  # pretty, as a person saves it
+    from_array = netq("collector", "import", str(array), "--db", db)
+    assert from_array.stdout.strip().splitlines()[-1] == \
+        "3 accepted, 0 duplicate, 0 conflict, 0 unregistered, 0 rejected", from_array.stderr
+    from_stdin = subprocess.run(
+        [sys.executable, "-m", "netq", "collector", "import", "-", "--db", db],
+        input="\n".join(json.dumps(r) for r in records) + "\n{bad\n", capture_output=True,
+        text=True, timeout=120)
+    assert from_stdin.returncode == 1
+    assert from_stdin.stdout.strip().splitlines()[-1] == \
+        "0 accepted, 3 duplicate, 0 conflict, 0 unregistered, 1 rejected"
+    assert "stdin: line 4: not JSON" in from_stdin.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"id": 1},')
+    refused = netq("collector", "import", str(broken), "--db", db)
+    assert refused.returncode == 1
+    assert "broken.json: begins as a JSON array but is not one" in refused.stderr
+    assert "Traceback" not in refused.stderr

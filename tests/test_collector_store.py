@@ -183,3 +183,33 @@ def test_a_store_on_a_full_disk_is_not_ready(tmp_path: Path) -> None:
         store.close()
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=True)  # even while a failed test holds it
+
+
+def test_reports_written_before_publishing_was_recorded_stay_published(db_url: str) -> None:
+    """Migration 0016: a report written under the rule that writing published keeps that
+    standing (its moment, no address), so an upgrade makes no quarter late."""
+    from importlib import resources
+
+    from alembic import command
+    from alembic.config import Config
+
+    from netq.collector.db import engine_for
+
+    engine = engine_for(db_url)
+    config = Config()
+    config.set_main_option("script_location",
+                           str(resources.files("netq.collector").joinpath("migrations")))
+    written = datetime(2026, 7, 2, 9, 0, tzinfo=UTC)
+    with engine.begin() as db:
+        config.attributes["connection"] = db
+        command.upgrade(config, "0015")
+        db.execute(insert(tables.report_runs).values(
+            quarter="2026Q2", profile="com645", generated_at=written, formats="html",
+            snapshot_sha256="0" * 64))
+    engine.dispose()
+    store = Store.open(db_url)
+    with store.engine.connect() as db:
+        rows = db.execute(select(tables.publications.c.quarter, tables.publications.c.url,
+                                 tables.publications.c.published_at)).all()
+    store.close()
+    assert rows == [("2026Q2", "", written)]

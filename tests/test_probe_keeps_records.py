@@ -184,3 +184,40 @@ def test_a_full_disk_drops_by_policy_counts_and_recovers(tmp_path: Path, policy:
         assert spool.append(record)
         assert record["id"] in {r["id"] for r in spool.pending(100_000)}
         spool.close()
+
+
+def test_a_collector_asking_for_time_is_not_asked_again_sooner(tmp_path: Path) -> None:
+    """429 with Retry-After: the uploader waits at least that long (not its own backoff of a
+    second or two), once, and then delivers; and never longer than its own max_backoff."""
+    import asyncio
+
+    import structlog
+
+    from tests.test_collector_api import configured_collector
+
+    settings = "probe_requests_per_second: 0.25\nprobe_requests_burst: 1\n"
+    with configured_collector(str(tmp_path / "netq.db"), tmp_path, settings) as collector:
+        spool = Spool(tmp_path / "spool.db")
+        records = [recent(), recent()]
+        for record in records:
+            spool.append(record)
+        upload = Upload(url=collector.url, token=collector.token, batch=1, max_backoff=60)
+        uploader = Uploader(spool, upload, ProbeMetrics("probe-1", "C-1", "pon"),
+                            structlog.get_logger())
+
+        async def until_delivered() -> float:
+            started = time.monotonic()
+            task = asyncio.create_task(uploader.run(interval_s=0.1))
+            for _ in range(400):  # 20 s at most
+                if not len(spool):
+                    break
+                await asyncio.sleep(0.05)
+            task.cancel()
+            return time.monotonic() - started
+
+        took = asyncio.run(until_delivered())
+        metrics = httpx.get(f"{collector.url}/metrics").text
+    # the first record at once, the second told to come back in about 4 s
+    assert took >= 3.5
+    assert "netq_collector_rate_limited_requests_total 1.0" in metrics
+    assert sorted(stored_ids(collector.db)) == sorted(str(r["id"]) for r in records)

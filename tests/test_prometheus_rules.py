@@ -209,7 +209,7 @@ CASES: list[tuple[str, list[tuple[str, str]], str, list[tuple[dict[str, str], st
         ('netq_report_deadline_timestamp_seconds{quarter="2026Q3"}', "259200x10"),
         ('netq_report_published{quarter="2026Q3"}', "0x10"),
         ('netq_report_deadline_timestamp_seconds{quarter="2026Q2"}', "259200x10"),
-        ('netq_report_published{quarter="2026Q2"}', "1x10"),  # written: no alert
+        ('netq_report_published{quarter="2026Q2"}', "1x10"),  # published: no alert
     ], "5m", [({"quarter": "2026Q3"}, "The 2026Q3 quality report is due in under 5 days")]),
     ("NetqReportDeadlineApproaching", [
         ('netq_report_deadline_timestamp_seconds{quarter="2026Q3"}', "2592000x10"),

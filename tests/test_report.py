@@ -435,19 +435,47 @@ def test_status_lists_quarters_due_and_late(store: Store, today: date,
     assert found == {"2026Q2": "late", **states}  # Q2: F2's outage began in June
 
 
-def test_status_counts_a_written_report_as_published(store: Store, tmp_path: Path) -> None:
+def test_a_written_report_is_not_a_publication_until_it_is_recorded(
+        store: Store, tmp_path: Path) -> None:
+    """A trial run of `report quarterly` changes no books: the quarter stays late until
+    `report publish` records when and where it went up."""
     db = str(tmp_path / "netq.db")
-    run = subprocess.run([sys.executable, "-m", "netq", "report", "quarterly", "--quarter",
-                          "2026Q3", "--db", db, "--out", str(tmp_path / "out"),
-                          "--format", "csv"], capture_output=True, text=True, timeout=120)
+
+    def netq(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "netq", *argv, "--db", db],
+                              capture_output=True, text=True, timeout=120)
+
+    def status() -> dict[str, dict[str, Any]]:
+        run = netq("report", "status", "--today", "2026-10-20", "--json")
+        return {e["quarter"]: e for e in json.loads(run.stdout)}
+
+    early = netq("report", "publish", "--quarter", "2026Q3", "--url", "https://isp.example/q3")
+    assert early.returncode == 1
+    assert "no report of 2026Q3 was written" in early.stderr
+    run = netq("report", "quarterly", "--quarter", "2026Q3", "--out", str(tmp_path / "out"),
+               "--format", "csv")
     assert run.returncode == 0, run.stderr
-    status = subprocess.run([sys.executable, "-m", "netq", "report", "status", "--db", db,
-                             "--today", "2026-10-20", "--json"], capture_output=True,
-                            text=True, timeout=60)
-    found: list[dict[str, Any]] = json.loads(status.stdout)
-    assert {e["quarter"]: e["state"] for e in found} == {"2026Q2": "late",
-                                                          "2026Q3": "published"}
-    assert status.returncode == 1  # Q2 is late
+    assert "netq report publish --quarter 2026Q3 --url URL" in run.stderr
+    written = status()["2026Q3"]
+    assert (written["state"], written["url"]) == ("late", None)  # written, not published
+    assert written["written_at"] is not None
+    listed = netq("report", "status", "--today", "2026-10-20")
+    assert "(written, not published)" in listed.stdout
+    wrong = netq("report", "publish", "--quarter", "2026Q3", "--url", "isp.example/q3")
+    assert wrong.returncode == 2
+    assert "not an http:// or https:// address" in wrong.stderr
+    recorded = netq("report", "publish", "--quarter", "2026Q3", "--url",
+                    "https://isp.example/quality/2026Q3", "--at", "2026-10-14T18:00")
+    assert recorded.returncode == 0, recorded.stderr
+    assert recorded.stdout.strip() == \
+        "2026Q3 · com645: published at https://isp.example/quality/2026Q3"
+    published = status()
+    assert {q: e["state"] for q, e in published.items()} == {"2026Q2": "late",
+                                                             "2026Q3": "published"}
+    assert published["2026Q3"]["url"] == "https://isp.example/quality/2026Q3"
+    assert published["2026Q3"]["published_at"] == "2026-10-14T15:00:00+00:00"  # 18:00 Minsk
+    after = netq("report", "status", "--today", "2026-10-20")
+    assert after.returncode == 1  # Q2 is late
 
 
 def test_the_deadline_is_the_15th_of_the_month_after_the_quarter() -> None:

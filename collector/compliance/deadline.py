@@ -21,20 +21,21 @@ def days_left(quarter: Quarter, publication: Publication, today: date) -> int:
     return (due(quarter, publication) - today).days
 
 
-def status(first: date | None, reports: Iterable[tuple[str, datetime]], norms: Thresholds,
+def status(first: date | None, published: Iterable[tuple[str, datetime, str]],
+           written: Iterable[tuple[str, datetime]], norms: Thresholds,
            today: date) -> list[dict[str, Any]]:
     """Every ended quarter since the first measured day (`first`) that a source sets a
-    deadline for: its deadline and whether a report was written (`reports`: each written
-    report's quarter and moment, oldest first); `state` is published, due (deadline ahead)
-    or late."""
+    deadline for: its deadline, when and where its report was published (`published`: each
+    recorded publication's quarter, moment and address, oldest first) and when one was last
+    written (`written`); `state` is published, due (deadline ahead) or late. Only a
+    publication counts: a report written and never published leaves its quarter due or late."""
     if first is None:
         return []
-    written: dict[str, datetime] = {}
-    for name, generated_at in reports:
-        # a report written before its quarter ended was preliminary: it publishes nothing
-        moment = generated_at.replace(tzinfo=generated_at.tzinfo or UTC)
-        if moment >= minsk_midnight(Quarter.parse(name).next.first_day):
-            written.setdefault(name, generated_at)
+    went_up: dict[str, tuple[datetime, str]] = {}
+    for name, moment, url in published:
+        if _after_its_quarter(name, moment):  # a preliminary report publishes nothing
+            went_up.setdefault(name, (moment, url))
+    last_written = {name: moment for name, moment in written if _after_its_quarter(name, moment)}
     quarter = Quarter(first.year, (first.month - 1) // 3 + 1)
     current = Quarter(today.year, (today.month - 1) // 3 + 1)
     listed = []
@@ -42,10 +43,18 @@ def status(first: date | None, reports: Iterable[tuple[str, datetime]], norms: T
         publication = norms.publication(quarter.last_day)
         if publication is not None:
             left = days_left(quarter, publication, today)
-            state = "published" if str(quarter) in written else "due" if left >= 0 else "late"
+            up = went_up.get(str(quarter))
+            state = "published" if up else "due" if left >= 0 else "late"
+            report = last_written.get(str(quarter))
             listed.append({"quarter": str(quarter), "due": due(quarter, publication).isoformat(),
                            "clause": publication.clause, "days_left": left, "state": state,
-                           "published_at": written[str(quarter)].isoformat()
-                           if str(quarter) in written else None})
+                           "published_at": up[0].isoformat() if up else None,
+                           "url": (up[1] or None) if up else None,
+                           "written_at": report.isoformat() if report else None})
         quarter = quarter.next
     return listed
+
+
+def _after_its_quarter(name: str, moment: datetime) -> bool:
+    return moment.replace(tzinfo=moment.tzinfo or UTC) >= minsk_midnight(
+        Quarter.parse(name).next.first_day)
