@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import click
 
-from netq import progress
+from netq import progress, sheets
 from netq.errors import NetqError
 
 DB_HELP = "SQLite path or postgresql:// URL (default: $NETQ_DB, else ./netq.db)"
@@ -130,10 +130,7 @@ def import_results(path: Path, db: str | None) -> None:
             if len(batch) >= BATCH:
                 flush(batch)
         flush(batch)
-    for line in rejected[:100]:
-        click.echo(line, err=True)
-    if len(rejected) > 100:
-        click.echo(f"… and {len(rejected) - 100} more problems", err=True)
+    progress.problems(rejected)
     click.echo(", ".join(f"{totals[verdict]} {verdict}" for verdict in VERDICTS))
     if sum(totals[verdict] for verdict in VERDICTS if verdict not in HELD):
         sys.exit(1)
@@ -264,11 +261,10 @@ def import_connections(path: Path, db: str | None) -> None:
     """Import the registry CSV; all of it, or nothing when any line is wrong."""
     from netq.collector.registry import parse
 
-    with progress.lines_of(path, "reading the registry") as lines:
-        parsed = parse(lines, str(path))
+    with sheets.opened(path, "reading the registry") as sheet:
+        parsed = parse(sheet.lines, str(path), sheet.delimiter)
     if parsed.errors:
-        for error in parsed.errors:
-            click.echo(error, err=True)
+        progress.problems(parsed.errors)
         raise click.ClickException(f"{len(parsed.errors)} problem(s) in {path}; nothing imported")
     counts = open_store(db).upsert_connections(parsed.rows)
     click.echo(f"{counts['inserted']} inserted, {counts['updated']} updated, "

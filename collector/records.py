@@ -221,10 +221,11 @@ class Summary:
     rejected: list[str] = field(default_factory=list)
 
 
-def import_csv(store: Store, kind_name: str, lines: Iterable[str], source: str) -> Summary:
+def import_csv(store: Store, kind_name: str, lines: Iterable[str], source: str,
+               delimiter: str = ",") -> Summary:
     """Import one CSV file of a kind; every good row in one transaction."""
     kind = KINDS[kind_name]
-    reader = csv.DictReader(lines)
+    reader = csv.DictReader(lines, delimiter=delimiter)
     columns = set(kind.model.model_fields)
     required = {n for n, f in kind.model.model_fields.items() if f.is_required()}
     header = {name.strip() for name in reader.fieldnames or ()}

@@ -59,8 +59,8 @@ LONGEST = {"connection_id": 128, "region": 128, "node": 128, "profile": 64}
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
-def parse(lines: Iterable[str], source: str = "connections") -> Parsed:
-    reader = csv.DictReader(lines)
+def parse(lines: Iterable[str], source: str = "connections", delimiter: str = ",") -> Parsed:
+    reader = csv.DictReader(lines, delimiter=delimiter)
     parsed = Parsed()
     header = tuple(name.strip() for name in reader.fieldnames or ())
     if set(header) != set(COLUMNS):

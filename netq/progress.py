@@ -6,8 +6,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import click
@@ -22,18 +21,13 @@ def bar(length: int, label: str) -> Any:
     return click.progressbar(length=length, label=label, file=sys.stderr, hidden=not watched())
 
 
-@contextlib.contextmanager
-def lines_of(path: Path, label: str) -> Iterator[Iterator[str]]:
-    """The lines of a UTF-8 text file (a byte-order mark dropped), read under a progress bar.
-    Bytes that are not UTF-8 arrive as lone surrogates (`netq.text`), for the reader of the
-    line to name."""
-    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text, \
-            bar(path.stat().st_size, label) as shown:
-        def counted() -> Iterator[str]:
-            for line in text:
-                shown.update(len(line.encode("utf-8", "surrogateescape")))
-                yield line
-        yield counted()
+def problems(found: Sequence[str], most: int = 100) -> None:
+    """The first `most` problems on stderr, one a line, then how many more there were: a
+    file wrong on every row must not bury the one message that says why."""
+    for problem in found[:most]:
+        click.echo(problem, err=True)
+    if len(found) > most:
+        click.echo(f"… and {len(found) - most} more problems", err=True)
 
 
 @contextlib.contextmanager

@@ -176,3 +176,51 @@ def test_measured_records_round_trip_as_json_lines_an_array_or_stdin(tmp_path: P
     assert refused.returncode == 1
     assert "broken.json: begins as a JSON array but is not one" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_registry_saved_by_a_russian_locale_spreadsheet_imports(tmp_path: Path) -> None:
+    """Excel's "CSV" in a Russian locale: Windows-1251, semicolons, CRLF; and "CSV UTF-8":
+    a byte-order mark. Both import as they are; a file in neither encoding is refused whole
+    with the command that converts it; a file wrong on every row says so in a bounded list."""
+    from netq.collector.store import Store
+
+    db = str(tmp_path / "netq.db")
+    rows = ["C-1;fixed;pon;100000;50000;Минская;Борисов-узел-01;com645;",
+            "C-2;fixed;adsl;10000;1000;\"Гомельская; юг\";Гомель-узел-02;com645;"]
+    saved = tmp_path / "реестр.csv"
+    saved.write_bytes(("\r\n".join([HEADER.strip().replace(",", ";"), *rows]) + "\r\n")
+                      .encode("cp1251"))
+    result = netq("connections", "import", str(saved), "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2 inserted, 0 updated, 0 unchanged"
+    assert "read as Windows-1251" in result.stderr
+    store = Store.open(db)
+    from datetime import date
+    found = store.connection_at("C-2", date(2026, 8, 1))
+    store.close()
+    assert found is not None
+    assert (found.region, found.node) == ("Гомельская; юг", "Гомель-узел-02")
+
+    marked = tmp_path / "utf8.csv"
+    marked.write_bytes(b"\xef\xbb\xbf" + (HEADER.replace(",", ";") + rows[0].replace(
+        "C-1", "C-3") + "\n").encode())
+    assert netq("connections", "import", str(marked), "--db", db).stdout.strip() == \
+        "1 inserted, 0 updated, 0 unchanged"
+
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes((HEADER + "C-4,fixed,pon,100000,50000,Zürich-Süd,Größe,com645,\n")
+                      .encode("latin-1"))
+    refused = netq("connections", "import", str(latin), "--db", db)
+    assert refused.returncode == 1
+    assert "line 2: not UTF-8 text (byte 0xfc)" in refused.stderr
+    assert "iconv -f WINDOWS-1251 -t UTF-8" in refused.stderr
+    assert refused.stderr.count("\n") == 1
+
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(HEADER + "".join(f"C-{n},fixed,pon,many,50000,R,N,com645,\n"
+                                      for n in range(500)))
+    bounded = netq("connections", "import", str(wrong), "--db", db)
+    assert bounded.returncode == 1
+    lines = bounded.stderr.strip().splitlines()
+    assert len(lines) == 102  # 100 problems, how many more, and the verdict
+    assert lines[100] == "… and 400 more problems"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from netq import progress
+from netq import progress, sheets
 from netq.collector.cli import (
     DB_HELP,
     PRIMARY_HELP,
@@ -164,12 +164,9 @@ def import_records(kind: str, path: str, db: str | None, thresholds_path: str | 
     from netq.collector.records import KINDS, import_csv
 
     store = open_store(db, thresholds_path)
-    with progress.lines_of(Path(path), f"importing {kind}") as lines:
-        summary = import_csv(store, kind, lines, path)
-    for problem in summary.rejected[:100]:
-        click.echo(problem, err=True)
-    if len(summary.rejected) > 100:
-        click.echo(f"… and {len(summary.rejected) - 100} more problems", err=True)
+    with sheets.opened(Path(path), f"importing {kind}") as sheet:
+        summary = import_csv(store, kind, sheet.lines, path, sheet.delimiter)
+    progress.problems(summary.rejected)
     click.echo(f"{kind}: {summary.inserted} inserted, {summary.updated} updated, "
                f"{summary.unchanged} unchanged, {len(summary.rejected)} rejected "
                f"(columns: {', '.join(KINDS[kind].model.model_fields)})")

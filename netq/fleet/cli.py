@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from netq import sheets
 from netq.collector.cli import DB_HELP, open_store
 from netq.errors import NotFound
 
@@ -34,8 +35,8 @@ def enroll(path: Path, url: str, out: Path, rotate: bool, allow: tuple[str, ...]
     technology); all lines checked before anyone is enrolled."""
     from netq.fleet.enrol import enrol, parse
 
-    with path.open(encoding="utf-8", newline="") as lines:
-        entries = parse(lines, str(path))
+    with sheets.opened(path, "reading the probes") as sheet:
+        entries = parse(sheet.lines, str(path), sheet.delimiter)
     store = open_store(db)
     unregistered = store.unregistered(c for e in entries for c in e.connections)
     if unregistered:

@@ -46,9 +46,9 @@ class Entry:
     technology: str | None
 
 
-def parse(lines: Iterable[str], source: str) -> list[Entry]:
+def parse(lines: Iterable[str], source: str, delimiter: str = ",") -> list[Entry]:
     """The CSV's probes; a ConfigError naming every bad line (and nothing taken) otherwise."""
-    reader = csv.DictReader(lines)
+    reader = csv.DictReader(lines, delimiter=delimiter)
     missing = [c for c in COLUMNS[:2] if c not in (reader.fieldnames or [])]
     if missing:
         raise ConfigError(f"{source}:1: missing column(s) {', '.join(missing)}; "
