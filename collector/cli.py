@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -21,12 +22,23 @@ THRESHOLDS_HELP = "norms and method (default: $NETQ_THRESHOLDS, else the package
 BATCH = 1000
 
 
-def open_store(db: str | None, thresholds_path: str | None = None) -> Any:
+def open_store(db: str | None, thresholds_path: str | None = None,
+               create: bool = False) -> Any:
+    """The store `db` names; only a command that `create`s (serving, importing) makes a new
+    SQLite file: any other refuses a missing one instead of answering "no data" from it."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from netq.collector.compliance import thresholds
+    from netq.collector.db import DEFAULT_DB, missing_file
     from netq.collector.store import Store
 
+    missing = None if create else missing_file(db)
+    if missing is not None:
+        named = ("given by $NETQ_DB" if db is not None and db == os.environ.get("NETQ_DB")
+                 else "given by --db or the configuration" if db is not None
+                 else f"the default {DEFAULT_DB}: no --db, no $NETQ_DB")
+        raise NetqError(f"no store at {missing} ({named}); the collector (netq collector "
+                        "serve) and the imports (netq connections import) create one")
     norms = thresholds.load(thresholds_path)
     try:
         return Store.open(db, norms)
@@ -76,7 +88,7 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
         host, port = split_host_port(settings.listen, 8080)
     except ValueError as exc:
         raise click.ClickException(f"collector configuration: listen: {exc}") from None
-    store = open_store(settings.db, settings.thresholds)
+    store = open_store(settings.db, settings.thresholds, create=True)
     if store.read_only:
         raise NetqError("the store is a read replica: a collector writes, so it serves the "
                         "primary (a replica is for `netq compliance` and `netq report`)")
@@ -105,7 +117,7 @@ def import_results(path: Path, db: str | None) -> None:
     """
     from netq.record import HELD, VERDICTS
 
-    store = open_store(db)
+    store = open_store(db, create=True)
     totals: Counter[str] = Counter()
     rejected: list[str] = []
     name = "stdin" if str(path) == "-" else str(path)
@@ -266,6 +278,6 @@ def import_connections(path: Path, db: str | None) -> None:
     if parsed.errors:
         progress.problems(parsed.errors)
         raise click.ClickException(f"{len(parsed.errors)} problem(s) in {path}; nothing imported")
-    counts = open_store(db).upsert_connections(parsed.rows)
+    counts = open_store(db, create=True).upsert_connections(parsed.rows)
     click.echo(f"{counts['inserted']} inserted, {counts['updated']} updated, "
                f"{counts['unchanged']} unchanged")

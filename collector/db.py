@@ -28,6 +28,15 @@ def resolve(db: str | None) -> str:
     return f"sqlite:///{Path(target).expanduser()}"
 
 
+def missing_file(db: str | None) -> Path | None:
+    """The SQLite file `db` names (resolved as `resolve` does), when there is none."""
+    url = resolve(db)
+    if not url.startswith("sqlite:///"):
+        return None
+    path = Path(url.removeprefix("sqlite:///"))
+    return None if str(path) == ":memory:" or path.exists() else path
+
+
 def engine_for(db: str | None) -> Engine:
     url = resolve(db)
     if url.startswith("sqlite"):

@@ -224,3 +224,44 @@ def test_a_registry_saved_by_a_russian_locale_spreadsheet_imports(tmp_path: Path
     lines = bounded.stderr.strip().splitlines()
     assert len(lines) == 102  # 100 problems, how many more, and the verdict
     assert lines[100] == "… and 400 more problems"
+
+
+def test_reading_a_store_that_is_not_there_never_creates_one(tmp_path: Path) -> None:
+    """A mistyped --db, or a folder without netq.db, is an error naming the path and where
+    it came from, not "no data" from a new empty store; only serving and importing create."""
+    import os
+
+    typo = tmp_path / "demo.bd"
+    for argv in (["compliance", "--quarter", "2026Q4", "--db", str(typo)],
+                 ["report", "status", "--db", str(typo)],
+                 ["collector", "token", "list", "--db", str(typo)],
+                 ["fleet", "plan", "history", "--db", str(typo)]):
+        result = netq(*argv)
+        assert result.returncode == 1, argv
+        assert f"no store at {typo} (given by --db" in result.stderr, argv
+        assert not typo.exists(), argv
+    in_folder = subprocess.run([sys.executable, "-m", "netq", "compliance", "--quarter",
+                                "2026Q4"], capture_output=True, text=True, timeout=60,
+                               cwd=tmp_path, env={k: v for k, v in os.environ.items()
+                                                  if k != "NETQ_DB"})
+    assert in_folder.returncode == 1
+    assert "no store at netq.db (the default ./netq.db: no --db, no $NETQ_DB)" in \
+        in_folder.stderr
+    assert not (tmp_path / "netq.db").exists()
+    csv = tmp_path / "connections.csv"
+    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n")
+    assert netq("connections", "import", str(csv), "--db", str(typo)).returncode == 0
+    assert typo.exists()  # an import creates
+
+
+def test_an_option_of_the_group_before_a_subcommand_is_refused_not_dropped(
+        tmp_path: Path) -> None:
+    db = str(tmp_path / "netq.db")
+    csv = tmp_path / "connections.csv"
+    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n")
+    assert netq("connections", "import", str(csv), "--db", db).returncode == 0
+    dropped = netq("compliance", "--db", db, "connections", "--quarter", "2026Q4")
+    assert dropped.returncode == 2
+    assert "--db before `connections` would apply to nothing" in dropped.stderr
+    placed = netq("compliance", "connections", "--quarter", "2026Q4", "--db", db)
+    assert placed.returncode == 0, placed.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from netq import progress, sheets
 from netq.collector.cli import (
@@ -59,6 +60,13 @@ def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: s
     """Judge a quarter against thresholds.yaml: every indicator with n, 95 % interval, norm,
     for the connections of each registry profile under the edition in force."""
     if ctx.invoked_subcommand is not None:
+        given = [param.opts[0] for param in ctx.command.params if param.name and
+                 ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE]
+        if given:  # never dropped in silence: they would be the group's, not the command's
+            raise click.UsageError(
+                f"{', '.join(given)} before `{ctx.invoked_subcommand}` would apply to nothing: "
+                f"give it after the subcommand (netq compliance {ctx.invoked_subcommand} "
+                f"{given[0]} …)")
         return
     if quarter is None:
         raise click.UsageError("--quarter is required, e.g. --quarter 2026Q3")
@@ -163,7 +171,7 @@ def import_records(kind: str, path: str, db: str | None, thresholds_path: str | 
     named by line; exit 1 when any row was rejected."""
     from netq.collector.records import KINDS, import_csv
 
-    store = open_store(db, thresholds_path)
+    store = open_store(db, thresholds_path, create=True)
     with sheets.opened(Path(path), f"importing {kind}") as sheet:
         summary = import_csv(store, kind, sheet.lines, path, sheet.delimiter)
     progress.problems(summary.rejected)

@@ -81,7 +81,7 @@ def plan_apply(path: Path, db: str | None) -> None:
     from netq.fleet.plans import load
 
     checked = load(path)
-    store = open_store(db)
+    store = open_store(db, create=True)
     before = plans.latest(store)
     previous = {} if before is None else {p["name"]: p["version"] for p in before[1]["plans"]}
     if before is not None and before[1] == checked.plan_set:
