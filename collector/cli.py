@@ -15,7 +15,7 @@ from typing import Any, cast
 import click
 
 from netq import progress, sheets
-from netq.errors import NetqError
+from netq.errors import NetqError, Unavailable
 
 DB_HELP = "SQLite path or postgresql:// URL (default: $NETQ_DB, else ./netq.db)"
 THRESHOLDS_HELP = "norms and method (default: $NETQ_THRESHOLDS, else the packaged one)"
@@ -29,7 +29,7 @@ def open_store(db: str | None, thresholds_path: str | None = None,
     from sqlalchemy.exc import SQLAlchemyError
 
     from netq.collector.compliance import thresholds
-    from netq.collector.db import DEFAULT_DB, missing_file
+    from netq.collector.db import DEFAULT_DB, masked, missing_file
     from netq.collector.store import Store
 
     missing = None if create else missing_file(db)
@@ -37,13 +37,14 @@ def open_store(db: str | None, thresholds_path: str | None = None,
         named = ("given by $NETQ_DB" if db is not None and db == os.environ.get("NETQ_DB")
                  else "given by --db or the configuration" if db is not None
                  else f"the default {DEFAULT_DB}: no --db, no $NETQ_DB")
-        raise NetqError(f"no store at {missing} ({named}); the collector (netq collector "
-                        "serve) and the imports (netq connections import) create one")
+        raise Unavailable(f"no store at {missing} ({named}); the collector (netq collector "
+                          "serve) and the imports (netq connections import) create one")
     norms = thresholds.load(thresholds_path)
     try:
         return Store.open(db, norms)
     except SQLAlchemyError as exc:
-        raise NetqError(f"cannot open the store {db or ''}: {exc.__cause__ or exc}") from None
+        raise Unavailable(f"cannot open the store {masked(db)}: "
+                          f"{str(exc.__cause__ or exc).strip().splitlines()[0]}") from None
 
 
 PRIMARY_HELP = ("when --db is a read replica: the primary (postgresql:// URL), where what is "
@@ -74,18 +75,29 @@ def collector() -> None:
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
               help="collector configuration (YAML): db, listen, limits, TLS")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
-@click.option("--listen", help="HOST:PORT (default 127.0.0.1:8080)")
+@click.option("--listen", help="HOST:PORT, or PORT on 127.0.0.1 (default 127.0.0.1:8080)")
 def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
-    """Serve the ingest API (POST /api/v1/results), /healthz, /readyz and /metrics."""
+    """Serve the ingest API (POST /api/v1/results), /healthz, /readyz and /metrics.
+
+    \b
+    Example:
+      netq collector serve --config /etc/netq/collector.yaml
+      netq collector serve --db ./netq.db --listen 8081
+    """
+    from netq import __version__
     from netq.address import split_host_port
     from netq.collector.admission import RatePerProbe
     from netq.collector.api import create_app
+    from netq.collector.db import masked
     from netq.collector.server import serve
     from netq.collector.settings import load
 
     settings = load(config_path, {"db": db, "listen": listen})
+    address = settings.listen
+    if address.isdigit():  # a port alone: on loopback, as the default
+        address = f"127.0.0.1:{address}"
     try:
-        host, port = split_host_port(settings.listen, 8080)
+        host, port = split_host_port(address, 8080)
     except ValueError as exc:
         raise click.ClickException(f"collector configuration: listen: {exc}") from None
     store = open_store(settings.db, settings.thresholds, create=True)
@@ -97,6 +109,10 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
                      settings.max_inflight_bytes,
                      RatePerProbe(settings.probe_requests_per_second,
                                   settings.probe_requests_burst), settings.lines_every)
+    scheme = "https" if settings.tls_certfile else "http"
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"netq {__version__} collector on {scheme}://{shown}:{port}, store "
+               f"{masked(settings.db)}", err=True)
     serve(app, host, port, settings.idle_timeout, settings.read_timeout,
           settings.max_connections, settings.tls_certfile, settings.tls_keyfile)
 
@@ -132,16 +148,23 @@ def import_results(path: Path, db: str | None) -> None:
         batch.clear()
 
     batch: list[tuple[str, Any]] = []
-    with _records_of(path, name) as records:
-        for where, record in records:
-            if isinstance(record, ValueError):
-                totals["rejected"] += 1
-                rejected.append(f"{name}: {where}: not JSON: {record}")
-                continue
-            batch.append((where, record))
-            if len(batch) >= BATCH:
-                flush(batch)
-        flush(batch)
+    try:
+        with _records_of(path, name) as records:
+            for where, record in records:
+                if isinstance(record, ValueError):
+                    totals["rejected"] += 1
+                    rejected.append(f"{name}: {where}: not JSON: {record}")
+                    continue
+                batch.append((where, record))
+                if len(batch) >= BATCH:
+                    flush(batch)
+            flush(batch)
+    except KeyboardInterrupt:
+        progress.problems(rejected)
+        click.echo(", ".join(f"{totals[verdict]} {verdict}" for verdict in VERDICTS))
+        click.echo("interrupted: the records counted above are stored; importing the file "
+                   "again is safe (what is stored answers duplicate)", err=True)
+        raise click.exceptions.Exit(130) from None
     progress.problems(rejected)
     click.echo(", ".join(f"{totals[verdict]} {verdict}" for verdict in VERDICTS))
     if sum(totals[verdict] for verdict in VERDICTS if verdict not in HELD):

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 
 from netq.errors import ReadReplica
 
@@ -26,6 +26,11 @@ def resolve(db: str | None) -> str:
     if target.startswith(("postgresql+", "sqlite:")):
         return target
     return f"sqlite:///{Path(target).expanduser()}"
+
+
+def masked(db: str | None) -> str:
+    """The store's URL as it may be shown or logged: a password, if any, as ***."""
+    return make_url(resolve(db)).render_as_string(hide_password=True)
 
 
 def missing_file(db: str | None) -> Path | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from importlib.metadata import PackageNotFoundError, requires
 from typing import Any
@@ -29,15 +30,32 @@ def extra_providing(module: str) -> str | None:
     return None
 
 
+class Unusable(click.ClickException):
+    """The environment is not usable: one line on stderr, exit status 3."""
+
+    exit_code = 3
+
+
+# what an operator does about a file system's refusal
+REMEDIES = {errno.EACCES: "check its owner and mode, or choose another place",
+            errno.EPERM: "check its owner and mode, or choose another place",
+            errno.EROFS: "the file system is read-only: choose another place",
+            errno.ENOSPC: "the disk is full: free some space",
+            errno.ENOTDIR: "a part of the path is a file, not a folder",
+            errno.ENOENT: "check the path"}
+
+
 class Netq(click.Group):
     """The roles share one command; a role whose extra is not installed says which it is, and
-    a user's mistake is one message and exit status 1, never a traceback."""
+    a user's mistake, a store or a file system that refuses, and Ctrl-C are each one line and
+    an exit status (docs/design.md), never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except NetqError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise (Unusable if exc.exit_code == Unusable.exit_code else click.ClickException)(
+                str(exc)) from None
         except ModuleNotFoundError as exc:
             extra = extra_providing(exc.name or "")
             if extra is None:
@@ -46,12 +64,38 @@ class Netq(click.Group):
                 f"this command needs {exc.name}, from netq's {extra} extra: "
                 f"pip install 'netq[{extra}]' (the Debian package netq-server has every "
                 "extra)") from None
+        except OSError as exc:
+            if exc.filename is None:  # a peer, not a file: the connection's own words
+                raise Unusable(f"cannot connect: {exc}") from None
+            remedy = REMEDIES.get(exc.errno or 0)
+            raise Unusable(f"cannot use {exc.filename}: {exc.strerror or exc}"
+                           + (f" ({remedy})" if remedy else "")) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+        except Exception as exc:
+            if type(exc).__module__.startswith("sqlalchemy") and \
+                    type(exc).__name__ == "OperationalError":
+                raise Unusable(store_trouble(exc)) from None
+            raise
+
+
+def store_trouble(exc: Exception) -> str:
+    """The database's refusal in one line: a locked SQLite file, or the driver's first
+    line (which names no password)."""
+    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if "database is locked" in first:
+        return ("the store is locked by another writer (a collector or an import): try "
+                "again when it has finished")
+    return f"the store refused: {first}"
 
 
 EPILOG = """Exit status: 0 when the command did what it was asked; 1 when it ran and something
 failed, said on stderr (a test that did not succeed, rows or records rejected, a report that
-is late, a file or store that cannot be used); 2 when the command line is wrong. Long work
-shows its progress on stderr when that is a terminal. Documentation: docs/ in the repository,
+is late, a file with a mistake); 2 when the command line is wrong; 3 when the environment is
+not usable (a store that is not there, locked or unreachable, a folder that cannot be
+written); 130 when interrupted (Ctrl-C). Long work shows its progress on stderr when that is a
+terminal. Documentation: docs/ in the repository,
 /usr/share/doc/netq-probe/ and /usr/share/doc/netq-server/ with the Debian packages."""
 
 

@@ -79,11 +79,13 @@ def test_a_token_is_printed_once_and_the_import_reports_what_it_did(
         "0 accepted, 3 duplicate, 0 conflict, 0 unregistered, 2 rejected"
 
 
-def test_an_unreachable_database_is_a_clear_error() -> None:
+def test_an_unreachable_database_is_a_clear_error_and_its_password_is_not_shown() -> None:
     result = netq("collector", "token", "create", "--probe-id", "p", "--db",
-                  "postgresql://nobody@127.0.0.1:1/none")
-    assert result.returncode == 1
-    assert "cannot open the store" in result.stderr
+                  "postgresql://nobody:s3cret@127.0.0.1:1/none")
+    assert result.returncode == 3  # the environment's, not the command's
+    assert "cannot open the store postgresql+psycopg://nobody:***@127.0.0.1:1/none" in \
+        result.stderr
+    assert "s3cret" not in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -265,3 +267,88 @@ def test_an_option_of_the_group_before_a_subcommand_is_refused_not_dropped(
     assert "--db before `connections` would apply to nothing" in dropped.stderr
     placed = netq("compliance", "connections", "--quarter", "2026Q4", "--db", db)
     assert placed.returncode == 0, placed.stderr
+
+
+def test_a_folder_that_cannot_be_written_a_locked_store_and_ctrl_c_are_one_line_each(
+        tmp_path: Path) -> None:
+    import contextlib
+    import signal
+    import sqlite3
+    import time
+
+    db = str(tmp_path / "netq.db")
+    csv = tmp_path / "connections.csv"
+    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n")
+    assert netq("connections", "import", str(csv), "--db", db).returncode == 0
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("")
+    out = netq("report", "quarterly", "--quarter", "2026Q3", "--db", db, "--format", "csv",
+               "--out", str(a_file / "reports"))
+    assert out.returncode == 3
+    assert f"cannot use {a_file}" in out.stderr
+    assert "(a part of the path is a file, not a folder)" in out.stderr
+    assert "Traceback" not in out.stderr
+
+    more = tmp_path / "more.csv"
+    more.write_text(HEADER + "C-2,fixed,pon,100000,50000,Minsk,n1,com645,\n")
+    writer = sqlite3.connect(db)
+    writer.execute("BEGIN EXCLUSIVE")  # another writer holds the store past the busy timeout
+    try:
+        locked = netq("connections", "import", str(more), "--db", db)
+    finally:
+        writer.rollback()
+        writer.close()
+    assert locked.returncode == 3
+    assert "the store is locked by another writer" in locked.stderr
+    assert "Traceback" not in locked.stderr
+    assert "SELECT" not in locked.stderr
+
+    big = tmp_path / "big.jsonl"
+    big.write_text("".join(json.dumps(latency_record(connection_id="C-1")) + "\n"
+                           for _ in range(60_000)))
+    importing = subprocess.Popen([sys.executable, "-m", "netq", "collector", "import", str(big),
+                                  "--db", db], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+
+    def stored() -> int:
+        with contextlib.closing(sqlite3.connect(db)) as reader:
+            return int(reader.execute("SELECT count(*) FROM results").fetchone()[0])
+
+    deadline = time.monotonic() + 60
+    while stored() == 0 and time.monotonic() < deadline:  # storing has begun
+        time.sleep(0.2)
+    importing.send_signal(signal.SIGINT)
+    stdout, stderr = importing.communicate(timeout=60)
+    assert importing.returncode == 130
+    assert "importing the file again is safe" in stderr
+    assert "accepted" in stdout
+    assert "Traceback" not in stderr
+
+
+def test_serve_says_what_it_serves_and_takes_a_port_alone(tmp_path: Path) -> None:
+    import httpx
+
+    from netq import __version__
+    from tests.lab import free_port, wait_for
+
+    port = free_port()
+    db = tmp_path / "netq.db"
+    process = subprocess.Popen([sys.executable, "-m", "netq", "collector", "serve", "--db",
+                                str(db), "--listen", str(port)], stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        assert first.strip() == (f"netq {__version__} collector on http://127.0.0.1:{port}, "
+                                 f"store sqlite:///{db}")
+
+        def healthy() -> bool:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).is_success
+            except httpx.HTTPError:
+                return False
+
+        wait_for(healthy, "the collector on its port alone", timeout_s=30)
+    finally:
+        process.terminate()
+        process.wait(10)
