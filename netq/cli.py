@@ -65,8 +65,8 @@ class Netq(click.Group):
                 f"pip install 'netq[{extra}]' (the Debian package netq-server has every "
                 "extra)") from None
         except OSError as exc:
-            if exc.filename is None:  # a peer, not a file: the connection's own words
-                raise Unusable(f"cannot connect: {exc}") from None
+            if exc.filename is None:  # a socket or a peer, not a file: the system's words
+                raise Unusable(f"refused by the system: {exc}") from None
             remedy = REMEDIES.get(exc.errno or 0)
             raise Unusable(f"cannot use {exc.filename}: {exc.strerror or exc}"
                            + (f" ({remedy})" if remedy else "")) from None
