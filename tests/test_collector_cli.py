@@ -239,14 +239,14 @@ def test_reading_a_store_that_is_not_there_never_creates_one(tmp_path: Path) -> 
                  ["collector", "token", "list", "--db", str(typo)],
                  ["fleet", "plan", "history", "--db", str(typo)]):
         result = netq(*argv)
-        assert result.returncode == 1, argv
+        assert result.returncode == 3, argv  # the environment's: exit 3
         assert f"no store at {typo} (given by --db" in result.stderr, argv
         assert not typo.exists(), argv
     in_folder = subprocess.run([sys.executable, "-m", "netq", "compliance", "--quarter",
                                 "2026Q4"], capture_output=True, text=True, timeout=60,
                                cwd=tmp_path, env={k: v for k, v in os.environ.items()
                                                   if k != "NETQ_DB"})
-    assert in_folder.returncode == 1
+    assert in_folder.returncode == 3
     assert "no store at netq.db (the default ./netq.db: no --db, no $NETQ_DB)" in \
         in_folder.stderr
     assert not (tmp_path / "netq.db").exists()
