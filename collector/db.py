@@ -69,13 +69,14 @@ def read_only(engine: Engine) -> bool:
         return bool(connection.execute(text("SELECT pg_is_in_recovery()")).scalar_one())
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, replica: bool | None = None) -> None:
     """Bring the schema to the newest revision (creates it on first start). A read replica
-    is not written: its schema, replicated from the primary, must already be the newest."""
+    (`replica`, asked of the store when not given) is not written: its schema, replicated
+    from the primary, must already be the newest."""
     config = Config()
     config.set_main_option("script_location",
                            str(resources.files("netq.collector").joinpath("migrations")))
-    if read_only(engine):
+    if read_only(engine) if replica is None else replica:
         head = ScriptDirectory.from_config(config).get_current_head()
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()

@@ -42,6 +42,7 @@ SPEED = Gauge("netq_connection_throughput_tariff_ratio",
               "Goodput of the connection's latest completed speed test, as a share of the "
               "tariff in force when it ran.", direction=True)
 GAUGES = (RTT, LOSS, UP, SPEED)
+BY_NAME = {gauge.name: gauge for gauge in GAUGES}
 
 
 def of_row(row: Mapping[str, Any], line: Line) -> Iterator[tuple[Gauge, str, float]]:
@@ -104,12 +105,11 @@ def families(rows: Iterable[Mapping[str, Any]]) -> list[GaugeMetricFamily]:
     out = {gauge.name: GaugeMetricFamily(
         gauge.name, gauge.help, labels=[*LABELS, "direction"] if gauge.direction else LABELS)
         for gauge in GAUGES}
-    directed = {gauge.name for gauge in GAUGES if gauge.direction}
     for row in rows:
-        family = out.get(row["gauge"])
-        if family is None:  # a gauge this version no longer exports
+        gauge = BY_NAME.get(row["gauge"])
+        if gauge is None:  # a gauge this version no longer exports
             continue
         labels = [row[label] for label in LABELS]
-        family.add_metric([*labels, row["direction"]] if row["gauge"] in directed else labels,
-                          row["value"])
+        out[gauge.name].add_metric([*labels, row["direction"]] if gauge.direction else labels,
+                                   row["value"])
     return list(out.values())

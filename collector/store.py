@@ -91,9 +91,10 @@ class Store:
         (default: the packaged thresholds.yaml). A read replica is only read: its schema
         and rollups must be the primary's already."""
         engine = engine_for(db)
-        migrate(engine)
+        replica = read_only(engine)
+        migrate(engine, replica)
         store = cls(engine, norms or thresholds.load())
-        store.read_only = read_only(engine)
+        store.read_only = replica
         if store.read_only:
             store.rollups.check_built(engine)
         else:

@@ -25,7 +25,6 @@ WORD = re.compile(r"[^\W\d_]+")
 class Sheet:
     lines: Iterator[str]
     delimiter: str
-    encoding: str
 
 
 @contextlib.contextmanager
@@ -45,7 +44,7 @@ def opened(path: Path, label: str) -> Iterator[Sheet]:
             for line in text.splitlines(keepends=True):
                 shown.update(len(line.encode(encoding, "replace")))
                 yield line
-        yield Sheet(counted(), delimiter, encoding)
+        yield Sheet(counted(), delimiter)
 
 
 def _encoding(data: bytes, path: Path) -> str:
