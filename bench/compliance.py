@@ -192,7 +192,7 @@ def fleet(connections: int, workdir: Path) -> None:
                                                "--json"], out)
         assert code == 0, f"netq compliance exited {code}"
         out.seek(0)
-        n = json.load(out)["connections"]
+        n = sum(document["connections"] for document in json.load(out)["documents"])
     print(f"  netq compliance --json: {seconds:.2f} s, peak RSS {peak_mb:.0f} MB "
           f"({n} connections judged)")
 
@@ -255,7 +255,7 @@ def fleet_postgresql(connections: int, server: str) -> None:
                                                "--json"], out)
         assert code == 0, f"netq compliance exited {code}"
         out.seek(0)
-        n = json.load(out)["connections"]
+        n = sum(document["connections"] for document in json.load(out)["documents"])
     print(f"  netq compliance --json: {seconds:.2f} s, peak RSS {peak_mb:.0f} MB "
           f"({n} connections judged)", flush=True)
 

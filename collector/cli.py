@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -17,34 +16,60 @@ import click
 from netq import progress, sheets
 from netq.errors import NetqError, Unavailable
 
-DB_HELP = "SQLite path or postgresql:// URL (default: $NETQ_DB, else ./netq.db)"
-THRESHOLDS_HELP = "norms and method (default: $NETQ_THRESHOLDS, else the packaged one)"
+DB_HELP = ("SQLite path or postgresql:// URL (default: $NETQ_DB, else db: of the server's "
+           "configuration, $NETQ_CONFIG or /etc/netq/collector.yaml, else ./netq.db)")
+THRESHOLDS_HELP = ("norms and method (default: $NETQ_THRESHOLDS, else thresholds: of the "
+                   "server's configuration, else the packaged one)")
 BATCH = 1000
 
 
+def json_option(function: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="print JSON: a list of objects, one a row")(function)
+
+
+def columns(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows under their header, each column as wide as its widest cell."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            .rstrip() for row in (header, *rows)]
+
+
 def open_store(db: str | None, thresholds_path: str | None = None,
-               create: bool = False) -> Any:
-    """The store `db` names; only a command that `create`s (serving, importing) makes a new
-    SQLite file: any other refuses a missing one instead of answering "no data" from it."""
+               create: bool = False, config_path: str | None = None) -> Any:
+    """The store `db` names, else the server's configuration (`settings.located`), with the
+    norms `thresholds_path` names, else the configuration's. Only a command that `create`s
+    (serving, importing) makes a new SQLite file: any other refuses a missing one instead of
+    answering "no data" from it."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from netq.collector.compliance import thresholds
-    from netq.collector.db import DEFAULT_DB, masked, missing_file
+    from netq.collector.db import masked
     from netq.collector.store import Store
 
-    missing = None if create else missing_file(db)
-    if missing is not None:
-        named = ("given by $NETQ_DB" if db is not None and db == os.environ.get("NETQ_DB")
-                 else "given by --db or the configuration" if db is not None
-                 else f"the default {DEFAULT_DB}: no --db, no $NETQ_DB")
-        raise Unavailable(f"no store at {missing} ({named}); the collector (netq collector "
-                          "serve) and the imports (netq connections import) create one")
-    norms = thresholds.load(thresholds_path)
+    settings = store_settings(db, thresholds_path, create, config_path)
+    norms = thresholds.load(settings.thresholds)
     try:
-        return Store.open(db, norms)
+        return Store.open(settings.db, norms)
     except SQLAlchemyError as exc:
-        raise Unavailable(f"cannot open the store {masked(db)}: "
+        raise Unavailable(f"cannot open the store {masked(settings.db)}: "
                           f"{str(exc.__cause__ or exc).strip().splitlines()[0]}") from None
+
+
+def store_settings(db: str | None, thresholds_path: str | None = None, create: bool = False,
+                   config_path: str | None = None) -> Any:
+    """The server's settings with the command line's store and norms on top; a SQLite store
+    that is not there is refused unless the command `create`s."""
+    from netq.collector.db import missing_file
+    from netq.collector.settings import server
+
+    configured = server(config_path, db, {"thresholds": thresholds_path})
+    missing = None if create else missing_file(configured.settings.db)
+    if missing is not None:
+        raise Unavailable(f"no store at {missing} (named by {configured.db_from}); the "
+                          "collector (netq collector serve) and the imports (netq connections "
+                          "import) create one")
+    return configured.settings
 
 
 PRIMARY_HELP = ("when --db is a read replica: the primary (postgresql:// URL), where what is "
@@ -73,7 +98,8 @@ def collector() -> None:
 
 @collector.command()
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
-              help="collector configuration (YAML): db, listen, limits, TLS")
+              help="collector configuration (YAML): db, listen, limits, TLS (default: "
+                   "$NETQ_CONFIG, else /etc/netq/collector.yaml when there)")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--listen", help="HOST:PORT, or PORT on 127.0.0.1 (default 127.0.0.1:8080)")
 def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
@@ -89,10 +115,10 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
     from netq.collector.admission import RatePerProbe
     from netq.collector.api import create_app
     from netq.collector.db import masked
-    from netq.collector.server import serve
-    from netq.collector.settings import load
+    from netq.collector.server import serve, socket_on
+    from netq.collector.settings import server as configured
 
-    settings = load(config_path, {"db": db, "listen": listen})
+    settings = configured(config_path, db, {"listen": listen}).settings
     address = settings.listen
     if address.isdigit():  # a port alone: on loopback, as the default
         address = f"127.0.0.1:{address}"
@@ -100,7 +126,7 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
         host, port = split_host_port(address, 8080)
     except ValueError as exc:
         raise click.ClickException(f"collector configuration: listen: {exc}") from None
-    store = open_store(settings.db, settings.thresholds, create=True)
+    store = open_store(db, create=True, config_path=config_path)
     if store.read_only:
         raise NetqError("the store is a read replica: a collector writes, so it serves the "
                         "primary (a replica is for `netq compliance` and `netq report`)")
@@ -109,11 +135,12 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
                      settings.max_inflight_bytes,
                      RatePerProbe(settings.probe_requests_per_second,
                                   settings.probe_requests_burst), settings.lines_every)
+    listening = socket_on(host, port)
     scheme = "https" if settings.tls_certfile else "http"
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"netq {__version__} collector on {scheme}://{shown}:{port}, store "
                f"{masked(settings.db)}", err=True)
-    serve(app, host, port, settings.idle_timeout, settings.read_timeout,
+    serve(app, listening, settings.idle_timeout, settings.read_timeout,
           settings.max_connections, settings.tls_certfile, settings.tls_keyfile)
 
 
@@ -204,6 +231,32 @@ def _records_of(path: Path, name: str) -> Iterator[Iterator[tuple[str, Any]]]:
         yield lines()
 
 
+@collector.command()
+@click.option("--to", "folder", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="folder to write the backup into (it must exist)")
+@click.option("--keep", type=click.IntRange(min=1),
+              help="then keep only the newest KEEP backups made here (default: keep all)")
+@click.option("--db", envvar="NETQ_DB", help=DB_HELP)
+def backup(folder: Path, keep: int | None, db: str | None) -> None:
+    """Copy the store while the collector runs: SQLite with its online backup, PostgreSQL
+    with pg_dump -Fc. The copy is checked before it takes its name
+    (netq-YYYY-MM-DDTHHMMSSZ.db or .dump); `--keep` lets older ones go only after that.
+
+    \b
+    Example:
+      netq collector backup --to /var/backups/netq --keep 14   # from cron, as netq
+    """
+    from netq.collector.backup import back_up
+    from netq.collector.db import masked
+
+    settings = store_settings(db)
+    made = back_up(settings.db, folder, keep)
+    click.echo(f"{made.path}  {made.size_bytes} bytes  of {masked(settings.db)}")
+    for path in made.let_go:
+        click.echo(f"let go {path}", err=True)
+
+
 @collector.group()
 def token() -> None:
     """Probe tokens: one per probe, stored only as a hash."""
@@ -216,7 +269,12 @@ def token() -> None:
                    "probe's scope; `token scope` replaces it)")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 def token_create(probe_id: str, connections: tuple[str, ...], db: str | None) -> None:
-    """Create a token for a probe and print it, once."""
+    """Create a token for a probe and print it, once.
+
+    \b
+    Example:
+      netq collector token create --probe-id ont-minsk-0001 --connection C-100045
+    """
     store = open_store(db)
     _warn_unregistered(store, connections)
     click.echo(store.create_token(probe_id, connections))
@@ -225,20 +283,36 @@ def token_create(probe_id: str, connections: tuple[str, ...], db: str | None) ->
 @token.command("list")
 @click.option("--probe-id", help="only this probe's tokens")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
-def token_list(probe_id: str | None, db: str | None) -> None:
+@json_option
+def token_list(probe_id: str | None, db: str | None, as_json: bool) -> None:
     """Every token: its id (the start of its hash; the secret is never kept), probe, created,
-    revoked, and the probe's connections."""
+    revoked, and the probe's connections.
+
+    \b
+    Example:
+      netq collector token list --probe-id ont-minsk-0001
+      netq collector token list --json | jq -r '.[] | select(.revoked_at == null) | .token_id'
+    """
     store = open_store(db)
     rows = store.tokens(probe_id)
     if probe_id is not None and not rows:
         raise click.ClickException(f"no tokens for probe {probe_id}")
     scopes: dict[str, list[str]] = {}
-    for row in rows:
-        scope = scopes.setdefault(row["probe_id"], store.scope(row["probe_id"]) or [])
-        revoked = row["revoked_at"].isoformat(timespec="seconds") if row["revoked_at"] else "live"
-        click.echo(f"{row['token_id']}  {row['probe_id']}  "
-                   f"{row['created_at'].isoformat(timespec='seconds')}  {revoked}  "
-                   f"{','.join(scope) or '-'}")
+    listed = [{"token_id": row["token_id"], "probe_id": row["probe_id"],
+               "created_at": row["created_at"].isoformat(timespec="seconds"),
+               "revoked_at": (row["revoked_at"].isoformat(timespec="seconds")
+                              if row["revoked_at"] else None),
+               "connections": scopes.setdefault(row["probe_id"],
+                                                store.scope(row["probe_id"]) or [])}
+              for row in rows]
+    if as_json:
+        click.echo(json.dumps(listed, ensure_ascii=False, indent=1))
+        return
+    for line in columns(("TOKEN ID", "PROBE", "CREATED", "REVOKED", "CONNECTIONS"), [
+            (entry["token_id"], entry["probe_id"], entry["created_at"],
+             entry["revoked_at"] or "live", ",".join(entry["connections"]) or "-")
+            for entry in listed]):
+        click.echo(line)
 
 
 @token.command("scope")
@@ -247,7 +321,12 @@ def token_list(probe_id: str | None, db: str | None) -> None:
               help="a connection the probe may write for; repeat for several; none: nothing")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 def token_scope(probe_id: str, connections: tuple[str, ...], db: str | None) -> None:
-    """Replace the connections a probe may write for (every token of the probe)."""
+    """Replace the connections a probe may write for (every token of the probe).
+
+    \b
+    Example:
+      netq collector token scope --probe-id ont-minsk-0001 --connection C-100046
+    """
     store = open_store(db)
     before = store.scope(probe_id)
     if before is None or not store.set_scope(probe_id, connections):
@@ -262,7 +341,13 @@ def token_scope(probe_id: str, connections: tuple[str, ...], db: str | None) -> 
 @click.option("--token-id", help="revoke this one token (an id from `token list`)")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 def token_revoke(probe_id: str | None, token_id: str | None, db: str | None) -> None:
-    """Revoke every token of a probe, or one token."""
+    """Revoke every token of a probe, or one token.
+
+    \b
+    Example:
+      netq collector token revoke --token-id 3f9c0d6e2a71
+      netq collector token revoke --probe-id ont-minsk-0001
+    """
     if (probe_id is None) == (token_id is None):
         raise click.UsageError("give --probe-id or --token-id")
     store = open_store(db)
@@ -293,7 +378,12 @@ def connections() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 def import_connections(path: Path, db: str | None) -> None:
-    """Import the registry CSV; all of it, or nothing when any line is wrong."""
+    """Import the registry CSV; all of it, or nothing when any line is wrong.
+
+    \b
+    Example:
+      netq connections import /srv/registry/connections.csv
+    """
     from netq.collector.registry import parse
 
     with sheets.opened(path, "reading the registry") as sheet:
@@ -301,6 +391,8 @@ def import_connections(path: Path, db: str | None) -> None:
     if parsed.errors:
         progress.problems(parsed.errors)
         raise click.ClickException(f"{len(parsed.errors)} problem(s) in {path}; nothing imported")
-    counts = open_store(db, create=True).upsert_connections(parsed.rows)
+    store = open_store(db, create=True)
+    with progress.bar(len(parsed.rows), "storing the registry") as shown:
+        counts = store.upsert_connections(parsed.rows, shown.update)
     click.echo(f"{counts['inserted']} inserted, {counts['updated']} updated, "
                f"{counts['unchanged']} unchanged")

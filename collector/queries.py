@@ -171,6 +171,21 @@ def imported(db: Any, quarter: Quarter, name: str, answer_max_s: Decimal) -> Imp
                     (int(calls_n), int(answered or 0), int(unassigned or 0)))
 
 
+def results_counted(db: Any, connection_id: str, first_day: date,
+                    last_day: date) -> dict[date, int]:
+    """The results the daily rollups count for the line, day by day: the most any criteria
+    counts (each criteria counted every result stored when it was built)."""
+    rollups = tables.rollups
+    counted: dict[date, int] = {}
+    for _, day, n in db.execute(
+            select(rollups.c.criteria, rollups.c.day, func.sum(rollups.c.results_n))
+            .where(rollups.c.connection_id == connection_id,
+                   rollups.c.day.between(first_day, last_day))
+            .group_by(rollups.c.criteria, rollups.c.day)):
+        counted[day] = max(counted.get(day, 0), int(n))
+    return counted
+
+
 def report_history(db: Any) -> tuple[date | None, list[tuple[str, datetime, str]],
                                       list[tuple[str, datetime]]]:
     """The first day anything was measured, each report published (quarter, moment,

@@ -9,12 +9,17 @@ first socket is accepted.
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import resource
+import socket
 from typing import Any
 
 import structlog
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from netq.errors import Unavailable
 
 log = structlog.get_logger("netq.collector")
 RESERVED_FILES = 64  # the store's connections, logs, the listening socket
@@ -71,7 +76,7 @@ def raise_open_files_limit() -> int:
     return soft
 
 
-def serve(app: Any, host: str, port: int, idle_timeout: float, read_timeout: float,
+def serve(app: Any, listening: socket.socket, idle_timeout: float, read_timeout: float,
           max_connections: int, certfile: str | None = None,
           keyfile: str | None = None) -> None:
     files = raise_open_files_limit()
@@ -79,7 +84,28 @@ def serve(app: Any, host: str, port: int, idle_timeout: float, read_timeout: flo
     if connections < max_connections:
         log.warning("max_connections_lowered", wanted=max_connections, open_files=files,
                     serving=connections)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                http=type("ServerH11", (GuardedH11,), {"read_timeout": read_timeout}),
-                timeout_keep_alive=int(max(1, idle_timeout)),
-                limit_concurrency=connections, ssl_certfile=certfile, ssl_keyfile=keyfile)
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False,
+        http=type("ServerH11", (GuardedH11,), {"read_timeout": read_timeout}),
+        timeout_keep_alive=int(max(1, idle_timeout)), limit_concurrency=connections,
+        ssl_certfile=certfile, ssl_keyfile=keyfile)
+    server = uvicorn.Server(config)
+    server.run(sockets=[listening])
+    if not server.started:
+        raise Unavailable("the collector did not start (its log says why)")
+
+
+def socket_on(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here rather than by uvicorn: an address in use or not
+    ours is one line naming it, not the server's log and exit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        remedy = {errno.EADDRINUSE: "another program listens there (another collector?): "
+                                    "stop it, or choose another port (--listen, or listen: "
+                                    "in the configuration)",
+                  errno.EACCES: "a port below 1024 needs privileges: choose one above",
+                  errno.EADDRNOTAVAIL: "this machine has no such address"}.get(exc.errno or 0)
+        raise Unavailable(f"cannot listen on {host}:{port}: {os.strerror(exc.errno or 0)}"
+                          + (f"; {remedy}" if remedy else "")) from None

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ConfigDict, Field
 
 from netq import yamlfile
+from netq.errors import Unavailable
 from netq.model import Duration, Strict
 
 DEFAULT_PATH = Path("/etc/netq/collector.yaml")
+CONFIG_ENV = "NETQ_CONFIG"
 
 
 class Operator(Strict):
@@ -62,3 +66,49 @@ def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Se
     raw = {**document.mapping(),
            **{k: v for k, v in (overrides or {}).items() if v is not None}}
     return document.validate(Settings, raw)
+
+
+@dataclass(frozen=True)
+class Configured:
+    """A server's settings, and where they and its store were taken from (for messages)."""
+
+    settings: Settings
+    path: Path | None  # the configuration file read, if any
+    db_from: str  # what named the store: "--db", "$NETQ_DB", "db: in FILE", or the default
+
+
+def located(given: str | Path | None) -> tuple[Path | None, str]:
+    """The configuration a command reads and what chose it: --config, else $NETQ_CONFIG,
+    else the packaged /etc/netq/collector.yaml when the machine has one. So every command on
+    a server takes the server's store and norms, not an empty ./netq.db."""
+    if given is not None:
+        return Path(given), "--config"
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV]), f"${CONFIG_ENV}"
+    if DEFAULT_PATH.exists():
+        return DEFAULT_PATH, "the server's default"
+    return None, ""
+
+
+def server(given: str | Path | None, db: str | None = None,
+           overrides: dict[str, Any] | None = None) -> Configured:
+    """The settings a command on a server runs with: the command line's `db` and
+    `overrides` over the configuration `located` finds."""
+    path, chosen_by = located(given)
+    if path is not None and not path.is_file():
+        raise Unavailable(f"no configuration at {path} (given by {chosen_by})")
+    if path is not None and not os.access(path, os.R_OK):
+        if db is None or given is not None:
+            raise Unavailable(f"cannot read {path} ({chosen_by}), which names the store: run "
+                              "as root or as the netq user (runuser -u netq -- netq …), or "
+                              "give --db")
+        path = None  # the store is on the command line: go on without the server's file
+    settings = load(path, {"db": db, **(overrides or {})})
+    if db is not None:
+        db_from = "$NETQ_DB" if db == os.environ.get("NETQ_DB") else "--db"
+    elif settings.db is not None:
+        db_from = f"db: in {path}"
+    else:
+        where = f"no db: in {path}" if path is not None else f"no {DEFAULT_PATH}"
+        db_from = f"the default: no --db, no $NETQ_DB, {where}"
+    return Configured(settings, path, db_from)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -61,6 +61,7 @@ class Answer:
 
 log = structlog.get_logger("netq.collector")
 PARTITION_LOCKS = 0x6E7170  # advisory locks' first key for a month's partition ("nqp")
+REGISTRY_CHUNK = 500  # registry rows looked up at once (an IN list within SQLite's bounds)
 TOKEN_ID_CHARS = 12  # of the token's sha256: names a token in lists and revocations
 
 
@@ -432,30 +433,42 @@ class Store:
                        .values(supersedes=False))
 
     # ---- registry -------------------------------------------------------------------------
-    def upsert_connections(self, rows: Sequence[Connection]) -> dict[str, int]:
+    def upsert_connections(self, rows: Sequence[Connection],
+                           stored: Callable[[int], None] | None = None) -> dict[str, int]:
         """Insert or update registry rows, keyed by (connection_id, effective_from), in one
         transaction; counts of inserted, updated and unchanged rows. The rollups of every
         connection whose periods changed are rebuilt in the same transaction: a tariff
-        corrected after the fact re-judges the tests it covers."""
+        corrected after the fact re-judges the tests it covers. `stored` is told how many
+        rows each step went through (a progress bar)."""
         counts = {"inserted": 0, "updated": 0, "unchanged": 0}
         changed: set[str] = set()
         table = tables.connections
         with self.engine.begin() as db:
-            for row in rows:
-                values = row.__dict__
-                key = and_(table.c.connection_id == row.connection_id,
-                           table.c.effective_from == row.effective_from)
-                current = db.execute(select(table).where(key)).mappings().first()
-                if current is None:
-                    db.execute(insert(table).values(**values))
-                    counts["inserted"] += 1
-                elif dict(current) != values:
-                    db.execute(update(table).where(key).values(**values))
-                    counts["updated"] += 1
-                else:
-                    counts["unchanged"] += 1
-                    continue
-                changed.add(row.connection_id)
+            for start in range(0, len(rows), REGISTRY_CHUNK):
+                chunk = rows[start:start + REGISTRY_CHUNK]
+                current = {(m["connection_id"], m["effective_from"]): dict(m)
+                           for m in db.execute(select(table).where(table.c.connection_id.in_(
+                               {row.connection_id for row in chunk}))).mappings()}
+                new = []
+                for row in chunk:
+                    values = row.__dict__
+                    before = current.get((row.connection_id, row.effective_from))
+                    if before is None:
+                        new.append(values)
+                        counts["inserted"] += 1
+                    elif before != values:
+                        db.execute(update(table).where(and_(
+                            table.c.connection_id == row.connection_id,
+                            table.c.effective_from == row.effective_from)).values(**values))
+                        counts["updated"] += 1
+                    else:
+                        counts["unchanged"] += 1
+                        continue
+                    changed.add(row.connection_id)
+                if new:
+                    db.execute(insert(table), new)
+                if stored is not None:
+                    stored(len(chunk))
             if changed:
                 self.rollups.rebuild(db, changed)
         return counts

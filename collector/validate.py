@@ -78,7 +78,7 @@ def problems(record: Any, now: datetime | None = None, representable: bool = Fal
         found = unrepresentable(record)
         if found:
             return found
-    found = schema_problems(record)
+    found = schema_problems(record) or newer_metrics_problems(record)
     if found:
         return found
     started, problem = instant(record, "started_at")
@@ -91,6 +91,22 @@ def problems(record: Any, now: datetime | None = None, representable: bool = Fal
     if check is not None:
         found += check(record["metrics"], (ended - started).total_seconds())
     return found
+
+
+def newer_metrics_problems(record: dict[str, Any]) -> list[str]:
+    """A probe one minor version ahead may report metrics this collector does not know yet:
+    the schema keeps them if they are scalars with plain names; here, if they are few."""
+    newer = sorted(set(record["metrics"]) - _known_metrics().get(record["kind"], set()))
+    if len(newer) <= NEWER_METRICS_MAX:
+        return []
+    return [f"metrics: {len(newer)} metrics this collector does not know "
+            f"({', '.join(newer[:3])}, …); at most {NEWER_METRICS_MAX} are kept"]
+
+
+@cache
+def _known_metrics() -> dict[str, set[str]]:
+    defs = json.loads(schema_text())["$defs"]
+    return {kind: set(defs[kind]["properties"]) for kind in KINDS}
 
 
 def suspicious(value: Any) -> bool:
@@ -197,6 +213,7 @@ def throughput_problems(metrics: dict[str, Any], seconds: float) -> list[str]:
 
 
 MAX_DEPTH = 16  # a record nests four levels; anything deeper is not one
+NEWER_METRICS_MAX = 8  # metrics of a newer probe kept with a record (the schema's newer_metric)
 TEXT_CONTROLS = "\t\n\r"  # an error message may quote a program's lines
 MAX_UTC_OFFSET = timedelta(hours=14)  # the widest offset in use (Line Islands, UTC+14)
 CLOCK_SKEW = timedelta(days=1)  # probe clocks drift; a day ahead is not drift

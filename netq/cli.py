@@ -109,6 +109,25 @@ def main(log_level: str) -> None:
     configure(log_level)
 
 
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the completion script of SHELL: commands, options and choices complete on Tab.
+    The Debian packages install it for all three; by hand, for one user:
+
+    \b
+    Example:
+      netq completion bash > ~/.local/share/bash-completion/completions/netq
+      netq completion zsh > ~/.zfunc/_netq      # with fpath+=~/.zfunc before compinit
+      netq completion fish > ~/.config/fish/completions/netq.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    script = get_completion_class(shell)
+    assert script is not None  # the three of the choice are click's own
+    click.echo(script(main, {}, "netq", "_NETQ_COMPLETE").source())
+
+
 def _register() -> None:
     from netq.collector.cli import collector, connections
     from netq.collector.compliance.cli import compliance, records

@@ -74,14 +74,19 @@ def measure_command(kind: Kind) -> click.Command:
     identity_options = [
         click.Option(["--probe-id"], default=socket.gethostname(), show_default=True,
                      envvar="NETQ_PROBE_ID", help="probe identity stamped on the record"),
-        click.Option(["--connection-id"], default="adhoc", show_default=True,
-                     envvar="NETQ_CONNECTION_ID", help="subscriber connection measured"),
+        click.Option(["--connection", "--connection-id", "connection_id"], default="adhoc",
+                     show_default=True, envvar="NETQ_CONNECTION_ID",
+                     help="subscriber connection measured, as in the registry (--connection-id: "
+                          "its older name)"),
         click.Option(["--json", "as_json"], is_flag=True,
                      help="one JSON line (the default; kept for scripts that pass it)"),
         click.Option(["--pretty"], is_flag=True, help="indented, for people"),
     ]
     params: list[click.Parameter] = [*options_from(prober.params), *identity_options]
-    return click.Command(kind, callback=callback, params=params, help=prober.summary or kind)
+    example = (f"\n\n\b\nExample:\n  netq probe measure {kind} {prober.example} "
+               "--connection C-100045 >> results.jsonl" if prober.example else "")
+    return click.Command(kind, callback=callback, params=params,
+                         help=(prober.summary or kind) + example)
 
 
 @click.group()
@@ -102,7 +107,12 @@ for _kind in PROBERS:
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
               help="probe configuration (YAML)")
 def run(config_path: str) -> None:
-    """Run the probe daemon: schedule tests, spool every record, export metrics."""
+    """Run the probe daemon: schedule tests, spool every record, export metrics.
+
+    \b
+    Example:
+      netq probe run --config /etc/netq/probe.yaml
+    """
     from netq.probe.config import load
     from netq.probe.daemon import run_forever
 
@@ -132,7 +142,12 @@ CONFIG_OPTION = click.option("--config", "config_path", required=True,
 @CONFIG_OPTION
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line, with the record")
 def spool_list(config_path: str, as_json: bool) -> None:
-    """Quarantined records: id, why, when; then the queue's length."""
+    """Quarantined records: id, why, when; then the queue's length.
+
+    \b
+    Example:
+      netq probe spool list --config /etc/netq/probe.yaml
+    """
     from datetime import UTC, datetime
 
     store = _spool_of(config_path)
@@ -167,10 +182,13 @@ def _quarantine_command(name: str, help_text: str, done: str) -> click.Command:
 
 
 spool.add_command(_quarantine_command(
-    "release", "Send quarantined records again (after fixing why they were refused).",
+    "release", "Send quarantined records again (after fixing why they were refused).\n\n\b\n"
+    "Example:\n  netq probe spool release --config /etc/netq/probe.yaml --all",
     "back in the upload queue"))
 spool.add_command(_quarantine_command(
-    "discard", "Let quarantined records go for good.", "discarded"))
+    "discard", "Let quarantined records go for good.\n\n\b\nExample:\n"
+    "  netq probe spool discard --config /etc/netq/probe.yaml 5f0c8e9a-0d7e-4b8e-9f43-2b1d6c1e0a77",
+    "discarded"))
 
 
 @click.group()
@@ -181,7 +199,12 @@ def reflector() -> None:
 @reflector.command()
 @click.option("--listen", default="0.0.0.0:862", show_default=True, help="HOST:PORT to serve on")
 def serve(listen: str) -> None:
-    """Answer STAMP (RFC 8762) test packets, stateless mode."""
+    """Answer STAMP (RFC 8762) test packets, stateless mode.
+
+    \b
+    Example:
+      netq reflector serve --listen 0.0.0.0:862
+    """
     from netq.address import split_host_port
     from netq.probe.reflector import serve as serve_reflector
 

@@ -4,7 +4,6 @@ measurement protocol."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,8 @@ from netq.errors import NetqError
 FORMATS = ("html", "pdf", "csv", "json")
 LINE_FORMATS = ("html", "pdf", "json")
 CONFIG_HELP = ("the collector's configuration: the operator named on the document, and the "
-               "db and thresholds unless given here [default: /etc/netq/collector.yaml when "
-               "it exists]")
+               "db and thresholds unless given here [default: $NETQ_CONFIG, else "
+               "/etc/netq/collector.yaml when it exists]")
 
 
 @click.group()
@@ -47,7 +46,7 @@ def report() -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="secret that keys the per-connection pseudonyms of the open data, so that "
                    "the operator (only) can link them across quarters; default: a fresh one")
-@click.option("--config", "config_path", envvar="NETQ_COLLECTOR_CONFIG",
+@click.option("--config", "config_path", envvar="NETQ_CONFIG",
               type=click.Path(exists=True, dir_okay=False), help=CONFIG_HELP)
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
@@ -57,20 +56,26 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
               profile: str | None, pseudonym_key_file: Path | None, config_path: str | None,
               db: str | None, thresholds_path: str | None, primary: str | None) -> None:
     """Write the quarter's report: the operator, the public table, method and sample,
-    pictures, deadline."""
+    pictures, deadline.
+
+    \b
+    Example:
+      netq report quarterly --quarter 2026Q3 --format html --format pdf --out /srv/reports \\
+        --pseudonym-key-file /etc/netq/pseudonym.key
+    """
     from netq.collector.compliance.engine import profiles_present
     from netq.collector.runs import save_compliance, save_report
     from netq.reports import quarterly as builder
 
+    key = pseudonym_key(pseudonym_key_file)
     settings = publisher(config_path, db, thresholds_path)
-    store = open_store(settings.db, settings.thresholds)
+    store = open_store(db, thresholds_path, config_path=config_path)
     keeper = keeping_store(store, primary, settings.thresholds)
     if keeper is None:
         raise click.UsageError("the store is a read replica: give --primary, the primary "
                                "where the report is recorded as written")
     names: list[str | None] = [profile] if profile else [
         name for name in profiles_present(store, quarter) if name in store.norms.names()]
-    key = pseudonym_key_file.read_bytes() if pseudonym_key_file else None
     for name in names or [None]:
         with progress.step(f"judging {quarter}{' · ' + name if name else ''} and drawing "
                            "its charts"):
@@ -100,7 +105,7 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="directory to write into (files readable by their owner only)")
 @click.option("--lang", type=click.Choice(["ru", "be", "en"]), default="ru", show_default=True)
-@click.option("--config", "config_path", envvar="NETQ_COLLECTOR_CONFIG",
+@click.option("--config", "config_path", envvar="NETQ_CONFIG",
               type=click.Path(exists=True, dir_okay=False), help=CONFIG_HELP)
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
@@ -110,12 +115,18 @@ def line(connection_id: str, first_day: datetime, last_day: datetime, formats: t
          thresholds_path: str | None) -> None:
     """One line's measurement protocol, for a subscriber's claim or an inspection: its
     contract, every test with its verdict, availability with outages, planned works and
-    tickets, its own figures, and a hash of the records it rests on; no other line's data."""
+    tickets, its own figures, and a hash of the records it rests on; no other line's data.
+
+    \b
+    Example:
+      netq report line --connection C-100045 --from 2026-10-01 --to 2026-10-31 \\
+        --format pdf --out /tmp/claim-C-100045
+    """
     from netq.collector.compliance.line import protocol, window
     from netq.reports import line as builder
 
     settings = publisher(config_path, db, thresholds_path)
-    store = open_store(settings.db, settings.thresholds)
+    store = open_store(db, thresholds_path, config_path=config_path)
     period = window(first_day.date(), last_day.date())
     with progress.step(f"judging every test of {connection_id}"):
         document = protocol(store, connection_id, period)
@@ -132,13 +143,21 @@ def line(connection_id: str, first_day: datetime, last_day: datetime, formats: t
 @click.option("--json", "as_json", is_flag=True, help="print one JSON document")
 def status(db: str | None, today: datetime | None, as_json: bool) -> None:
     """Quarters whose report is published (`report publish`), due, or late (com645: by the
-    15th of the month after the quarter). Exit 1 when any is late."""
+    15th of the month after the quarter). Exit 1 when any is late.
+
+    \b
+    Example:
+      netq report status
+      netq report status --json | jq -r '.[] | select(.state == "late") | .quarter'
+    """
     from netq.collector.runs import report_status
 
     store = open_store(db)
     listed = report_status(store, today.date() if today else today_in_minsk())
     if as_json:
         click.echo(json.dumps(listed, ensure_ascii=False))
+    elif not listed:
+        click.echo("no quarter to report on yet: none has ended since the first measurement")
     else:
         for line in status_lines(listed):
             click.echo(line)
@@ -185,17 +204,24 @@ def publish(quarter: Any, url: str, profile: str | None, published_at: datetime 
         click.echo(f"{quarter} · {name}: published at {url}")
 
 
+PSEUDONYM_KEY_BYTES = 16  # 128 bits: no one guesses it to link the pseudonyms
+
+
+def pseudonym_key(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    key = path.read_bytes()
+    if len(key) < PSEUDONYM_KEY_BYTES:
+        raise NetqError(f"{path}: a pseudonym key of {len(key)} bytes; make one of 32 random "
+                        f"bytes: head -c 32 /dev/urandom > {path}")
+    return key
+
+
 def publisher(config_path: str | None, db: str | None, thresholds_path: str | None) -> Any:
     """The collector's settings a document is made with: who publishes, from which store."""
-    from netq.collector.settings import DEFAULT_PATH, load
+    from netq.collector.settings import server
 
-    if config_path is None and DEFAULT_PATH.is_file():
-        if os.access(DEFAULT_PATH, os.R_OK):
-            config_path = str(DEFAULT_PATH)
-        else:  # the service's file, not this user's: go on with the command line alone
-            click.echo(f"warning: cannot read {DEFAULT_PATH} (give --config, or run as its "
-                       "group)", err=True)
-    settings = load(config_path, {"db": db, "thresholds": thresholds_path})
+    settings = server(config_path, db, {"thresholds": thresholds_path}).settings
     if settings.operator is None:
         click.echo("warning: no operator in the collector's configuration (operator: name, "
                    "registration_number, address, contact): the document names nobody",

@@ -48,6 +48,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_server_configuration(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Commands under test read the configuration a test gives them, never a server's
+    /etc/netq/collector.yaml that this machine may have: an empty one by default."""
+    empty = tmp_path_factory.mktemp("config") / "collector.yaml"
+    empty.write_text("# the defaults: every test names its own store\n")
+    os.environ["NETQ_CONFIG"] = str(empty)
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     reason = missing_requirements()

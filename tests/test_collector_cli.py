@@ -23,6 +23,15 @@ def netq(*argv: str) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
+def one_line_store(tmp_path: Path) -> str:
+    """A SQLite store in tmp_path with the registry of one line, C-1, imported as a user
+    would; its path."""
+    db = str(tmp_path / "netq.db")
+    csv = tmp_path / "connections.csv"
+    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n")
+    assert netq("connections", "import", str(csv), "--db", db).returncode == 0
+    return db
+
 def test_the_registry_imports_and_reimports_idempotently(tmp_path: Path, db_url: str) -> None:
     csv = tmp_path / "connections.csv"
     csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Минск,node-1,com645,\n"
@@ -107,11 +116,16 @@ def test_tokens_are_listed_without_secrets_scoped_and_revoked_one_by_one(tmp_pat
 
     listed = netq("collector", "token", "list", "--db", db)
     assert listed.returncode == 0
-    lines = listed.stdout.strip().splitlines()
+    header, *lines = listed.stdout.strip().splitlines()
+    assert header.split() == ["TOKEN", "ID", "PROBE", "CREATED", "REVOKED", "CONNECTIONS"]
     assert len(lines) == 2
     assert all(" p1 " in line and "live" in line for line in lines)
     assert all(secret not in listed.stdout for secret in secrets)
     assert lines[0].endswith("C-1,C-404")
+
+    as_json = json.loads(netq("collector", "token", "list", "--db", db, "--json").stdout)
+    assert [(t["probe_id"], t["revoked_at"], t["connections"]) for t in as_json] == [
+        ("p1", None, ["C-1", "C-404"])] * 2
 
     # the scope shrinks as well as grows, for every token of the probe
     scoped = netq("collector", "token", "scope", "--probe-id", "p1", "--connection", "C-2",
@@ -139,10 +153,7 @@ def test_tokens_are_listed_without_secrets_scoped_and_revoked_one_by_one(tmp_pat
 def test_measured_records_round_trip_as_json_lines_an_array_or_stdin(tmp_path: Path) -> None:
     """`probe measure … >> file` then `collector import file` stores what was measured; a
     JSON array is one document, not a line each; `-` reads standard input."""
-    db = str(tmp_path / "netq.db")
-    csv = tmp_path / "connections.csv"
-    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n")
-    assert netq("connections", "import", str(csv), "--db", db).returncode == 0
+    db = one_line_store(tmp_path)
     jsonl = tmp_path / "measured.jsonl"
     for _ in range(2):
         measured = netq("probe", "measure", "attempt", "--target", "127.0.0.1:1",
@@ -240,15 +251,15 @@ def test_reading_a_store_that_is_not_there_never_creates_one(tmp_path: Path) -> 
                  ["fleet", "plan", "history", "--db", str(typo)]):
         result = netq(*argv)
         assert result.returncode == 3, argv  # the environment's: exit 3
-        assert f"no store at {typo} (given by --db" in result.stderr, argv
+        assert f"no store at {typo} (named by --db)" in result.stderr, argv
         assert not typo.exists(), argv
     in_folder = subprocess.run([sys.executable, "-m", "netq", "compliance", "--quarter",
                                 "2026Q4"], capture_output=True, text=True, timeout=60,
                                cwd=tmp_path, env={k: v for k, v in os.environ.items()
                                                   if k != "NETQ_DB"})
     assert in_folder.returncode == 3
-    assert "no store at netq.db (the default ./netq.db: no --db, no $NETQ_DB)" in \
-        in_folder.stderr
+    assert (f"no store at netq.db (named by the default: no --db, no $NETQ_DB, no db: in "
+            f"{os.environ['NETQ_CONFIG']})") in in_folder.stderr
     assert not (tmp_path / "netq.db").exists()
     csv = tmp_path / "connections.csv"
     csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n")
@@ -256,12 +267,58 @@ def test_reading_a_store_that_is_not_there_never_creates_one(tmp_path: Path) -> 
     assert typo.exists()  # an import creates
 
 
-def test_an_option_of_the_group_before_a_subcommand_is_refused_not_dropped(
+def test_every_command_takes_the_store_and_norms_of_the_server_configuration(
         tmp_path: Path) -> None:
-    db = str(tmp_path / "netq.db")
+    """On a server, `netq fleet plan history`, `report status` or `compliance` with no --db
+    read the store the collector's configuration names ($NETQ_CONFIG, else
+    /etc/netq/collector.yaml), never an empty ./netq.db."""
+    import os
+
+    db = tmp_path / "server" / "netq.db"
+    db.parent.mkdir()
     csv = tmp_path / "connections.csv"
     csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n")
-    assert netq("connections", "import", str(csv), "--db", db).returncode == 0
+    config = tmp_path / "collector.yaml"
+    config.write_text(f"db: {db}\n")
+    env = {**{k: v for k, v in os.environ.items() if k != "NETQ_DB"},
+           "NETQ_CONFIG": str(config)}
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "netq", *argv], capture_output=True,
+                              text=True, timeout=120, cwd=tmp_path, env=env)
+
+    assert run("connections", "import", str(csv)).returncode == 0
+    assert db.exists()
+    assert not (tmp_path / "netq.db").exists()
+    listed = run("compliance", "connections", "--quarter", "2026Q4")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["profile"] == "com645"  # the registry imported there
+    for argv in (["fleet", "plan", "history"], ["report", "status"],
+                 ["collector", "token", "list"]):
+        assert run(*argv).returncode == 0, argv
+
+    # the configuration's norms too: a broken thresholds file is named, not passed over
+    broken = tmp_path / "thresholds.yaml"
+    broken.write_text("version: 3\nprofiles: nonsense\n")
+    config.write_text(f"db: {db}\nthresholds: {broken}\n")
+    judged = run("compliance", "--quarter", "2026Q4")
+    assert judged.returncode == 1
+    assert str(broken) in judged.stderr, judged.stderr
+
+    config.write_text("listen: 127.0.0.1:8080\n")  # no db: the default, said so
+    missing = run("fleet", "plan", "history")
+    assert missing.returncode == 3
+    assert f"no store at netq.db (named by the default: no --db, no $NETQ_DB, no db: in " \
+        f"{config})" in missing.stderr
+    config.unlink()
+    gone = run("compliance", "--quarter", "2026Q4", "--db", str(db))
+    assert gone.returncode == 3
+    assert f"no configuration at {config} (given by $NETQ_CONFIG)" in gone.stderr
+
+
+def test_an_option_of_the_group_before_a_subcommand_is_refused_not_dropped(
+        tmp_path: Path) -> None:
+    db = one_line_store(tmp_path)
     dropped = netq("compliance", "--db", db, "connections", "--quarter", "2026Q4")
     assert dropped.returncode == 2
     assert "--db before `connections` would apply to nothing" in dropped.stderr
@@ -276,10 +333,7 @@ def test_a_folder_that_cannot_be_written_a_locked_store_and_ctrl_c_are_one_line_
     import sqlite3
     import time
 
-    db = str(tmp_path / "netq.db")
-    csv = tmp_path / "connections.csv"
-    csv.write_text(HEADER + "C-1,fixed,pon,100000,50000,Minsk,n1,com645,\n")
-    assert netq("connections", "import", str(csv), "--db", db).returncode == 0
+    db = one_line_store(tmp_path)
     a_file = tmp_path / "not-a-folder"
     a_file.write_text("")
     out = netq("report", "quarterly", "--quarter", "2026Q3", "--db", db, "--format", "csv",
@@ -352,3 +406,33 @@ def test_serve_says_what_it_serves_and_takes_a_port_alone(tmp_path: Path) -> Non
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_pseudonym_key_too_short_to_keep_a_secret_is_refused(tmp_path: Path) -> None:
+    db = one_line_store(tmp_path)
+    key = tmp_path / "pseudonym.key"
+    key.write_text("secret\n")
+    out = tmp_path / "report"
+    refused = netq("report", "quarterly", "--quarter", "2026Q3", "--out", str(out), "--db", db,
+                   "--pseudonym-key-file", str(key))
+    assert refused.returncode == 1
+    assert f"{key}: a pseudonym key of 7 bytes; make one of 32 random bytes: head -c 32 " \
+        f"/dev/urandom > {key}" in refused.stderr
+    assert not out.exists()
+
+
+def test_an_address_in_use_is_one_line_naming_it(tmp_path: Path) -> None:
+    import socket
+
+    taken = socket.create_server(("127.0.0.1", 0))
+    port = taken.getsockname()[1]
+    try:
+        refused = netq("collector", "serve", "--db", str(tmp_path / "netq.db"), "--listen",
+                       str(port))
+    finally:
+        taken.close()
+    assert refused.returncode == 3
+    assert refused.stderr == (f"Error: cannot listen on 127.0.0.1:{port}: Address already in "
+                              "use; another program listens there (another collector?): stop "
+                              "it, or choose another port (--listen, or listen: in the "
+                              "configuration)\n")

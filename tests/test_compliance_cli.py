@@ -35,7 +35,10 @@ def db(tmp_path: Path) -> str:
 def test_compliance_json_keeps_the_design_contract(db: str) -> None:
     result = netq("compliance", "--quarter", "2026Q3", "--db", db, "--json")
     assert result.returncode == 0, result.stderr
-    document = json.loads(result.stdout)
+    printed = json.loads(result.stdout)
+    # one shape however many profiles: {quarter, documents}, here one document
+    assert set(printed) == {"quarter", "documents"}
+    (document,) = printed["documents"]
     assert (document["quarter"], document["profile"], document["timezone"]) == (
         "2026Q3", "com645", "Europe/Minsk")
     for entry in document["indicators"]:
@@ -64,7 +67,7 @@ def test_compliance_json_is_what_the_published_schema_says(db: str) -> None:
         result = netq("compliance", "--quarter", "2026Q3", "--db", db, "--json",
                       "--by", breakdown)
         assert result.returncode == 0, result.stderr
-        document = json.loads(result.stdout)
+        (document,) = json.loads(result.stdout)["documents"]
         assert document["sensitivity"]
         assert document["manifest"]
         errors = [f"{list(e.path)}: {e.message}" for e in
@@ -104,8 +107,8 @@ def test_several_profiles_give_one_document_each(db: str) -> None:
     assert result.returncode == 0, result.stderr
     documents = json.loads(result.stdout)["documents"]
     assert [d["profile"] for d in documents] == ["byfly2024", "com645"]
-    only = json.loads(netq("compliance", "--quarter", "2026Q3", "--db", db, "--json",
-                           "--profile", "byfly2024").stdout)
+    (only,) = json.loads(netq("compliance", "--quarter", "2026Q3", "--db", db, "--json",
+                              "--profile", "byfly2024").stdout)["documents"]
     assert (only["profile"], only["edition"]) == ("byfly2024", "byfly2024")
 
 
@@ -116,6 +119,14 @@ def test_connections_lists_the_lines_that_failed_a_norm(db: str) -> None:
     # the hand-built quarter: F1 failed speed, delay and loss; F2 its 50 % upload
     assert set(lines) == {"F1", "F2", "W1"}
     assert lines["F2"]["norms_failed"] == {"speed": {"tests": 2, "failed": 1}}
+
+
+@pytest.mark.parametrize("command", [
+    ["explain", "--indicator", "com645.16"], ["connections"], ["obligations"]])
+def test_every_command_printing_json_takes_json(db: str, command: list[str]) -> None:
+    result = netq("compliance", *command, "--quarter", "2026Q3", "--db", db, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)
 
 
 def test_explain_prints_the_results_behind_an_indicator(db: str) -> None:
@@ -131,6 +142,9 @@ def test_explain_prints_the_results_behind_an_indicator(db: str) -> None:
     (["--quarter", "2026Q5"], "not a quarter"),
     (["--quarter", "2026Q3", "--profile", "nope"], "no profile 'nope'"),
     (["explain", "--quarter", "2026Q3", "--indicator", "com645.99"], "has no indicator '99'"),
+    (["explain", "--quarter", "2026Q3", "--indicator", "16"],
+     "no indicator '16': an indicator is named by its edition and item, as `id` in netq "
+     "compliance --json: e.g. com645.16"),
 ])
 def test_a_wrong_argument_is_a_clear_error(db: str, args: list[str], message: str) -> None:
     result = netq("compliance", *args, "--db", db)

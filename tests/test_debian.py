@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from netq.collector.compliance.quarter import Quarter
-from tests import debian
+from tests import debian, guide
 from tests.lab import free_port
 from tests.packaging import HEAVY, ROOT, VERSION
 
@@ -100,6 +100,17 @@ def test_the_probe_package_installs_on_a_clean_debian_and_measures(
                          "print('\\n'.join(x.metadata['Name'].lower() for x in d()))").stdout
     assert not set(installed.split()) & HEAVY
 
+    # Tab completes, in the three shells, with the `netq` the alternative chose
+    for link in ("/usr/share/bash-completion/completions/netq",
+                 "/usr/share/zsh/vendor-completions/_netq",
+                 "/usr/share/fish/vendor_completions.d/netq.fish"):
+        target = root.run("readlink", "-f", link).stdout.strip()
+        assert target.startswith("/usr/lib/netq-probe/share/completions/"), (link, target)
+        assert "_NETQ_COMPLETE" in root.file(target).read_text()
+    offered = root.run("env", "COMP_WORDS=netq pro", "COMP_CWORD=1",
+                       "_NETQ_COMPLETE=bash_complete", "netq").stdout
+    assert "plain,probe" in offered.splitlines()
+
     measured = root.run("netq", "probe", "measure", "latency", "--target", "127.0.0.1",
                         "--count", "3", "--interval", "0.05", "--json")
     assert '"received": 3' in measured.stdout
@@ -115,6 +126,10 @@ def test_the_server_package_installs_beside_it_and_the_whole_loop_runs(
         "/usr/lib/netq-server/bin/netq"
     assert root.file("/usr/share/netq/prometheus/netq.rules.yml").exists()
     assert root.file("/usr/share/netq/prometheus/alertmanager.yml").exists()
+    # what each version changes, beside the guide that cites it
+    for package in PACKAGES:
+        changes = root.file(f"/usr/share/doc/{package}/CHANGELOG.md").read_text()
+        assert f"\n## {VERSION} — " in changes
     # several collectors on one store: instances enabled by hand, one per port
     assert root.file("/lib/systemd/system/netq-collector@.service").exists()
     assert not any(root.file("/etc/systemd/system/multi-user.target.wants").glob(
@@ -176,6 +191,89 @@ def test_the_server_package_installs_beside_it_and_the_whole_loop_runs(
     assert pdf.read_bytes().startswith(b"%PDF"), written.stderr
 
 
+# The guide's commands this test does not run, each with the reason; every other command of
+# docs/operations.md runs as written (examples of names it cannot know are filled in, below)
+NOT_RUN = {
+    "apt install postgresql": "PostgreSQL: tests/test_backup.py and tests/test_replica.py",
+    "runuser -u postgres -- createuser netq": "PostgreSQL",
+    "runuser -u postgres -- createdb -O netq netq": "PostgreSQL",
+    "runuser -u netq -- pg_restore --no-owner -d netq "
+    "/var/backups/netq/netq-2026-12-04T030012Z.dump": "PostgreSQL: tests/test_backup.py",
+    "runuser -u netq -- pg_dump -Fc -d netq -t results_y2025m01 -f "
+    "/var/backups/netq/results_y2025m01.dump": "PostgreSQL",
+    'runuser -u netq -- psql -d netq -c "ALTER TABLE results DETACH PARTITION '
+    'results_y2025m01" -c "DROP TABLE results_y2025m01"':
+        "PostgreSQL: tests/test_report_line.py drops a partition",
+    "runuser -u postgres -- pg_basebackup -h PRIMARY -U replicator -D "
+    "/var/lib/postgresql/15/replica -R -X stream": "PostgreSQL: tests/test_replica.py",
+    "netq compliance --db postgresql://netq@replica/netq --quarter 2026Q4":
+        "PostgreSQL: tests/test_replica.py",
+    "netq compliance --db postgresql://netq@replica/netq --primary "
+    "postgresql://netq@primary/netq --quarter 2026Q4": "PostgreSQL: tests/test_replica.py",
+    "netq report quarterly --db postgresql://netq@replica/netq --primary "
+    "postgresql://netq@primary/netq --quarter 2026Q4 --out /srv/reports":
+        "PostgreSQL: tests/test_replica.py",
+    "systemctl edit netq-probe": "an editor; the drop-in's lines are the units' own",
+    "runuser -u netq -- netq probe spool discard --config /etc/netq/probe.yaml ID …":
+        "an id that `spool list` shows; the spool is empty",
+}
+SYSTEMCTL = re.compile(r"^systemctl (?:enable|disable) --now ((?:[\w@.-]+ ?)+)$")
+
+
+def test_the_operations_guide_runs_as_written(root: debian.DebianRoot,
+                                              debs: dict[str, Path]) -> None:
+    """Every command of docs/operations.md, in its order, on the packages just installed:
+    the guide cannot drift from the program. A command that opens the store leaves it to
+    the netq user; the backups it makes, from the shell and from cron, restore."""
+    written = guide.commands()
+    assert len(written) > 40  # the guide as the parser reads it
+    assert set(NOT_RUN) <= {c.text for c in written}, "NOT_RUN names what the guide lost"
+    folder = root.file("/tmp/guide")
+    folder.mkdir()
+    for deb in debs.values():
+        shutil.copy(deb, folder)
+    root.file("/srv/registry").mkdir(parents=True)
+    root.file("/srv/registry/connections.csv").write_text(  # the operator's own registry
+        "connection_id,service,technology,tariff_down_kbps,tariff_up_kbps,region,node,profile,"
+        "effective_from\nC-100045,fixed,pon,100000,50000,г. Минск,Минск-узел-01,com645,\n"
+        "C-100046,fixed,pon,100000,50000,г. Минск,Минск-узел-01,com645,\n")
+    for command in written:
+        text = command.text.replace("_NEW_", f"_{VERSION}_")
+        if text in NOT_RUN:
+            continue
+        units = SYSTEMCTL.match(text)
+        if units:  # no systemd in a chroot: the units it names are installed
+            for unit in units.group(1).split():
+                name = unit if "." in unit else f"{unit}.service"
+                template = re.sub(r"@[^.]+", "@", name)
+                assert root.file(f"/lib/systemd/system/{template}").exists(), (text, name)
+            continue
+        if "netq-2026-12-04T030012Z.db" in text:  # the guide's example: the newest backup
+            newest = sorted(root.file("/var/backups/netq").glob("netq-*.db"))[-1]
+            text = text.replace("netq-2026-12-04T030012Z.db", newest.name)
+        if command.prompt == "cron":
+            *_, user = text.split()[:6]
+            line = " ".join(text.split()[6:])
+            # cron's environment: its own PATH and no locale
+            done = root.run("env", "-i", "SHELL=/bin/sh", "PATH=/usr/bin:/bin",
+                            f"HOME=/var/lib/{user}", f"LOGNAME={user}", "/bin/sh", "-c", line,
+                            user=user, check=False)
+        else:
+            done = root.run("sh", "-c", f"cd /tmp/guide && {text}", check=False)
+        assert done.returncode == 0, (text, done.stdout[-2000:], done.stderr[-2000:])
+
+    # what the transcript should have left
+    status = root.run("runuser", "-u", "netq", "--", "netq", "report", "status").stdout
+    assert "https://isp.example/quality/2026Q3/" in status, status
+    assert list(root.file("/var/lib/netq/reports").glob("**/*.html"))
+    assert root.file("/var/lib/netq/enrol/ont-minsk-0002/probe.token").exists()
+    assert len(list(root.file("/var/backups/netq").glob("netq-*.db"))) >= 1
+    owners = root.run("find", "/var/lib/netq/collector", "-not", "-user", "netq").stdout
+    assert owners.strip() == "", f"left to root: {owners}"
+    history = root.run("runuser", "-u", "netq", "--", "netq", "fleet", "plan", "history")
+    assert history.returncode == 0, history.stderr  # the restored store serves
+
+
 def test_an_upgrade_keeps_the_configuration_the_operator_changed(
         root: debian.DebianRoot, debs: dict[str, Path]) -> None:
     changed = root.file("/etc/netq/probe.yaml").read_text()
@@ -200,8 +298,11 @@ def test_removing_keeps_configuration_and_data_and_purging_deletes_them(
     assert root.file("/var/lib/netq/probe/spool.db").exists()
     assert root.file("/etc/netq/probe.yaml").exists()
     root.run("dpkg", "-P", "netq-probe")
-    assert not root.file("/etc/netq").exists()
-    assert not root.file("/var/lib/netq").exists()
+    # what the operator made, following the guide, stays: the pseudonym key, the reports and
+    # enrolment files under the netq user's home, the backups
+    assert sorted(p.name for p in root.file("/etc/netq").iterdir()) == ["pseudonym.key"]
+    assert sorted(p.name for p in root.file("/var/lib/netq").iterdir()) == ["enrol", "reports"]
+    assert list(root.file("/var/backups/netq").glob("netq-*.db"))
     assert not root.file("/etc/systemd/system/multi-user.target.wants/netq-probe.service"
                          ).exists()
 

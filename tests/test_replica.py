@@ -76,8 +76,8 @@ def test_a_replica_gives_the_primarys_figures_and_records_them_on_the_primary(
     assert on_primary.returncode == 0, on_primary.stderr
     assert on_replica.returncode == 0, on_replica.stderr
     assert "read replica" in on_replica.stderr  # shown, not kept
-    figures = [{k: v for k, v in json.loads(run.stdout).items() if k != "manifest"}
-               for run in (on_primary, on_replica)]
+    figures = [{k: v for k, v in json.loads(run.stdout)["documents"][0].items()
+                if k != "manifest"} for run in (on_primary, on_replica)]
     assert figures[0] == figures[1]
     kept = count(primary, tables.compliance_runs)
     assert kept == 1  # the primary's own run

@@ -435,6 +435,17 @@ def test_status_lists_quarters_due_and_late(store: Store, today: date,
     assert found == {"2026Q2": "late", **states}  # Q2: F2's outage began in June
 
 
+def test_a_quarter_reported_on_is_listed_even_before_the_first_measurement_kept() -> None:
+    """Raw results archived, or a report written from a store restored later: the quarter
+    published stays in the list, and a store with nothing at all says so."""
+    norms = thresholds.load()
+    published = [("2026Q2", datetime(2026, 7, 10, 12, tzinfo=MINSK), "https://isp.example/q2")]
+    listed = deadline.status(date(2026, 8, 1), published, [], norms, date(2026, 10, 20))
+    assert [(e["quarter"], e["state"]) for e in listed] == [("2026Q2", "published"),
+                                                            ("2026Q3", "late")]
+    assert deadline.status(None, [], [], norms, date(2026, 10, 20)) == []
+
+
 def test_a_written_report_is_not_a_publication_until_it_is_recorded(
         store: Store, tmp_path: Path) -> None:
     """A trial run of `report quarterly` changes no books: the quarter stays late until

@@ -276,3 +276,38 @@ def test_a_window_not_yet_over_is_observed_to_now(store: Store) -> None:
     assert early["coverage"]["covered_s"] <= passed
     page = document_of.html(early, "en")
     assert "the window runs to 30.09.2026" in page
+
+
+def test_days_whose_results_were_archived_are_refused_not_shown_without_tests(
+        tmp_path: Path, db_url: str) -> None:
+    """A month archived as docs/operations.md says (its partition detached and dropped on
+    PostgreSQL; its rows gone on SQLite) must not read as a month without tests."""
+    import sqlalchemy as sa
+
+    from tests.records import latency_record, registry_row
+
+    opened = Store.open(db_url)
+    opened.upsert_connections([registry_row("C-1")])
+    opened.close()
+    days = [date(2026, 7, d) for d in (10, 20)] + [date(2026, 8, d) for d in (3, 4, 5)]
+    batch = tmp_path / "results.jsonl"
+    batch.write_text("".join(json.dumps(latency_record(
+        started_at=f"{day}T09:00:00+00:00", ended_at=f"{day}T09:00:13+00:00")) + "\n"
+        for day in days))
+    assert netq("collector", "import", str(batch), "--db", db_url).returncode == 0
+    assert netq("compliance", "--quarter", "2026Q3", "--db", db_url).returncode == 0  # rollups
+
+    opened = Store.open(db_url)
+    with opened.engine.begin() as db:
+        if db_url.startswith("postgresql"):
+            db.execute(sa.text("ALTER TABLE results DETACH PARTITION results_y2026m08"))
+            db.execute(sa.text("DROP TABLE results_y2026m08"))
+        else:
+            db.execute(sa.text("DELETE FROM results WHERE started_at >= '2026-08-01'"))
+    july = protocol(opened, "C-1", window(date(2026, 7, 1), date(2026, 7, 31)))
+    assert len(july["tests"]) == 2
+    with pytest.raises(LineError, match=r"the results of C-1 on 3 days \(2026-08-03 … "
+                                        r"2026-08-05\) are no longer in the store: the daily "
+                                        r"rollups count 3 tests there, the store holds 0"):
+        protocol(opened, "C-1", window(date(2026, 7, 1), date(2026, 8, 31)))
+    opened.close()

@@ -22,6 +22,13 @@ if TYPE_CHECKING:  # the command line loads before any role's heavy imports
     from netq.collector.compliance.indicators import Breakdown
 
 
+def json_document(function: Any) -> Any:
+    """--json on a command whose output is JSON anyway: taken, so that a script may give it
+    to every command it reads."""
+    return click.option("--json", is_flag=True, expose_value=False,
+                        help="print JSON (what this command prints in any case)")(function)
+
+
 def quarter_option(function: Any) -> Any:
     return click.option("--quarter", required=True, callback=_quarter,
                         help="the quarter, e.g. 2026Q3 (counted in Europe/Minsk)")(function)
@@ -52,13 +59,20 @@ def _quarter(_: click.Context, __: click.Parameter, value: str | None) -> Any:
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
 @click.option("--primary", envvar="NETQ_PRIMARY_DB", help=PRIMARY_HELP)
 @click.option("--json", "as_json", is_flag=True,
-              help="print JSON: one document for one profile; {quarter, documents} for several")
+              help="print JSON: {quarter, documents}, a document per profile")
 @click.pass_context
 def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: str | None,
                breakdown: Breakdown | None, db: str | None, thresholds_path: str | None,
                primary: str | None, as_json: bool) -> None:
     """Judge a quarter against thresholds.yaml: every indicator with n, 95 % interval, norm,
-    for the connections of each registry profile under the edition in force."""
+    for the connections of each registry profile under the edition in force.
+
+    \b
+    Example:
+      netq compliance --quarter 2026Q4 --by technology
+      netq compliance --quarter 2026Q4 --json |
+        jq -r '.documents[].indicators[] | select(.verdict == "fails") | .id'
+    """
     if ctx.invoked_subcommand is not None:
         given = [param.opts[0] for param in ctx.command.params if param.name and
                  ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE]
@@ -87,10 +101,9 @@ def compliance(ctx: click.Context, quarter: Any, profile: str | None, edition: s
             documents.append(compute(store, quarter, name, breakdown, edition=edition))
             if keeper is not None:
                 save_compliance(keeper, documents[-1])  # kept, with its manifest
-    if as_json:
-        shown: Any = documents[0] if len(documents) == 1 else {
-            "quarter": str(quarter), "documents": documents}
-        click.echo(json.dumps(shown, ensure_ascii=False, indent=1))
+    if as_json:  # one shape however many profiles the registry has
+        click.echo(json.dumps({"quarter": str(quarter), "documents": documents},
+                              ensure_ascii=False, indent=1))
         return
     for document in documents:
         for line in table(document):
@@ -143,9 +156,15 @@ def table(document: dict[str, Any]) -> list[str]:
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+@json_document
 def explain(quarter: Any, indicator_id: str, connection_id: str | None, db: str | None,
             thresholds_path: str | None) -> None:
-    """The results behind one indicator of a quarter, each with what it counted (JSON)."""
+    """The results behind one indicator of a quarter, each with what it counted (JSON).
+
+    \b
+    Example:
+      netq compliance explain --quarter 2026Q4 --indicator com645.16 --connection C-100045
+    """
     from netq.collector.compliance.explain import explain as evidence
 
     store = open_store(db, thresholds_path)
@@ -168,7 +187,12 @@ def records() -> None:
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
 def import_records(kind: str, path: str, db: str | None, thresholds_path: str | None) -> None:
     """Import a CSV of records of one KIND: good rows stored (idempotent on the id), bad rows
-    named by line; exit 1 when any row was rejected."""
+    named by line; exit 1 when any row was rejected.
+
+    \b
+    Example:
+      netq records import tickets /srv/records/tickets-2026-11.csv
+    """
     from netq.collector.records import KINDS, import_csv
 
     store = open_store(db, thresholds_path, create=True)
@@ -187,10 +211,16 @@ def import_records(kind: str, path: str, db: str | None, thresholds_path: str | 
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+@json_document
 def obligations_command(quarter: Any, db: str | None, thresholds_path: str | None) -> None:
     """Tickets owed a fee recalculation, support levels and working-hour restoration where
     the connection's profile carries them, planned works announced late, and the outages the
-    probes saw (JSON)."""
+    probes saw (JSON).
+
+    \b
+    Example:
+      netq compliance obligations --quarter 2026Q4
+    """
     from netq.collector.compliance.obligations import obligations
 
     store = open_store(db, thresholds_path)
@@ -207,10 +237,16 @@ def obligations_command(quarter: Any, db: str | None, thresholds_path: str | Non
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 @click.option("--thresholds", "thresholds_path", envvar="NETQ_THRESHOLDS",
               type=click.Path(exists=True, dir_okay=False), help=THRESHOLDS_HELP)
+@json_document
 def connections_command(quarter: Any, profile: str | None, connection_id: str | None,
                         db: str | None, thresholds_path: str | None) -> None:
     """The lines that failed a per-test norm in the quarter, worst first, each with its failed
-    tests (JSON): what to fix before an inspector measures the line."""
+    tests (JSON): what to fix before an inspector measures the line.
+
+    \b
+    Example:
+      netq compliance connections --quarter 2026Q4 --profile com645
+    """
     from netq.collector.compliance.lines import failing
 
     store = open_store(db, thresholds_path)

@@ -29,14 +29,18 @@ def status(first: date | None, published: Iterable[tuple[str, datetime, str]],
     recorded publication's quarter, moment and address, oldest first) and when one was last
     written (`written`); `state` is published, due (deadline ahead) or late. Only a
     publication counts: a report written and never published leaves its quarter due or late."""
-    if first is None:
-        return []
     went_up: dict[str, tuple[datetime, str]] = {}
     for name, moment, url in published:
         if _after_its_quarter(name, moment):  # a preliminary report publishes nothing
             went_up.setdefault(name, (moment, url))
     last_written = {name: moment for name, moment in written if _after_its_quarter(name, moment)}
-    quarter = Quarter(first.year, (first.month - 1) // 3 + 1)
+    # from the first measured quarter, or an earlier one whose report was written: a
+    # quarter reported on is listed even when its measurements are no longer stored
+    starts = [Quarter(first.year, (first.month - 1) // 3 + 1)] if first is not None else []
+    starts += [Quarter.parse(name) for name in [*went_up, *last_written]]
+    if not starts:
+        return []
+    quarter = min(starts)
     current = Quarter(today.year, (today.month - 1) // 3 + 1)
     listed = []
     while quarter < current:

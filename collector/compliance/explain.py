@@ -27,7 +27,11 @@ Judgement = tuple[Mapping[str, Any], Connection, list[Piece]]  # a raw result, i
 
 
 def find(store: Store, indicator_id: str) -> tuple[Profile, Indicator]:
-    key, _, number = indicator_id.partition(".")
+    key, dot, number = indicator_id.partition(".")
+    if not dot or key not in store.norms.profiles:
+        raise NotFound(f"no indicator {indicator_id!r}: an indicator is named by its edition "
+                       f"and item, as `id` in netq compliance --json: e.g. com645.{number or key}"
+                       f"; the editions are {', '.join(store.norms.profiles)}")
     profile = store.norms.profile(key)
     for indicator in profile.indicators:
         if indicator.id == number:

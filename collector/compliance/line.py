@@ -73,6 +73,7 @@ def protocol(store: Store, connection_id: str, period: Period,
                             "day": str(u.connection.effective_from)})
                     for u in units.values() if u.connection.profile not in known]
         walked = _walk(db, judging, period, connection_id, units)
+        _refuse_archived(db, connection_id, period, walked["results_n"])
         for chosen in judging:
             works = queries.planned_works(
                 db, period.start, period.end, obligations.announced_in_time(chosen.edition))
@@ -152,6 +153,7 @@ def _walk(db: Any, judging: Sequence[Judged], period: Period, connection_id: str
     excluded: dict[str, int] = defaultdict(int)
     days: dict[date, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     totals: dict[tuple[str, date], dict[str, float]] = defaultdict(dict)
+    results_n: dict[date, int] = defaultdict(int)  # by day, as the rollups count them
     records = hashlib.sha256()
     for row, connection, pieces in judged_results(db, judging, period.start - REACH_BACK,
                                                   period.end, [connection_id]):
@@ -159,6 +161,7 @@ def _walk(db: Any, judging: Sequence[Judged], period: Period, connection_id: str
         key = (connection.connection_id, connection.effective_from)
         for day, _, tally in pieces:
             add(totals[key], tally)
+            results_n[day] += int(tally.get("results_n", 0))
             for column in DAY_COLUMNS:  # the figures' own counts, day by day
                 days[day][column] += tally.get(column, 0.0)
         day, edition, tally = pieces[0]
@@ -176,7 +179,23 @@ def _walk(db: Any, judging: Sequence[Judged], period: Period, connection_id: str
         if key in units:
             units[key].sums = sums
     return {"tests": tests, "excluded": dict(excluded), "days": days, "totals": totals,
-            "hash": records.hexdigest()}
+            "hash": records.hexdigest(), "results_n": results_n}
+
+
+def _refuse_archived(db: Any, connection_id: str, period: Period,
+                     found: Mapping[date, int]) -> None:
+    """A protocol rests on the raw results; days whose results were archived (a dropped
+    partition) would read as days without tests. The daily rollups keep counting them: any
+    criteria counting more results on a day than the store holds says so."""
+    counted = queries.results_counted(db, connection_id, period.first_day, period.last_day)
+    missing = sorted(day for day, n in counted.items() if n > found.get(day, 0))
+    if missing:
+        held, kept = (sum(counted[d] for d in missing), sum(found.get(d, 0) for d in missing))
+        raise LineError(
+            f"the results of {connection_id} on {len(missing)} days ({missing[0]} … "
+            f"{missing[-1]}) are no longer in the store: the daily rollups count {held} "
+            f"tests there, the store holds {kept}. Restore the archived months' results "
+            "before writing the line's protocol.")
 
 
 def _seen(db: Any, connection_id: str, ticket: dict[str, Any],

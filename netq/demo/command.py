@@ -19,7 +19,13 @@ import click
 def demo(duration: float, workdir: Path, serve: bool) -> None:
     """Run netq on this machine, no set-up: probes measuring a loopback node, the collector
     storing their results and a generated quarter so far, Prometheus with the alert rules,
-    the quarter judged against thresholds.yaml, and its public report."""
+    the quarter judged against thresholds.yaml, and its public report.
+
+    \b
+    Example:
+      netq demo
+      netq demo --duration 120 --serve
+    """
     from netq.demo.run import run_demo
 
     run_demo(duration, workdir, serve)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from netq import sheets
-from netq.collector.cli import DB_HELP, open_store
+from netq.collector.cli import DB_HELP, columns, json_option, open_store
 from netq.errors import NotFound
 
 
@@ -32,7 +32,13 @@ def fleet() -> None:
 def enroll(path: Path, url: str, out: Path, rotate: bool, allow: tuple[str, ...],
            db: str | None) -> None:
     """Tokens and first configurations for the probes of a CSV (probe_id, connections,
-    technology); all lines checked before anyone is enrolled."""
+    technology); all lines checked before anyone is enrolled.
+
+    \b
+    Example:
+      netq fleet enroll probes.csv --url https://collector.isp.example --out ./enrol \\
+        --allow 192.0.2.0/24
+    """
     from netq.fleet.enrol import enrol, parse
 
     with sheets.opened(path, "reading the probes") as sheet:
@@ -63,7 +69,12 @@ PLANS_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.argument("path", type=PLANS_FILE)
 def plan_check(path: Path) -> None:
     """Check a plans file as `apply` would, without a store: every test parsed by its
-    prober's parameters; errors name file, line and key."""
+    prober's parameters; errors name file, line and key.
+
+    \b
+    Example:
+      netq fleet plan check /etc/netq/plans.yaml
+    """
     from netq.fleet.plans import load
 
     checked = load(path)
@@ -76,7 +87,12 @@ def plan_check(path: Path) -> None:
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 def plan_apply(path: Path, db: str | None) -> None:
     """Check a plans file and make it the set the collector serves, whole or not at all.
-    Probes take it at their next request (within their plan's poll_every)."""
+    Probes take it at their next request (within their plan's poll_every).
+
+    \b
+    Example:
+      netq fleet plan apply /etc/netq/plans.yaml
+    """
     from netq.collector import plans
     from netq.fleet.plans import load
 
@@ -101,7 +117,12 @@ def plan_apply(path: Path, db: str | None) -> None:
 @click.option("--probe-id", required=True, help="the probe whose plan to show")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
 def plan_show(probe_id: str, db: str | None) -> None:
-    """The plan this probe gets now (JSON, as the collector serves it)."""
+    """The plan this probe gets now (JSON, as the collector serves it).
+
+    \b
+    Example:
+      netq fleet plan show --probe-id ont-minsk-0001
+    """
     from netq.collector.plans import PlanBook
 
     store = open_store(db)
@@ -117,12 +138,24 @@ def plan_show(probe_id: str, db: str | None) -> None:
 
 @plan.command("history")
 @click.option("--db", envvar="NETQ_DB", help=DB_HELP)
-def plan_history(db: str | None) -> None:
+@json_option
+def plan_history(db: str | None, as_json: bool) -> None:
     """Every set applied, oldest first: when, the file's sha256, each plan's version (the
-    version a result record carries)."""
+    version a result record carries).
+
+    \b
+    Example:
+      netq fleet plan history
+      netq fleet plan history --json | jq '.[-1].plans'
+    """
     from netq.collector.plans import history
 
-    for entry in history(open_store(db)):
-        plans = ", ".join(f"{name} {version}" for name, version in entry["plans"].items())
-        click.echo(f"#{entry['id']}  {entry['applied_at']}  {entry['source_sha256'][:12]}  "
-                   f"{plans}")
+    applied = history(open_store(db))
+    if as_json:
+        click.echo(json.dumps(applied, ensure_ascii=False, indent=1))
+        return
+    for line in columns(("SET", "APPLIED", "FILE SHA256", "PLANS (NAME VERSION)"), [
+            (f"#{entry['id']}", entry["applied_at"], entry["source_sha256"][:12],
+             ", ".join(f"{name} {version}" for name, version in entry["plans"].items()))
+            for entry in applied]):
+        click.echo(line)

@@ -97,6 +97,8 @@ class Prober:
     local_only: tuple[str, ...] = ()
     # bytes a finished test put on the line (its outcome's metrics), for the day's budget
     moved: Callable[[Any, Outcome], float] = lambda params, outcome: 0.0
+    # the options of one `netq probe measure KIND` as an operator would type them (--help)
+    example: str = ""
 
     @property
     def summary(self) -> str:

@@ -86,4 +86,5 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
     return result("http")
 
 
-PROBER = Prober(Params, probe, scheduling="background")
+PROBER = Prober(Params, probe, scheduling="background",
+                example="--target https://www.gov.by/")

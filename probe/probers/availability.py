@@ -110,4 +110,5 @@ def aims(params: Params) -> list[str]:
 
 
 PROBER = Prober(Params, probe, scheduling="continuous", every=60, observer=observer,
-                unmeasured=unmeasured, aims=aims, every_min=10)
+                unmeasured=unmeasured, aims=aims, every_min=10,
+                example="--target node1.isp.example --off-net 1.1.1.1:443")

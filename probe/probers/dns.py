@@ -182,4 +182,5 @@ def observer(registry: CollectorRegistry) -> Observe:
     return observe
 
 
-PROBER = Prober(Params, probe, scheduling="background", observer=observer)
+PROBER = Prober(Params, probe, scheduling="background", observer=observer,
+                example="--target 192.0.2.53 --name www.gov.by --name mail.ru")

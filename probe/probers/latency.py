@@ -87,4 +87,5 @@ def line_load(params: Params) -> LineLoad:
                 packets_per_second=1 / params.interval)
 
 
-PROBER = Prober(Params, probe, scheduling="background", observer=observer, load=line_load)
+PROBER = Prober(Params, probe, scheduling="background", observer=observer, load=line_load,
+                example="--target 192.0.2.1 --count 20 --interval 0.2")

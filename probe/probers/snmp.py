@@ -96,4 +96,5 @@ async def probe(params: Params, log: FilteringBoundLogger) -> Outcome:
     return Outcome(params.target, True, {"agent": params.target, "interfaces": interfaces})
 
 
-PROBER = Prober(Params, probe, scheduling="background")
+PROBER = Prober(Params, probe, scheduling="background",
+                example="--target 192.0.2.10 --if-index 1 --community public")

@@ -265,4 +265,5 @@ def line_load(params: Params) -> LineLoad:
 # at most 48 a day, FCC MBA's hourly cadence halved: a speed test fills the subscriber's line
 PROBER = Prober(Params, probe, scheduling="exclusive", observer=observer,
                 unmeasured=not_started, occupies=occupies, load=line_load, every_min=1800,
-                local_only=("iperf3",), moved=moved)
+                local_only=("iperf3",), moved=moved,
+                example="--target speed.isp.example:5201 --direction down")
