@@ -5,8 +5,8 @@ names the port and how long to wait. When every port is taken further ahead than
 broker's horizon (or the probe asks more often than the collector's rate for it) it says
 when to ask again, and the probe asks again until `max_wait_s` has passed; then the test is
 lost to the busy server, on record. When the broker cannot be asked at all (collector away,
-an error) the probe does what it did without one: it runs now, on a port of the server
-chosen at random. The slot is given back when the test ends, so the rest of it serves
+an error, asked again twice) the probe does what it did without one: it runs now, on a port
+of the server chosen at random. The slot is given back when the test ends, so the rest of it serves
 others; a probe that dies frees it when the lease runs out.
 """
 
@@ -23,6 +23,11 @@ from structlog.typing import FilteringBoundLogger
 
 from netq.errors import ConfigError
 from netq.probe.config import Server, Upload
+
+# a broker that fails to answer is asked again before the probe takes a port at random
+# beside other probes' tests: behind a proxy the next request goes to another collector
+BROKER_TRIES = 3
+BROKER_RETRY_S = (1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -51,15 +56,25 @@ class SlotClient:
     async def take(self, name: str, server: Server, seconds: float) -> Slot:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.max_wait_s
+        failed = 0
         async with httpx.AsyncClient(timeout=self.upload.timeout) as client:
             while True:
                 try:
                     answer = await client.post(self.endpoint, headers=self.upload.bearer(),
                                                json={"server": name, "seconds": seconds})
+                    unanswered = None if answer.status_code not in (500, 502, 504) else \
+                        f"HTTP {answer.status_code}"
                 except httpx.HTTPError as exc:
-                    return self.fallback(name, server, f"{type(exc).__name__}: {exc}")
+                    unanswered = f"{type(exc).__name__}: {exc}"
                 except ConfigError as exc:
                     return self.fallback(name, server, str(exc))
+                if unanswered is not None:
+                    failed += 1
+                    if failed >= BROKER_TRIES:
+                        return self.fallback(name, server, unanswered)
+                    self.log.info("slot_broker_retry", server=name, error=unanswered)
+                    await asyncio.sleep(random.uniform(*BROKER_RETRY_S))
+                    continue
                 if answer.status_code == 200:
                     try:
                         granted = answer.json()

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from netq.collector import tables
@@ -149,6 +150,14 @@ def test_two_collectors_behind_a_proxy_share_slots_records_and_one_set_of_gauges
             wait_for(lambda: all(len(Spool(tmp_path / f"{n}.db")) + stored(db, n) >= 4
                                  for n in names), "four speed tests of each probe",
                      timeout_s=90)
+            # every slot came from a broker: a probe that met the dying collector asked
+            # again through the proxy rather than take a port beside another's test
+            for n in names:
+                listen = yaml.safe_load((tmp_path / f"{n}.yaml").read_text())["metrics_listen"]
+                fallbacks = re.search(r'netq_probe_slot_requests_total\{result="fallback"\} '
+                                      r'(\S+)', httpx.get(f"http://{listen}/metrics").text)
+                assert fallbacks is not None
+                assert float(fallbacks.group(1)) == 0, (n, (tmp_path / f"{n}.log").read_text())
     finally:
         for process in probes:
             process.send_signal(signal.SIGTERM)

@@ -417,3 +417,49 @@ def stored_records(db: str) -> list[dict[str, Any]]:
     store.close()
     return [{**row, "started_at": rfc3339(row["started_at"]),
              "ended_at": rfc3339(row["ended_at"])} for row in rows]
+
+
+def test_a_broker_that_fails_to_answer_is_asked_again_before_a_port_is_chosen(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a proxy, a request that reached a collector dying under it (a 502, a reset)
+    goes to another when asked again: the probe does not take a port at random beside
+    another probe's test after one failure."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from netq.probe import slots
+
+    monkeypatch.setattr(slots, "BROKER_RETRY_S", (0.01, 0.02))
+    answers = iter([502, 200, 504, 502, 500])
+
+    class Broker(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            status = next(answers)
+            body = json.dumps({"target": "127.0.0.1:5202", "wait_s": 0, "lease": "L-1"}
+                              if status == 200 else {"error": "bad gateway"}).encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Broker)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    registry = CollectorRegistry()
+    client = SlotClient(Upload(url=f"http://127.0.0.1:{server.server_port}", token="t" * 43),
+                        registry, structlog.get_logger())
+    speed = ProbeServer(host="127.0.0.1", ports=[5201, 5202])
+    try:
+        granted = asyncio.run(client.take("speed", speed, 15))
+        given_up = asyncio.run(client.take("speed", speed, 15))  # three failures in a row
+    finally:
+        server.shutdown()
+    assert granted == Slot("127.0.0.1:5202", 0.0, "L-1")
+    assert given_up.lease is None  # then, and only then, a port of its own choosing
+    count = registry.get_sample_value
+    assert count("netq_probe_slot_requests_total", {"result": "granted"}) == 1
+    assert count("netq_probe_slot_requests_total", {"result": "fallback"}) == 1
