@@ -9,12 +9,15 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from netq import progress, sheets
 from netq.errors import NetqError, Unavailable
+
+if TYPE_CHECKING:  # the command line loads before any role's heavy imports
+    from netq.collector.settings import Settings
 
 DB_HELP = ("SQLite path or postgresql:// URL (default: $NETQ_DB, else db: of the server's "
            "configuration, $NETQ_CONFIG or /etc/netq/collector.yaml, else ./netq.db)")
@@ -57,7 +60,7 @@ def open_store(db: str | None, thresholds_path: str | None = None,
 
 
 def store_settings(db: str | None, thresholds_path: str | None = None, create: bool = False,
-                   config_path: str | None = None) -> Any:
+                   config_path: str | None = None) -> Settings:
     """The server's settings with the command line's store and norms on top; a SQLite store
     that is not there is refused unless the command `create`s."""
     from netq.collector.db import missing_file
