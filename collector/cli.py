@@ -44,35 +44,40 @@ def open_store(db: str | None, thresholds_path: str | None = None,
     norms `thresholds_path` names, else the configuration's. Only a command that `create`s
     (serving, importing) makes a new SQLite file: any other refuses a missing one instead of
     answering "no data" from it."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from netq.collector.compliance import thresholds
-    from netq.collector.db import masked
-    from netq.collector.store import Store
-
-    settings = store_settings(db, thresholds_path, create, config_path)
-    norms = thresholds.load(settings.thresholds)
-    try:
-        return Store.open(settings.db, norms)
-    except SQLAlchemyError as exc:
-        raise Unavailable(f"cannot open the store {masked(settings.db)}: "
-                          f"{str(exc.__cause__ or exc).strip().splitlines()[0]}") from None
+    return open_settings(store_settings(db, thresholds_path, create, config_path))
 
 
 def store_settings(db: str | None, thresholds_path: str | None = None, create: bool = False,
-                   config_path: str | None = None) -> Settings:
-    """The server's settings with the command line's store and norms on top; a SQLite store
-    that is not there is refused unless the command `create`s."""
+                   config_path: str | None = None,
+                   overrides: dict[str, Any] | None = None) -> Settings:
+    """The server's settings with the command line's store, norms and `overrides` on top; a
+    SQLite store that is not there is refused unless the command `create`s."""
     from netq.collector.db import missing_file
     from netq.collector.settings import server
 
-    configured = server(config_path, db, {"thresholds": thresholds_path})
+    configured = server(config_path, db, {"thresholds": thresholds_path, **(overrides or {})})
     missing = None if create else missing_file(configured.settings.db)
     if missing is not None:
         raise Unavailable(f"no store at {missing} (named by {configured.db_from}); the "
                           "collector (netq collector serve) and the imports (netq connections "
                           "import) create one")
     return configured.settings
+
+
+def open_settings(settings: Settings) -> Any:
+    """The store and norms `settings` name, opened (migrated when it is writable)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from netq.collector.compliance import thresholds
+    from netq.collector.db import masked
+    from netq.collector.store import Store
+
+    norms = thresholds.load(settings.thresholds)
+    try:
+        return Store.open(settings.db, norms)
+    except SQLAlchemyError as exc:
+        raise Unavailable(f"cannot open the store {masked(settings.db)}: "
+                          f"{str(exc.__cause__ or exc).strip().splitlines()[0]}") from None
 
 
 PRIMARY_HELP = ("when --db is a read replica: the primary (postgresql:// URL), where what is "
@@ -119,9 +124,8 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
     from netq.collector.api import create_app
     from netq.collector.db import masked
     from netq.collector.server import serve, socket_on
-    from netq.collector.settings import server as configured
-
-    settings = configured(config_path, db, {"listen": listen}).settings
+    settings = store_settings(db, create=True, config_path=config_path,
+                              overrides={"listen": listen})
     address = settings.listen
     if address.isdigit():  # a port alone: on loopback, as the default
         address = f"127.0.0.1:{address}"
@@ -129,7 +133,7 @@ def serve(config_path: str | None, db: str | None, listen: str | None) -> None:
         host, port = split_host_port(address, 8080)
     except ValueError as exc:
         raise click.ClickException(f"collector configuration: listen: {exc}") from None
-    store = open_store(db, create=True, config_path=config_path)
+    store = open_settings(settings)
     if store.read_only:
         raise NetqError("the store is a read replica: a collector writes, so it serves the "
                         "primary (a replica is for `netq compliance` and `netq report`)")

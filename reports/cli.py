@@ -16,7 +16,9 @@ from netq.collector.cli import (
     PRIMARY_HELP,
     THRESHOLDS_HELP,
     keeping_store,
+    open_settings,
     open_store,
+    store_settings,
 )
 from netq.collector.compliance.cli import quarter_option
 from netq.errors import NetqError
@@ -69,7 +71,7 @@ def quarterly(quarter: Any, formats: tuple[str, ...], out: Path, lang: str,
 
     key = pseudonym_key(pseudonym_key_file)
     settings = publisher(config_path, db, thresholds_path)
-    store = open_store(db, thresholds_path, config_path=config_path)
+    store = open_settings(settings)
     keeper = keeping_store(store, primary, settings.thresholds)
     if keeper is None:
         raise click.UsageError("the store is a read replica: give --primary, the primary "
@@ -126,7 +128,7 @@ def line(connection_id: str, first_day: datetime, last_day: datetime, formats: t
     from netq.reports import line as builder
 
     settings = publisher(config_path, db, thresholds_path)
-    store = open_store(db, thresholds_path, config_path=config_path)
+    store = open_settings(settings)
     period = window(first_day.date(), last_day.date())
     with progress.step(f"judging every test of {connection_id}"):
         document = protocol(store, connection_id, period)
@@ -219,9 +221,7 @@ def pseudonym_key(path: Path | None) -> bytes | None:
 
 def publisher(config_path: str | None, db: str | None, thresholds_path: str | None) -> Any:
     """The collector's settings a document is made with: who publishes, from which store."""
-    from netq.collector.settings import server
-
-    settings = server(config_path, db, {"thresholds": thresholds_path}).settings
+    settings = store_settings(db, thresholds_path, config_path=config_path)
     if settings.operator is None:
         click.echo("warning: no operator in the collector's configuration (operator: name, "
                    "registration_number, address, contact): the document names nobody",
